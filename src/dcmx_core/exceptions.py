@@ -368,9 +368,7 @@ class InvalidSignature(Unauthorized):
 
 class SignatureExpired(InvalidArgument):
     def __init__(self, expiry: int, now: int) -> None:
-        super().__init__(
-            f"the signature expired at {expiry}; it is {now}", expiry=expiry, now=now
-        )
+        super().__init__(f"the signature expired at {expiry}; it is {now}", expiry=expiry, now=now)
 
 
 class WrongNonce(InvalidArgument):

@@ -175,11 +175,13 @@ class RoyaltyDistributor:
                 primary,
             )
         )
-        events += self._credit(settlement_id, self.treasury, currency, division.fee,
-                               CreditReason.PLATFORM_FEE)
+        events += self._credit(
+            settlement_id, self.treasury, currency, division.fee, CreditReason.PLATFORM_FEE
+        )
         events += self._credit_split(settlement_id, release.split, currency, division.shares)
-        events += self._credit(settlement_id, listing.seller, currency, division.seller,
-                               CreditReason.SELLER_PROCEEDS)
+        events += self._credit(
+            settlement_id, listing.seller, currency, division.seller, CreditReason.SELLER_PROCEEDS
+        )
         return events
 
     def _check_purchase(self, token_id: int, currency: Address, price: int, value: int) -> Listing:
@@ -233,8 +235,10 @@ class RoyaltyDistributor:
         amount = self.payout_of(sender, currency)
         if amount == 0:
             raise NothingToWithdraw(sender, currency)
+        # Push before forgetting the payout, so that a failed push leaves it in place.
+        pushed = funds.push(currency, sender, amount)
         del self.payouts[(sender, currency)]
-        return [*funds.push(currency, sender, amount), PayoutWithdrawn(sender, currency, amount)]
+        return [*pushed, PayoutWithdrawn(sender, currency, amount)]
 
     def _next_settlement(self) -> int:
         self.settlements += 1
@@ -245,8 +249,9 @@ class RoyaltyDistributor:
     ) -> list[DomainEvent]:
         events: list[DomainEvent] = []
         for recipient, part in zip(split.recipients, parts, strict=True):
-            events += self._credit(settlement_id, recipient, currency, part,
-                                   CreditReason.SPLIT_SHARE)
+            events += self._credit(
+                settlement_id, recipient, currency, part, CreditReason.SPLIT_SHARE
+            )
         return events
 
     def _credit(

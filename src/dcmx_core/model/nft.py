@@ -126,7 +126,9 @@ class MusicNft:
     def is_authorized(self, spender: Address, token_id: int) -> bool:
         """The owner, the token's approved account, or one of the owner's operators."""
         owner = self.owner_of(token_id)
-        return (
+        # As OpenZeppelin: the zero address is never authorized, even where an approval was
+        # cleared by approving it.
+        return not spender.is_zero and (
             spender == owner
             or self.is_approved_for_all(owner, spender)
             or self.token_approvals.get(token_id) == spender
@@ -139,8 +141,10 @@ class MusicNft:
         return self.royalty_receiver, bps_of(price, self.release(release_of(token_id)).royalty_bps)
 
     def token_uri(self, token_id: int) -> str:
+        """The base URI followed by the token id; empty when there is no base URI (as
+        OpenZeppelin's ``tokenURI``)."""
         self.owner_of(token_id)
-        return f"{self.base_uri}{token_id}"
+        return f"{self.base_uri}{token_id}" if self.base_uri else ""
 
     # --- releases and editions --------------------------------------------------------------
 
@@ -165,7 +169,11 @@ class MusicNft:
             raise EmptyHash("content hash")
         _check_text("title", title)
         _check_text("artist name", artist_name)
-        if isinstance(max_editions, bool) or not 1 <= max_editions <= MAX_EDITIONS:
+        if (
+            not isinstance(max_editions, int)
+            or isinstance(max_editions, bool)
+            or not 1 <= max_editions <= MAX_EDITIONS
+        ):
             raise OutOfRange("max_editions", max_editions, f"1 to {MAX_EDITIONS}")
         check_bps("royalty_bps", royalty_bps, MAX_ROYALTY_BPS)
         split = Split(recipients, shares_bps)

@@ -8,6 +8,7 @@ ledgers run the Solidity contracts, and the differential tests hold the two to t
 from __future__ import annotations
 
 from functools import singledispatchmethod
+
 from attrs import define, field, frozen
 
 from dcmx_core import commands as c
@@ -133,8 +134,10 @@ class Platform:
     # --- Funds, for the distributor ---------------------------------------------------------
 
     def supports(self, currency: Address) -> bool:
-        return currency == NATIVE or currency == self.deployment.token or (
-            currency in self.payment_tokens
+        return (
+            currency == NATIVE
+            or currency == self.deployment.token
+            or (currency in self.payment_tokens)
         )
 
     def check_pull(self, currency: Address, payer: Address, amount: int) -> None:
@@ -181,7 +184,7 @@ class Platform:
     def _run(self, command: c.Command, call: _Call) -> list[DomainEvent]:
         raise TypeError(f"not a command: {command!r}")
 
-    def _administration(self, contract: Contract) -> Administration:
+    def administration(self, contract: Contract) -> Administration:
         return {
             Contract.TOKEN: self.token.admin,
             Contract.MUSIC_NFT: self.nft.admin,
@@ -192,11 +195,11 @@ class Platform:
 
     @_run.register
     def _(self, command: c.ProposeAdmin, call: _Call) -> list[DomainEvent]:
-        return self._administration(command.contract).propose(call.sender, command.proposed)
+        return self.administration(command.contract).propose(call.sender, command.proposed)
 
     @_run.register
     def _(self, command: c.AcceptAdmin, call: _Call) -> list[DomainEvent]:
-        return self._administration(command.contract).accept(call.sender)
+        return self.administration(command.contract).accept(call.sender)
 
     # token
 
@@ -386,4 +389,3 @@ class Platform:
     @_run.register
     def _(self, command: c.ProcessDeletion, call: _Call) -> list[DomainEvent]:
         return self.compliance.process_deletion(call.sender, command.request_id, call.now)
-

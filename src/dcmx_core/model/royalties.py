@@ -19,7 +19,7 @@ from typing import Final
 from attrs import field, frozen
 
 from dcmx_core.exceptions import InvalidSplit
-from dcmx_core.model.values import BPS_DENOMINATOR, Address, bps_of, check_amount
+from dcmx_core.model.values import BPS_DENOMINATOR, Address, bps_of, check_amount, check_bps
 
 MAX_SPLIT_RECIPIENTS: Final = 16
 MAX_ROYALTY_BPS: Final = 5_000
@@ -30,7 +30,9 @@ DEFAULT_PLATFORM_FEE_BPS: Final = 250
 def _valid_split(instance: Split, _attribute: object, _value: object) -> None:
     recipients, shares = instance.recipients, instance.shares_bps
     if not 1 <= len(recipients) <= MAX_SPLIT_RECIPIENTS:
-        raise InvalidSplit(f"it needs 1 to {MAX_SPLIT_RECIPIENTS} recipients, not {len(recipients)}")
+        raise InvalidSplit(
+            f"it needs 1 to {MAX_SPLIT_RECIPIENTS} recipients, not {len(recipients)}"
+        )
     if len(recipients) != len(shares):
         raise InvalidSplit(f"{len(recipients)} recipients but {len(shares)} shares")
     if any(not isinstance(r, Address) for r in recipients):
@@ -87,6 +89,9 @@ def divide_sale(
 ) -> SaleDivision:
     """Divide a sale's price between the platform, the split and the seller."""
     check_amount("price", price)
+    # Out-of-range basis points would make the fee or the seller's part negative.
+    check_bps("fee_bps", fee_bps, MAX_PLATFORM_FEE_BPS)
+    check_bps("royalty_bps", royalty_bps, MAX_ROYALTY_BPS)
     fee = bps_of(price, fee_bps)
     royalty = price - fee if primary else bps_of(price, royalty_bps)
     return SaleDivision(

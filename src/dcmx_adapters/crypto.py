@@ -1,0 +1,54 @@
+"""The ``Crypto`` port with the libraries the field trusts: eth-hash for Keccak-256 and
+eth-keys (on coincurve when installed) for secp256k1 signing and recovery.
+
+Library types stop here: callers get ``bytes`` and ``dcmx_core`` addresses, never eth-keys
+objects, and a signature that has no signer is ``None``, never an eth-keys exception.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from eth_hash.auto import keccak
+from eth_keys.datatypes import PrivateKey, Signature
+from eth_keys.exceptions import BadSignature
+from eth_utils.exceptions import ValidationError  # what eth-keys raises on malformed input
+
+from dcmx_core.model.values import Address
+
+# Ethereum's recovery id is 27 or 28 in a 65-byte r ‖ s ‖ v signature; eth-keys counts from 0.
+_V_OFFSET: Final = 27
+
+
+class EthCrypto:
+    """Keccak-256 and secp256k1 as Ethereum (and TRON's TVM) use them."""
+
+    def keccak256(self, data: bytes) -> bytes:
+        """The Keccak-256 digest (Ethereum's, not NIST SHA3-256) of ``data``."""
+        return bytes(keccak(data))
+
+    def recover_signer(self, digest: bytes, signature: bytes) -> Address | None:
+        """The address whose key made the 65-byte ``r ‖ s ‖ v`` signature (v 27 or 28) over the
+        32-byte ``digest``, or None when no key did."""
+        if len(signature) != 65 or signature[64] not in (27, 28):
+            return None
+        r = int.from_bytes(signature[:32], "big")
+        s = int.from_bytes(signature[32:64], "big")
+        try:
+            public_key = Signature(
+                vrs=(signature[64] - _V_OFFSET, r, s)
+            ).recover_public_key_from_msg_hash(digest)
+        except (BadSignature, ValidationError):
+            return None
+        return Address(bytes(public_key.to_canonical_address()))
+
+    def sign_digest(self, private_key: bytes, digest: bytes) -> bytes:
+        """The 65-byte ``r ‖ s ‖ v`` signature (low s, v 27 or 28) of the 32-byte ``digest``."""
+        signature = PrivateKey(private_key).sign_msg_hash(digest)
+        r, s, v = signature.r, signature.s, signature.v
+        return bytes(r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v + _V_OFFSET]))
+
+    def address_of(self, private_key: bytes) -> Address:
+        """The address a 32-byte secp256k1 private key signs for."""
+        public_key = PrivateKey(private_key).public_key
+        return Address(bytes(public_key.to_canonical_address()))

@@ -1,0 +1,219 @@
+"""In-memory read-model repositories: dictionaries behind the repository ports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dcmx_core.model.enums import DocumentType
+from dcmx_core.model.values import Address
+from dcmx_core.read_models import (
+    AcceptanceRecord,
+    Checkpoint,
+    ClaimRecord,
+    DeletionRecord,
+    DocumentRecord,
+    EditionRecord,
+    ErasureRecord,
+    PayoutRecord,
+    ReleaseRecord,
+    SaleRecord,
+    StoredEvent,
+    UserProfile,
+)
+
+
+class MemoryEventRepository:
+    def __init__(self) -> None:
+        self._events: dict[tuple[object, ...], StoredEvent] = {}
+
+    def add(self, chain: str, events: Sequence[StoredEvent]) -> int:
+        new = 0
+        for stored in events:
+            if stored.chain != chain:
+                raise ValueError(f"event of chain {stored.chain!r} stored under {chain!r}")
+            if stored.key not in self._events:
+                self._events[stored.key] = stored
+                new += 1
+        return new
+
+    def list(
+        self, chain: str, *, after: tuple[int, int] | None = None, limit: int = 100
+    ) -> list[StoredEvent]:
+        ordered = sorted(
+            (e for e in self._events.values() if e.chain == chain),
+            key=lambda e: (e.position.block_number, e.position.log_index),
+        )
+        if after is not None:
+            ordered = [
+                e for e in ordered if (e.position.block_number, e.position.log_index) > after
+            ]
+        return ordered[:limit]
+
+    def remove_from(self, chain: str, block_number: int) -> int:
+        doomed = [
+            key
+            for key, e in self._events.items()
+            if e.chain == chain and e.position.block_number >= block_number
+        ]
+        for key in doomed:
+            del self._events[key]
+        return len(doomed)
+
+    def count(self, chain: str) -> int:
+        return sum(1 for e in self._events.values() if e.chain == chain)
+
+
+class MemoryReleaseRepository:
+    def __init__(self) -> None:
+        self._releases: dict[int, ReleaseRecord] = {}
+        self._editions: dict[int, EditionRecord] = {}
+
+    def save_release(self, release: ReleaseRecord) -> None:
+        self._releases[release.release_id] = release
+
+    def get_release(self, release_id: int) -> ReleaseRecord | None:
+        return self._releases.get(release_id)
+
+    def list_releases(self, *, after: int = 0, limit: int = 100) -> list[ReleaseRecord]:
+        return [self._releases[i] for i in sorted(self._releases) if i > after][:limit]
+
+    def save_edition(self, edition: EditionRecord) -> None:
+        self._editions[edition.token_id] = edition
+
+    def get_edition(self, token_id: int) -> EditionRecord | None:
+        return self._editions.get(token_id)
+
+    def editions_of_owner(
+        self, owner: Address, *, after: int = 0, limit: int = 100
+    ) -> list[EditionRecord]:
+        return [
+            self._editions[t]
+            for t in sorted(self._editions)
+            if t > after and self._editions[t].owner == owner
+        ][:limit]
+
+    def editions_of_release(self, release_id: int) -> list[EditionRecord]:
+        return [
+            self._editions[t]
+            for t in sorted(self._editions)
+            if self._editions[t].release_id == release_id
+        ]
+
+
+class MemoryBalanceRepository:
+    def __init__(self) -> None:
+        self._balances: dict[Address, int] = {}
+
+    def set_balance(self, account: Address, amount: int) -> None:
+        if amount:
+            self._balances[account] = amount
+        else:
+            self._balances.pop(account, None)
+
+    def balance(self, account: Address) -> int:
+        return self._balances.get(account, 0)
+
+    def holders(self, *, limit: int = 100) -> list[tuple[Address, int]]:
+        return sorted(self._balances.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+class MemorySaleRepository:
+    def __init__(self) -> None:
+        self._sales: dict[int, SaleRecord] = {}
+        self._payouts: dict[tuple[Address, Address], PayoutRecord] = {}
+
+    def add_sale(self, sale: SaleRecord) -> None:
+        self._sales[sale.settlement_id] = sale
+
+    def sales_of_release(self, release_id: int) -> list[SaleRecord]:
+        return [s for _, s in sorted(self._sales.items()) if s.release_id == release_id]
+
+    def save_payout(self, payout: PayoutRecord) -> None:
+        self._payouts[(payout.recipient, payout.currency)] = payout
+
+    def payout(self, recipient: Address, currency: Address) -> PayoutRecord | None:
+        return self._payouts.get((recipient, currency))
+
+    def payouts_of(self, recipient: Address) -> list[PayoutRecord]:
+        return sorted(
+            (p for (r, _), p in self._payouts.items() if r == recipient),
+            key=lambda p: p.currency,
+        )
+
+
+class MemoryClaimRepository:
+    def __init__(self) -> None:
+        self._claims: dict[int, ClaimRecord] = {}
+
+    def save_claim(self, claim: ClaimRecord) -> None:
+        self._claims[claim.claim_id] = claim
+
+    def get_claim(self, claim_id: int) -> ClaimRecord | None:
+        return self._claims.get(claim_id)
+
+    def claims_of(self, user: Address) -> list[ClaimRecord]:
+        return [c for _, c in sorted(self._claims.items()) if c.user == user]
+
+
+class MemoryComplianceRepository:
+    def __init__(self) -> None:
+        self._documents: dict[tuple[DocumentType, int], DocumentRecord] = {}
+        self._acceptances: list[AcceptanceRecord] = []
+        self._deletions: dict[int, DeletionRecord] = {}
+
+    def save_document(self, document: DocumentRecord) -> None:
+        self._documents[(document.doc_type, document.version)] = document
+
+    def documents(self, doc_type: DocumentType) -> list[DocumentRecord]:
+        return [d for (t, _), d in sorted(self._documents.items()) if t == doc_type]
+
+    def add_acceptance(self, acceptance: AcceptanceRecord) -> None:
+        if acceptance not in self._acceptances:
+            self._acceptances.append(acceptance)
+
+    def acceptances_of(self, user: Address) -> list[AcceptanceRecord]:
+        return sorted(
+            (a for a in self._acceptances if a.user == user),
+            key=lambda a: (a.accepted_at, a.doc_type, a.version),
+        )
+
+    def save_deletion(self, deletion: DeletionRecord) -> None:
+        self._deletions[deletion.request_id] = deletion
+
+    def deletion(self, request_id: int) -> DeletionRecord | None:
+        return self._deletions.get(request_id)
+
+    def open_deletions(self) -> list[DeletionRecord]:
+        return [d for _, d in sorted(self._deletions.items()) if d.processed_at is None]
+
+
+class MemoryProfileRepository:
+    def __init__(self) -> None:
+        self._profiles: dict[Address, UserProfile] = {}
+        self._erasures: dict[Address, ErasureRecord] = {}
+
+    def save_profile(self, profile: UserProfile) -> None:
+        self._profiles[profile.address] = profile
+
+    def get_profile(self, address: Address) -> UserProfile | None:
+        return self._profiles.get(address)
+
+    def erase(self, address: Address, request_id: int, at: int) -> ErasureRecord:
+        self._profiles.pop(address, None)
+        record = ErasureRecord(address, request_id, at)
+        self._erasures[address] = record
+        return record
+
+    def erasure(self, address: Address) -> ErasureRecord | None:
+        return self._erasures.get(address)
+
+
+class MemoryCheckpointRepository:
+    def __init__(self) -> None:
+        self._checkpoints: dict[str, Checkpoint] = {}
+
+    def get_checkpoint(self, chain: str) -> Checkpoint | None:
+        return self._checkpoints.get(chain)
+
+    def set_checkpoint(self, checkpoint: Checkpoint) -> None:
+        self._checkpoints[checkpoint.chain] = checkpoint

@@ -1,0 +1,237 @@
+"""The doors of the core: what it asks of ledgers, storage, time and cryptography.
+
+Every implementation of a port passes the same contract test suite, so the services never know
+which one they have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from attrs import frozen
+
+from dcmx_core.commands import Command
+from dcmx_core.events import DomainEvent
+from dcmx_core.model.compliance import DeletionRequest
+from dcmx_core.model.distributor import Listing
+from dcmx_core.model.enums import Contract, DocumentType, Pool
+from dcmx_core.model.nft import Release
+from dcmx_core.model.platform import Deployment
+from dcmx_core.model.rewards import Claim, PoolState
+from dcmx_core.model.signing import Crypto
+from dcmx_core.model.values import Address, Hash32
+from dcmx_core.read_models import (
+    AcceptanceRecord,
+    Checkpoint,
+    ClaimRecord,
+    DeletionRecord,
+    DocumentRecord,
+    EditionRecord,
+    ErasureRecord,
+    PayoutRecord,
+    ReleaseRecord,
+    SaleRecord,
+    StoredEvent,
+    UserProfile,
+)
+
+__all__ = [
+    "Block",
+    "ChainQueries",
+    "Clock",
+    "ComplianceRepository",
+    "Crypto",
+    "DevLedger",
+    "EventRepository",
+    "Ledger",
+    "ProfileRepository",
+    "Receipt",
+]
+
+
+class Clock(Protocol):
+    def now(self) -> int:
+        """Seconds since the Unix epoch, UTC."""
+
+
+@frozen
+class Block:
+    number: int
+    hash: Hash32
+    parent_hash: Hash32
+    timestamp: int
+
+
+@frozen
+class Receipt:
+    """A mined transaction and the events it emitted (with their positions)."""
+
+    tx_id: Hash32
+    block_number: int
+    block_hash: Hash32
+    events: tuple[DomainEvent, ...]
+
+
+class ChainQueries(Protocol):
+    """What anyone can read from the five contracts (view functions)."""
+
+    # token
+    def token_balance(self, account: Address) -> int: ...
+    def allowance(self, owner: Address, spender: Address) -> int: ...
+    def total_supply(self) -> int: ...
+    def total_minted(self) -> int: ...
+    def is_minter(self, account: Address) -> bool: ...
+    def minting_finished(self) -> bool: ...
+    def admin_of(self, contract: Contract) -> Address: ...
+    def pending_admin_of(self, contract: Contract) -> Address: ...
+    # coins
+    def native_balance(self, account: Address) -> int: ...
+    def balance_in(self, currency: Address, account: Address) -> int: ...
+    # music NFT
+    def release(self, release_id: int) -> Release: ...
+    def release_count(self) -> int: ...
+    def owner_of(self, token_id: int) -> Address: ...
+    def nft_balance(self, owner: Address) -> int: ...
+    def get_approved(self, token_id: int) -> Address: ...
+    def is_operator(self, owner: Address, operator: Address) -> bool: ...
+    def royalty_info(self, token_id: int, price: int) -> tuple[Address, int]: ...
+    def token_uri(self, token_id: int) -> str: ...
+    # royalties
+    def listing(self, token_id: int) -> Listing | None: ...
+    def payout(self, recipient: Address, currency: Address) -> int: ...
+    def platform_fee(self) -> tuple[int, Address]: ...
+    # rewards
+    def pool(self, pool: Pool) -> PoolState: ...
+    def claim(self, claim_id: int) -> Claim: ...
+    def claim_count(self) -> int: ...
+    def is_verifier(self, account: Address) -> bool: ...
+    def claimed_today(self, user: Address, pool: Pool, day: int) -> int: ...
+    # compliance
+    def document_hash(self, doc_type: DocumentType, version: int) -> Hash32 | None: ...
+    def accepted_at(self, user: Address, doc_type: DocumentType, version: int) -> int | None: ...
+    def nonce_of(self, user: Address) -> int: ...
+    def deletion_request(self, request_id: int) -> DeletionRequest: ...
+    def open_deletion_request(self, user: Address) -> int | None: ...
+
+
+class Ledger(ChainQueries, Protocol):
+    """A chain with the five contracts deployed: execute commands, read state and events."""
+
+    @property
+    def deployment(self) -> Deployment: ...
+
+    def execute(self, sender: Address, command: Command) -> Receipt:
+        """Send ``command`` as ``sender`` and wait for it to be mined. A refusal raises the
+        domain error of the rule that refused."""
+
+    def head(self) -> Block:
+        """The newest block."""
+
+    def block(self, number: int) -> Block:
+        """Block ``number`` of the current chain (its hash and parent hash)."""
+
+    def events(self, from_block: int, to_block: int) -> list[DomainEvent]:
+        """Every event of blocks ``from_block..to_block`` (inclusive), in chain order."""
+
+
+class DevLedger(Ledger, Protocol):
+    """What a development chain offers on top (in-memory, local EVM, local TRON node)."""
+
+    def fund(self, account: Address, amount: int) -> None:
+        """Give ``account`` native coin out of thin air."""
+
+    def deploy_payment_token(self, symbol: str) -> Address:
+        """A plain ERC-20 (a stand-in for USDT and the like) that tests can mint."""
+
+    def mint_payment_token(self, token: Address, account: Address, amount: int) -> None: ...
+
+    def deploy_receiver(self, accepts: bool) -> Address:
+        """A contract account that accepts (or refuses) safe NFT transfers."""
+
+    def mine(self, blocks: int = 1) -> None:
+        """Add empty blocks."""
+
+    def reorganize(self, depth: int) -> None:
+        """Drop the newest ``depth`` blocks and their effects; later blocks form a new branch
+        with new hashes."""
+
+
+# --- read-model repositories ----------------------------------------------------------------
+
+
+class EventRepository(Protocol):
+    def add(self, chain: str, events: Sequence[StoredEvent]) -> int:
+        """Store events; one already stored (same chain and position) is ignored. Returns how
+        many were new."""
+
+    def list(
+        self, chain: str, *, after: tuple[int, int] | None = None, limit: int = 100
+    ) -> list[StoredEvent]:
+        """Events in chain order after ``(block_number, log_index)``."""
+
+    def remove_from(self, chain: str, block_number: int) -> int:
+        """Drop the events of ``block_number`` and later (a reorg); returns how many."""
+
+    def count(self, chain: str) -> int: ...
+
+
+class ReleaseRepository(Protocol):
+    def save_release(self, release: ReleaseRecord) -> None: ...
+    def get_release(self, release_id: int) -> ReleaseRecord | None: ...
+    def list_releases(self, *, after: int = 0, limit: int = 100) -> list[ReleaseRecord]: ...
+    def save_edition(self, edition: EditionRecord) -> None: ...
+    def get_edition(self, token_id: int) -> EditionRecord | None: ...
+    def editions_of_owner(
+        self, owner: Address, *, after: int = 0, limit: int = 100
+    ) -> list[EditionRecord]: ...
+    def editions_of_release(self, release_id: int) -> list[EditionRecord]: ...
+
+
+class BalanceRepository(Protocol):
+    def set_balance(self, account: Address, amount: int) -> None: ...
+    def balance(self, account: Address) -> int: ...
+    def holders(self, *, limit: int = 100) -> list[tuple[Address, int]]:
+        """The largest balances, largest first."""
+
+
+class SaleRepository(Protocol):
+    def add_sale(self, sale: SaleRecord) -> None: ...
+    def sales_of_release(self, release_id: int) -> list[SaleRecord]: ...
+    def save_payout(self, payout: PayoutRecord) -> None: ...
+    def payout(self, recipient: Address, currency: Address) -> PayoutRecord | None: ...
+    def payouts_of(self, recipient: Address) -> list[PayoutRecord]: ...
+
+
+class ClaimRepository(Protocol):
+    def save_claim(self, claim: ClaimRecord) -> None: ...
+    def get_claim(self, claim_id: int) -> ClaimRecord | None: ...
+    def claims_of(self, user: Address) -> list[ClaimRecord]: ...
+
+
+class ComplianceRepository(Protocol):
+    def save_document(self, document: DocumentRecord) -> None: ...
+    def documents(self, doc_type: DocumentType) -> list[DocumentRecord]: ...
+    def add_acceptance(self, acceptance: AcceptanceRecord) -> None: ...
+    def acceptances_of(self, user: Address) -> list[AcceptanceRecord]:
+        """The user's audit trail, oldest first."""
+
+    def save_deletion(self, deletion: DeletionRecord) -> None: ...
+    def deletion(self, request_id: int) -> DeletionRecord | None: ...
+    def open_deletions(self) -> list[DeletionRecord]: ...
+
+
+class ProfileRepository(Protocol):
+    """Off-chain personal data: the only place it lives, and erasable."""
+
+    def save_profile(self, profile: UserProfile) -> None: ...
+    def get_profile(self, address: Address) -> UserProfile | None: ...
+    def erase(self, address: Address, request_id: int, at: int) -> ErasureRecord:
+        """Delete everything personal about ``address`` and keep only the fact of erasure."""
+
+    def erasure(self, address: Address) -> ErasureRecord | None: ...
+
+
+class CheckpointRepository(Protocol):
+    def get_checkpoint(self, chain: str) -> Checkpoint | None: ...
+    def set_checkpoint(self, checkpoint: Checkpoint) -> None: ...

@@ -1,0 +1,1 @@
+"""Entrypoints: the composition root, the `dcmx` command and (later) the HTTP API."""

@@ -1,0 +1,92 @@
+"""The ``dcmx`` command."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dcmx_core import __version__
+from dcmx_core.exceptions import DcmxError
+from dcmx_entrypoints.bootstrap import memory_stack
+from dcmx_entrypoints.demo import DemoResult, format_units, run_demo
+
+app = typer.Typer(
+    help="DCMX Core: the Web3 back end of the DCMX music platform.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dcmx {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """DCMX Core: the Web3 back end of the DCMX music platform."""
+
+
+@app.command()
+def demo(
+    start: int = typer.Option(
+        1_767_225_600,
+        help="Block time of the first block (Unix seconds); the demo is reproducible.",
+    ),
+) -> None:
+    """Run a scripted day on the in-memory ledger and print what happened and who holds what."""
+    stack = memory_stack(start=start)
+    result = run_demo(stack.ledger, stack.crypto, stack.clock, stack.profiles, stack.operator)
+    _print_demo(Console(), result)
+
+
+def _print_demo(console: Console, result: DemoResult) -> None:
+    steps = Table(title="What happened", title_justify="left")
+    steps.add_column("block", justify="right")
+    steps.add_column("event")
+    for step in result.steps:
+        steps.add_row(str(step.block), step.what)
+    console.print(steps)
+
+    balances = Table(title="Final balances", title_justify="left")
+    for name, justify in (
+        ("account", "left"),
+        ("address", "left"),
+        ("coin", "right"),
+        ("USDT", "right"),
+        ("DCMX", "right"),
+        ("editions", "right"),
+        ("owed coin", "right"),
+        ("owed USDT", "right"),
+    ):
+        balances.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for h in result.holdings:
+        balances.add_row(
+            h.name,
+            h.address.to_hex(),
+            format_units(h.native, 18),
+            format_units(h.usdt, 6),
+            format_units(h.dcmx, 18),
+            str(h.editions),
+            format_units(h.pending_native, 18),
+            format_units(h.pending_usdt, 6),
+        )
+    console.print(balances)
+    console.print(f"DCMX total supply: {format_units(result.total_supply, 18)}")
+
+
+def main() -> None:
+    """Console-script entry: domain errors become one line on stderr and exit code 1."""
+    try:
+        app()
+    except DcmxError as error:
+        print(f"dcmx: {error}", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,278 @@
+"""The demo: one scripted day on DCMX, run through the use cases on any ledger.
+
+An artist publishes a track with a three-way split; editions sell (in the native coin and in a
+USDT-like token) and resell; an outside marketplace pays royalties in; everyone withdraws;
+listeners claim rewards; users accept the terms (one of them by a signature someone else
+relays); a user's deletion request is carried out. The scenario returns what happened and who
+holds what, for the CLI to print.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from attrs import define, field, frozen
+
+from dcmx_adapters.crypto import EthCrypto
+from dcmx_core.commands import AddVerifier
+from dcmx_core.model.distributor import NATIVE
+from dcmx_core.model.enums import DocumentType, Pool, Regime
+from dcmx_core.model.royalties import Split
+from dcmx_core.model.values import Address, Hash32
+from dcmx_core.ports import Clock, DevLedger, ProfileRepository
+from dcmx_core.read_models import UserProfile
+from dcmx_core.services import catalog, compliance, rewards, sales
+
+ETH = 10**18
+USDT = 10**6
+DCMX = 10**18
+
+
+@frozen
+class Person:
+    name: str
+    key: bytes
+    address: Address
+
+
+@frozen
+class Step:
+    """One thing that happened: in which block, and in words."""
+
+    block: int
+    what: str
+
+
+@frozen
+class Holding:
+    name: str
+    address: Address
+    native: int
+    usdt: int
+    dcmx: int
+    editions: int
+    pending_native: int
+    pending_usdt: int
+
+
+@define
+class DemoResult:
+    steps: list[Step] = field(factory=list)
+    holdings: list[Holding] = field(factory=list)
+    usdt: Address | None = None
+    total_supply: int = 0
+
+
+def person(name: str, crypto: EthCrypto) -> Person:
+    key = hashlib.sha256(f"dcmx demo key: {name}".encode()).digest()
+    return Person(name, key, crypto.address_of(key))
+
+
+def run_demo(
+    ledger: DevLedger,
+    crypto: EthCrypto,
+    clock: Clock,
+    profiles: ProfileRepository,
+    operator: Person,
+) -> DemoResult:
+    """Run the scenario; ``operator`` must administer all five contracts on ``ledger``."""
+    people = {n: person(n, crypto) for n in ("Ayla", "Bo", "Cy", "Dee", "Eli", "Mkt", "Vera")}
+    ayla, bo, cy, dee, eli, mkt, vera = people.values()
+    result = DemoResult()
+
+    def step(what: str) -> None:
+        result.steps.append(Step(ledger.head().number, what))
+
+    for someone in (*people.values(), operator):
+        ledger.fund(someone.address, 10 * ETH)
+    usdt = ledger.deploy_payment_token("USDT")
+    result.usdt = usdt
+    for buyer in (dee, eli):
+        ledger.mint_payment_token(usdt, buyer.address, 2_000 * USDT)
+    step("funded everyone with 10 coin; Dee and Eli hold 2,000 USDT each")
+
+    _terms(ledger, crypto, clock, operator, ayla, dee, step)
+    release_id, first, second = _publish(ledger, operator, ayla, bo, cy, step)
+    _trade(ledger, ayla, dee, eli, mkt, usdt, release_id, first, second, step)
+    _withdraw_all(ledger, (ayla, bo, cy, dee, operator), usdt, step)
+    _rewards(ledger, operator, vera, dee, eli, step)
+    _deletion(ledger, crypto, clock, profiles, operator, eli, step)
+
+    result.total_supply = ledger.total_supply()
+    for someone in (*people.values(), operator):
+        result.holdings.append(_holding(ledger, someone, usdt))
+    return result
+
+
+def _terms(
+    ledger: DevLedger,
+    crypto: EthCrypto,
+    clock: Clock,
+    operator: Person,
+    ayla: Person,
+    dee: Person,
+    step: Callable[[str], None],
+) -> None:
+    for doc_type in (DocumentType.TERMS_OF_SERVICE, DocumentType.ARTIST_AGREEMENT):
+        compliance.register_document(
+            ledger, operator.address, doc_type, 1, f"DCMX {doc_type.name} v1".encode()
+        )
+    step("registered the terms of service v1 and the artist agreement v1 by their hashes")
+    compliance.accept_document(ledger, ayla.address, DocumentType.ARTIST_AGREEMENT, 1)
+    step("Ayla accepted the artist agreement v1 herself")
+    expiry = clock.now() + 3_600
+    digest, nonce = compliance.acceptance_to_sign(
+        ledger, crypto, dee.address, DocumentType.TERMS_OF_SERVICE, 1, expiry
+    )
+    compliance.relay_acceptance(
+        ledger,
+        operator.address,
+        dee.address,
+        DocumentType.TERMS_OF_SERVICE,
+        1,
+        nonce=nonce,
+        expiry=expiry,
+        signature=crypto.sign_digest(dee.key, digest),
+    )
+    step("Dee signed the terms of service v1; the operator relayed her signature")
+
+
+def _publish(
+    ledger: DevLedger,
+    operator: Person,
+    ayla: Person,
+    bo: Person,
+    cy: Person,
+    step: Callable[[str], None],
+) -> tuple[int, int, int]:
+    release_id = catalog.publish_release(
+        ledger,
+        operator.address,
+        artist=ayla.address,
+        title="Midnight Static",
+        artist_name="Ayla & the Wires",
+        content_hash=Hash32.of(b"midnight-static.flac"),
+        max_editions=100,
+        royalty_bps=1_000,
+        split=Split((ayla.address, bo.address, cy.address), (5_000, 3_000, 2_000)),
+    )
+    step(
+        f"published release {release_id} 'Midnight Static': 100 editions, 10% royalty, "
+        "split Ayla 50% / Bo 30% / Cy 20%"
+    )
+    first = catalog.mint_edition(ledger, operator.address, release_id, ayla.address)
+    second = catalog.mint_edition(ledger, operator.address, release_id, ayla.address)
+    step(f"minted editions 1 and 2 (tokens {first} and {second}) to Ayla")
+    return release_id, first, second
+
+
+def _trade(
+    ledger: DevLedger,
+    ayla: Person,
+    dee: Person,
+    eli: Person,
+    mkt: Person,
+    usdt: Address,
+    release_id: int,
+    first: int,
+    second: int,
+    step: Callable[[str], None],
+) -> None:
+    sales.offer_edition(ledger, ayla.address, first, NATIVE, 1 * ETH)
+    sales.buy_edition(ledger, dee.address, first)
+    step("Dee bought edition 1 from Ayla for 1 coin (primary sale: all but the fee to the split)")
+    sales.offer_edition(ledger, ayla.address, second, usdt, 500 * USDT)
+    sales.buy_edition(ledger, eli.address, second)
+    step("Eli bought edition 2 from Ayla for 500 USDT (primary sale)")
+    sales.offer_edition(ledger, dee.address, first, NATIVE, 2 * ETH)
+    sales.buy_edition(ledger, eli.address, first)
+    step("Eli bought edition 1 from Dee for 2 coin (resale: 10% royalty to the split)")
+    ledger.fund(mkt.address, 1 * ETH)
+    sales.pay_royalties(ledger, mkt.address, release_id, NATIVE, 3 * ETH // 10)
+    step("an outside marketplace paid 0.3 coin of royalties in for the release")
+
+
+def _withdraw_all(
+    ledger: DevLedger, people: tuple[Person, ...], usdt: Address, step: Callable[[str], None]
+) -> None:
+    for someone in people:
+        for currency, unit in ((NATIVE, "coin"), (usdt, "USDT")):
+            if ledger.payout(someone.address, currency):
+                amount = sales.withdraw(ledger, someone.address, currency)
+                decimals = 18 if currency == NATIVE else 6
+                step(f"{someone.name} withdrew {format_units(amount, decimals)} {unit}")
+
+
+def _rewards(
+    ledger: DevLedger,
+    operator: Person,
+    vera: Person,
+    dee: Person,
+    eli: Person,
+    step: Callable[[str], None],
+) -> None:
+    rewards.fund_pool(
+        ledger, operator.address, Pool.LISTENING, 1_000_000 * DCMX, daily_limit=100 * DCMX
+    )
+    ledger.execute(operator.address, AddVerifier(vera.address))
+    step("funded the listening pool with 1,000,000 DCMX (100 DCMX a user a day); Vera verifies")
+    good = rewards.submit_claim(
+        ledger, dee.address, Pool.LISTENING, 60 * DCMX, Hash32.of(b"dee listened 6h")
+    )
+    rewards.review_claim(ledger, vera.address, good, approved=True)
+    rewards.pay_claim(ledger, dee.address, good)
+    step(f"Dee's claim {good} for 60 DCMX was verified and paid by minting")
+    bad = rewards.submit_claim(
+        ledger, eli.address, Pool.LISTENING, 90 * DCMX, Hash32.of(b"eli: bot traffic")
+    )
+    rewards.review_claim(ledger, vera.address, bad, approved=False)
+    step(f"Eli's claim {bad} for 90 DCMX was rejected; it can never be paid")
+
+
+def _deletion(
+    ledger: DevLedger,
+    crypto: EthCrypto,
+    clock: Clock,
+    profiles: ProfileRepository,
+    operator: Person,
+    eli: Person,
+    step: Callable[[str], None],
+) -> None:
+    profiles.save_profile(UserProfile(eli.address, "Eli", email="eli@example.org", country="DE"))
+    expiry = clock.now() + 3_600
+    digest, nonce = compliance.deletion_to_sign(ledger, crypto, eli.address, Regime.GDPR, expiry)
+    request_id = compliance.relay_deletion_request(
+        ledger,
+        operator.address,
+        eli.address,
+        Regime.GDPR,
+        nonce=nonce,
+        expiry=expiry,
+        signature=crypto.sign_digest(eli.key, digest),
+    )
+    step(f"Eli signed a GDPR deletion request ({request_id}); the operator relayed it")
+    compliance.process_deletion(ledger, operator.address, profiles, clock, request_id)
+    gone = profiles.get_profile(eli.address) is None
+    step(f"request {request_id} processed: Eli's profile erased ({gone}), erasure recorded")
+
+
+def _holding(ledger: DevLedger, someone: Person, usdt: Address) -> Holding:
+    return Holding(
+        someone.name,
+        someone.address,
+        ledger.native_balance(someone.address),
+        ledger.balance_in(usdt, someone.address),
+        ledger.token_balance(someone.address),
+        ledger.nft_balance(someone.address),
+        ledger.payout(someone.address, NATIVE),
+        ledger.payout(someone.address, usdt),
+    )
+
+
+def format_units(amount: int, decimals: int) -> str:
+    """An integer amount of base units as a decimal string, exactly (no floats)."""
+    whole, fraction = divmod(amount, 10**decimals)
+    text = f"{whole:,}"
+    digits = f"{fraction:0{decimals}d}".rstrip("0")
+    return f"{text}.{digits}" if digits else text

@@ -65,6 +65,7 @@ class MemoryLedger:
             *(_contract_address(chain_id, c.name) for c in Contract),
         )
         self._branch = 0
+        self._warp = 0
         self._contracts_made = 0
         genesis = Block(0, self._hash(b"genesis", ZERO_HASH, 0), ZERO_HASH, clock.now())
         self._blocks: list[_Block] = [_Block(genesis)]
@@ -166,6 +167,11 @@ class MemoryLedger:
         for _ in range(blocks):
             self._seal([], self._next_timestamp(), None)
 
+    def warp(self, seconds: int) -> None:
+        if seconds < 0:
+            raise OutOfRange("seconds", seconds, "0 or more")
+        self._warp += seconds
+
     def reorganize(self, depth: int) -> None:
         if not 1 <= depth < len(self._blocks):
             raise OutOfRange("depth", depth, f"1 to {len(self._blocks) - 1}")
@@ -189,7 +195,7 @@ class MemoryLedger:
         return _contract_address(self._deployment.chain_id, f"{label}:{self._contracts_made}")
 
     def _next_timestamp(self) -> int:
-        return max(self._clock.now(), self.head().timestamp)
+        return max(self._clock.now() + self._warp, self.head().timestamp)
 
     def _seal(self, changes: list[Change], timestamp: int, tx_id: Hash32 | None) -> _Block:
         parent = self.head()
@@ -279,6 +285,9 @@ class MemoryLedger:
 
     def is_verifier(self, account: Address) -> bool:
         return account in self._platform.rewards.verifiers
+
+    def proof_used(self, proof_hash: Hash32) -> bool:
+        return proof_hash in self._platform.rewards.used_proofs
 
     def claimed_today(self, user: Address, pool: Pool, day: int) -> int:
         return self._platform.rewards.claimed_today(user, pool, day)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from attrs import define, evolve, field, frozen
+from attrs import Attribute, define, evolve, field, frozen
 
 from dcmx_core.events import (
     DeletionProcessed,
@@ -44,7 +44,7 @@ from dcmx_core.model.signing import (
     domain_separator,
     signer_of,
 )
-from dcmx_core.model.values import Address, Hash32
+from dcmx_core.model.values import Address, Hash32, check_amount
 
 MAX_VERSION: Final = 2**32 - 1
 
@@ -58,12 +58,16 @@ class DeletionRequest:
     processed_at: int | None = None
 
 
+def _uint256(_instance: object, attribute: Attribute[int], value: int) -> None:
+    check_amount(attribute.name, value)
+
+
 @frozen
 class Signed:
-    """A user's signature with the nonce and expiry it covers."""
+    """A user's signature with the nonce and expiry it covers (both uint256, as signed)."""
 
-    nonce: int
-    expiry: int
+    nonce: int = field(validator=_uint256)
+    expiry: int = field(validator=_uint256)
     signature: bytes
 
 
@@ -155,6 +159,8 @@ class ComplianceRegistry:
         crypto: Crypto,
     ) -> list[DomainEvent]:
         """Anyone submits the user's acceptance, proven by the user's signature."""
+        if isinstance(version, bool) or not 0 <= version <= MAX_VERSION:
+            raise OutOfRange("version", version, f"0 to {MAX_VERSION}")
         digest = acceptance_digest(
             crypto,
             self.separator(crypto),

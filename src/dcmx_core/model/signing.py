@@ -99,7 +99,14 @@ def acceptance_digest(
 ) -> bytes:
     """What a user signs to accept a document version."""
     return typed_data_digest(
-        crypto, separator, ACCEPTANCE_TYPE, user, doc_type, version, document_hash.raw, nonce,
+        crypto,
+        separator,
+        ACCEPTANCE_TYPE,
+        user,
+        doc_type,
+        version,
+        document_hash.raw,
+        nonce,
         expiry,
     )
 

@@ -1,0 +1,34 @@
+"""The ledger state machine on the in-memory ledger: the rules' invariants after every step,
+and two in-memory chains (different chain ids, so different addresses and signatures) that must
+agree event for event."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, settings
+
+from dcmx_adapters.clock import ManualClock
+from dcmx_adapters.memory.ledger import MemoryLedger
+from dcmx_core.ports import DevLedger
+from tests.property.ledger_machine import ADMIN, CRYPTO, START, LedgerMachine
+
+MACHINE_SETTINGS = settings(
+    max_examples=60,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+class MemoryLedgerMachine(LedgerMachine):
+    def make_ledger(self, chain_id: int) -> DevLedger:
+        return MemoryLedger(admin=ADMIN, crypto=CRYPTO, clock=ManualClock(START), chain_id=chain_id)
+
+
+class TwoMemoryChainsMachine(MemoryLedgerMachine):
+    chain_ids = (1337, 7777)
+
+
+TestMemoryLedger = MemoryLedgerMachine.TestCase
+TestMemoryLedger.settings = MACHINE_SETTINGS
+TestTwoMemoryChainsAgree = TwoMemoryChainsMachine.TestCase
+TestTwoMemoryChainsAgree.settings = MACHINE_SETTINGS

@@ -46,7 +46,9 @@ def _word(value: Word) -> bytes:
     if isinstance(value, Address):
         return bytes(12) + value.raw
     if isinstance(value, bytes):
-        return value.rjust(32, b"\x00")
+        if len(value) != 32:
+            raise ValueError(f"a bytes32 word is 32 bytes, not {len(value)}")
+        return value
     return value.to_bytes(32, "big")
 
 

@@ -1,5 +1,5 @@
 """The ``Crypto`` port with the libraries the field trusts: eth-hash for Keccak-256 and
-eth-keys (on coincurve when installed) for secp256k1 signing and recovery.
+eth-keys on its coincurve (libsecp256k1) backend for secp256k1 signing and recovery.
 
 Library types stop here: callers get ``bytes`` and ``dcmx_core`` addresses, never eth-keys
 objects, and a signature that has no signer is ``None``, never an eth-keys exception.
@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from eth_hash.auto import keccak
+from eth_keys.backends.coincurve import CoinCurveECCBackend
 from eth_keys.datatypes import PrivateKey, Signature
 from eth_keys.exceptions import BadSignature
 from eth_utils.exceptions import ValidationError  # what eth-keys raises on malformed input
@@ -18,6 +19,8 @@ from dcmx_core.model.values import Address
 
 # Ethereum's recovery id is 27 or 28 in a 65-byte r ‖ s ‖ v signature; eth-keys counts from 0.
 _V_OFFSET: Final = 27
+# libsecp256k1 through coincurve: the fast, audited backend (eth-keys' pure-Python one is slow).
+_BACKEND: Final = CoinCurveECCBackend()
 
 
 class EthCrypto:
@@ -36,7 +39,7 @@ class EthCrypto:
         s = int.from_bytes(signature[32:64], "big")
         try:
             public_key = Signature(
-                vrs=(signature[64] - _V_OFFSET, r, s)
+                vrs=(signature[64] - _V_OFFSET, r, s), backend=_BACKEND
             ).recover_public_key_from_msg_hash(digest)
         except (BadSignature, ValidationError):
             return None
@@ -44,11 +47,11 @@ class EthCrypto:
 
     def sign_digest(self, private_key: bytes, digest: bytes) -> bytes:
         """The 65-byte ``r ‖ s ‖ v`` signature (low s, v 27 or 28) of the 32-byte ``digest``."""
-        signature = PrivateKey(private_key).sign_msg_hash(digest)
+        signature = PrivateKey(private_key, backend=_BACKEND).sign_msg_hash(digest)
         r, s, v = signature.r, signature.s, signature.v
         return bytes(r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v + _V_OFFSET]))
 
     def address_of(self, private_key: bytes) -> Address:
         """The address a 32-byte secp256k1 private key signs for."""
-        public_key = PrivateKey(private_key).public_key
+        public_key = PrivateKey(private_key, backend=_BACKEND).public_key
         return Address(bytes(public_key.to_canonical_address()))

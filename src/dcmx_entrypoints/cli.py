@@ -10,6 +10,7 @@ from rich.table import Table
 
 from dcmx_core import __version__
 from dcmx_core.exceptions import DcmxError
+from dcmx_core.model.values import Address, Keccak
 from dcmx_entrypoints.bootstrap import memory_stack
 from dcmx_entrypoints.demo import DemoResult, format_units, run_demo
 
@@ -45,10 +46,17 @@ def demo(
     """Run a scripted day on the in-memory ledger and print what happened and who holds what."""
     stack = memory_stack(start=start)
     result = run_demo(stack.ledger, stack.crypto, stack.clock, stack.profiles, stack.operator)
-    _print_demo(Console(), result)
+    # A pipe or a log file gets the full width, not rich's 80-column fallback.
+    console = Console() if sys.stdout.isatty() else Console(width=120)
+    _print_demo(console, result, stack.crypto.keccak256)
 
 
-def _print_demo(console: Console, result: DemoResult) -> None:
+def _short(address: Address, keccak: Keccak) -> str:
+    text = address.to_checksum_hex(keccak)
+    return f"{text[:6]}…{text[-4:]}"
+
+
+def _print_demo(console: Console, result: DemoResult, keccak: Keccak) -> None:
     steps = Table(title="What happened", title_justify="left")
     steps.add_column("block", justify="right")
     steps.add_column("event")
@@ -63,7 +71,7 @@ def _print_demo(console: Console, result: DemoResult) -> None:
         ("coin", "right"),
         ("USDT", "right"),
         ("DCMX", "right"),
-        ("editions", "right"),
+        ("NFTs", "right"),
         ("owed coin", "right"),
         ("owed USDT", "right"),
     ):
@@ -71,7 +79,7 @@ def _print_demo(console: Console, result: DemoResult) -> None:
     for h in result.holdings:
         balances.add_row(
             h.name,
-            h.address.to_hex(),
+            _short(h.address, keccak),
             format_units(h.native, 18),
             format_units(h.usdt, 6),
             format_units(h.dcmx, 18),

@@ -106,6 +106,11 @@ class CreateRelease(Command):
 
 
 @frozen
+class SetRoyaltyReceiver(Command):
+    receiver: Address
+
+
+@frozen
 class MintEdition(Command):
     release_id: int
     recipient: Address

@@ -114,6 +114,13 @@ class SplitSet(DomainEvent):
 
 
 @frozen
+class RoyaltyReceiverSet(DomainEvent):
+    """Where ERC-2981 sends royalties: the royalty distributor, wired at deployment."""
+
+    receiver: Address
+
+
+@frozen
 class EditionMinted(DomainEvent):
     release_id: int
     edition: int

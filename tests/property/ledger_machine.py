@@ -339,6 +339,10 @@ class LedgerMachine(RuleBasedStateMachine):
             ),
         )
 
+    @rule(sender=senders, receiver=targets)
+    def set_royalty_receiver(self, sender: int, receiver: int | str) -> None:
+        self.run(sender, lambda s: c.SetRoyaltyReceiver(s.account(receiver)))
+
     @rule(data=st.data(), sender=senders, to=targets)
     def mint_edition(self, data: st.DataObject, sender: int, to: int | str) -> None:
         release = self._pick(data, self.releases, st.integers(0, 3))
@@ -686,6 +690,7 @@ def fingerprint(side: Side, tokens: list[int], claims: list[int]) -> tuple[Any, 
         tuple(ledger.get_approved(t) for t in tokens),
         tuple(ledger.listing(t) for t in tokens),
         tuple(ledger.release(r) for r in range(1, ledger.release_count() + 1)),
+        tuple(ledger.royalty_info(t, 10**6) for t in tokens),
         tuple(ledger.payout(a, side.currency(n)) for a in accounts for n in CURRENCIES),
         ledger.platform_fee(),
         tuple(ledger.pool(p) for p in Pool),

@@ -12,6 +12,7 @@ from dcmx_core.events import (
     EditionTransferred,
     OperatorSet,
     ReleaseCreated,
+    RoyaltyReceiverSet,
     SplitSet,
 )
 from dcmx_core.exceptions import (
@@ -414,3 +415,19 @@ def test_token_uri_is_empty_without_a_base_uri(nft: MusicNft) -> None:
 
 def test_token_uri_refuses_an_unknown_token(nft: MusicNft) -> None:
     refused(nft, UnknownToken, lambda: nft.token_uri(SECOND))
+
+
+# --- royalty receiver -----------------------------------------------------------------------
+
+
+def test_the_admin_can_name_a_new_royalty_receiver(nft: MusicNft) -> None:
+    assert nft.set_royalty_receiver(ADMIN, BOB) == [RoyaltyReceiverSet(BOB)]
+    assert nft.royalty_receiver == BOB
+
+
+def test_only_the_admin_names_the_royalty_receiver(nft: MusicNft) -> None:
+    refused(nft, NotAdmin, lambda: nft.set_royalty_receiver(ALICE, BOB))
+
+
+def test_the_royalty_receiver_is_never_the_zero_address(nft: MusicNft) -> None:
+    refused(nft, ZeroAddress, lambda: nft.set_royalty_receiver(ADMIN, ZERO_ADDRESS))

@@ -23,8 +23,8 @@ SEVENTY_THIRTY = Split((ALICE, BOB), (7_000, 3_000))
 THIRDS = Split((ALICE, BOB, CAROL), (3_333, 3_333, 3_334))
 
 
-def test_the_limits_are_16_recipients_50_percent_royalty_and_10_percent_fee() -> None:
-    assert (MAX_SPLIT_RECIPIENTS, MAX_ROYALTY_BPS, MAX_PLATFORM_FEE_BPS) == (16, 5_000, 1_000)
+def test_the_limits_are_20_recipients_50_percent_royalty_and_10_percent_fee() -> None:
+    assert (MAX_SPLIT_RECIPIENTS, MAX_ROYALTY_BPS, MAX_PLATFORM_FEE_BPS) == (20, 5_000, 1_000)
     assert DEFAULT_PLATFORM_FEE_BPS == 250
 
 
@@ -40,20 +40,20 @@ def test_a_split_keeps_its_recipients_and_shares_as_tuples() -> None:
     assert (split.recipients, split.shares_bps) == ((ALICE, BOB), (7_000, 3_000))
 
 
-def test_a_split_accepts_sixteen_recipients() -> None:
-    recipients = tuple(address(n) for n in range(1, 17))
-    split = Split(recipients, (625,) * 16)
+def test_a_split_accepts_twenty_recipients() -> None:
+    recipients = tuple(address(n) for n in range(1, 21))
+    split = Split(recipients, (500,) * 20)
     assert len(split.recipients) == MAX_SPLIT_RECIPIENTS
 
 
 @pytest.mark.parametrize(
     ("recipients", "shares", "reason"),
     [
-        ((), (), "it needs 1 to 16 recipients, not 0"),
+        ((), (), "it needs 1 to 20 recipients, not 0"),
         (
-            tuple(address(n) for n in range(1, 18)),
-            (500,) * 16 + (2_000,),
-            "it needs 1 to 16 recipients, not 17",
+            tuple(address(n) for n in range(1, 22)),
+            (500,) * 19 + (250, 250),
+            "it needs 1 to 20 recipients, not 21",
         ),
         ((ALICE, BOB), (10_000,), "2 recipients but 1 shares"),
         ((ALICE,), (5_000, 5_000), "1 recipients but 2 shares"),
@@ -69,7 +69,7 @@ def test_a_split_accepts_sixteen_recipients() -> None:
     ],
     ids=[
         "no recipient",
-        "seventeen recipients",
+        "twenty-one recipients",
         "fewer shares",
         "more shares",
         "not an address",

@@ -27,10 +27,12 @@ class MemoryEventRepository:
         self._events: dict[tuple[object, ...], StoredEvent] = {}
 
     def add(self, chain: str, events: Sequence[StoredEvent]) -> int:
-        new = 0
+        # Check the whole batch first: a refused batch stores nothing, as a transaction would.
         for stored in events:
             if stored.chain != chain:
                 raise ValueError(f"event of chain {stored.chain!r} stored under {chain!r}")
+        new = 0
+        for stored in events:
             if stored.key not in self._events:
                 self._events[stored.key] = stored
                 new += 1

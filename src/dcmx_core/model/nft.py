@@ -22,6 +22,7 @@ from dcmx_core.events import (
     EditionTransferred,
     OperatorSet,
     ReleaseCreated,
+    RoyaltyReceiverSet,
     SplitSet,
 )
 from dcmx_core.exceptions import (
@@ -145,6 +146,15 @@ class MusicNft:
         OpenZeppelin's ``tokenURI``)."""
         self.owner_of(token_id)
         return f"{self.base_uri}{token_id}" if self.base_uri else ""
+
+    def set_royalty_receiver(self, sender: Address, receiver: Address) -> list[DomainEvent]:
+        """The admin names where royalties go (the royalty distributor; a successor when the
+        distributor is replaced)."""
+        self.admin.require_admin(sender)
+        if receiver.is_zero:
+            raise ZeroAddress("royalty receiver")
+        self.royalty_receiver = receiver
+        return [RoyaltyReceiverSet(receiver)]
 
     # --- releases and editions --------------------------------------------------------------
 

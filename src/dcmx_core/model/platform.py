@@ -260,6 +260,10 @@ class Platform:
         )
 
     @_run.register
+    def _(self, command: c.SetRoyaltyReceiver, call: _Call) -> list[DomainEvent]:
+        return self.nft.set_royalty_receiver(call.sender, command.receiver)
+
+    @_run.register
     def _(self, command: c.MintEdition, call: _Call) -> list[DomainEvent]:
         return self.nft.mint_edition(call.sender, command.release_id, command.recipient)
 

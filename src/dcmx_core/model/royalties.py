@@ -21,7 +21,7 @@ from attrs import field, frozen
 from dcmx_core.exceptions import InvalidSplit
 from dcmx_core.model.values import BPS_DENOMINATOR, Address, bps_of, check_amount, check_bps
 
-MAX_SPLIT_RECIPIENTS: Final = 16
+MAX_SPLIT_RECIPIENTS: Final = 20
 MAX_ROYALTY_BPS: Final = 5_000
 MAX_PLATFORM_FEE_BPS: Final = 1_000
 DEFAULT_PLATFORM_FEE_BPS: Final = 250

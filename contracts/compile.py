@@ -63,10 +63,13 @@ def openzeppelin_version() -> str:
     return str(json.loads(package.read_text())["version"])
 
 
-def compile_all() -> dict[str, dict[str, Any]]:
-    """Compile every source in one standard-JSON call; return the artifacts by contract name."""
+def compile_all(only: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Compile every source (or the ``only`` ones) in one standard-JSON call; return the
+    artifacts by contract name."""
     binary = compiler()
     found = sources()
+    if only:
+        found = {key: path for key, path in found.items() if key in only or path.name in only}
     standard_input = {
         "language": "Solidity",
         "sources": {key: {"content": path.read_text()} for key, path in found.items()},
@@ -117,8 +120,11 @@ def render(artifact: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--check", action="store_true", help="fail if artifacts are stale")
+    parser.add_argument(
+        "--only", nargs="+", metavar="SOURCE", help="compile and write only these sources"
+    )
     args = parser.parse_args()
-    artifacts = compile_all()
+    artifacts = compile_all(args.only)
     stale = [
         name
         for name, artifact in artifacts.items()
@@ -127,7 +133,7 @@ def main() -> None:
     ]
     extra = (
         sorted(p.name for p in BUILD.glob("*.json") if p.stem not in artifacts)
-        if BUILD.exists()
+        if BUILD.exists() and not args.only
         else []
     )
     if args.check:

@@ -127,7 +127,7 @@ class Ledger(ChainQueries, Protocol):
         domain error of the rule that refused."""
 
     def head(self) -> Block:
-        """The newest block."""
+        """The newest block. Block timestamps strictly increase."""
 
     def block(self, number: int) -> Block:
         """Block ``number`` of the current chain (its hash and parent hash)."""
@@ -154,7 +154,8 @@ class DevLedger(Ledger, Protocol):
         """Add empty blocks."""
 
     def warp(self, seconds: int) -> None:
-        """Move the chain's time forward: later blocks are stamped ``seconds`` later."""
+        """Move the chain's time forward: the next block is stamped at least ``seconds`` after
+        the head, and the chain's clock runs that much ahead from then on."""
 
     def reorganize(self, depth: int) -> None:
         """Drop the newest ``depth`` blocks and their effects; later blocks form a new branch

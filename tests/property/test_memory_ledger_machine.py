@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, settings
 
-from dcmx_adapters.clock import ManualClock
 from dcmx_adapters.memory.ledger import MemoryLedger
-from dcmx_core.ports import DevLedger
-from tests.property.ledger_machine import ADMIN, CRYPTO, START, LedgerMachine
+from dcmx_core.ports import Clock, DevLedger
+from tests.property.ledger_machine import ADMIN, CRYPTO, LedgerMachine
 
 MACHINE_SETTINGS = settings(
     max_examples=60,
@@ -20,8 +19,8 @@ MACHINE_SETTINGS = settings(
 
 
 class MemoryLedgerMachine(LedgerMachine):
-    def make_ledger(self, chain_id: int) -> DevLedger:
-        return MemoryLedger(admin=ADMIN, crypto=CRYPTO, clock=ManualClock(START), chain_id=chain_id)
+    def make_ledger(self, chain_id: int, clock: Clock) -> DevLedger:
+        return MemoryLedger(admin=ADMIN, crypto=CRYPTO, clock=clock, chain_id=chain_id)
 
 
 class TwoMemoryChainsMachine(MemoryLedgerMachine):

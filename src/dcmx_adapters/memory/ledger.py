@@ -66,6 +66,7 @@ class MemoryLedger:
         )
         self._branch = 0
         self._warp = 0
+        self._not_before = 0
         self._contracts_made = 0
         genesis = Block(0, self._hash(b"genesis", ZERO_HASH, 0), ZERO_HASH, clock.now())
         self._blocks: list[_Block] = [_Block(genesis)]
@@ -171,6 +172,7 @@ class MemoryLedger:
         if seconds < 0:
             raise OutOfRange("seconds", seconds, "0 or more")
         self._warp += seconds
+        self._not_before = max(self._not_before, self.head().timestamp + seconds)
 
     def reorganize(self, depth: int) -> None:
         if not 1 <= depth < len(self._blocks):
@@ -195,7 +197,7 @@ class MemoryLedger:
         return _contract_address(self._deployment.chain_id, f"{label}:{self._contracts_made}")
 
     def _next_timestamp(self) -> int:
-        return max(self._clock.now() + self._warp, self.head().timestamp)
+        return max(self._clock.now() + self._warp, self.head().timestamp + 1, self._not_before)
 
     def _seal(self, changes: list[Change], timestamp: int, tx_id: Hash32 | None) -> _Block:
         parent = self.head()

@@ -6,7 +6,7 @@ import sys
 import nox
 
 nox.options.default_venv_backend = "none"
-nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.sessions = ["tests", "lint", "typecheck", "contracts_check"]
 
 PYTHON = sys.executable
 
@@ -34,3 +34,29 @@ def typecheck(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks that print tables (not part of a bare ``nox``)."""
     session.run(PYTHON, "benchmarks/memory_ledger.py")
+
+
+@nox.session
+def contracts(session: nox.Session) -> None:
+    """Compile the contracts into contracts/build (installs the pinned solc and OpenZeppelin
+    from npm when no native solc 0.8.30 is found)."""
+    session.run(PYTHON, "contracts/compile.py", *session.posargs)
+
+
+@nox.session
+def contracts_check(session: nox.Session) -> None:
+    """Recompile and fail if the committed artifacts differ from what the sources give."""
+    session.run(PYTHON, "contracts/compile.py", "--check")
+
+
+@nox.session
+def differential(session: nox.Session) -> None:
+    """The long differential run: the rules against the contracts, 10,000+ steps on revm."""
+    session.run(
+        PYTHON,
+        "-m",
+        "pytest",
+        "tests/property/test_evm_ledger_machine.py::TestContractsAgreeOnRevm",
+        "-q",
+        env={"DCMX_LONG_DIFFERENTIAL": "1"},
+    )

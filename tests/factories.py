@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import hashlib
 
+from dcmx_adapters.crypto import EthCrypto
 from dcmx_core.model.values import Address, Hash32
+
+_CRYPTO = EthCrypto()
+
+
+def key(n: int) -> bytes:
+    """A private key for each ``n``."""
+    return hashlib.sha256(b"account-%d" % n).digest()
 
 
 def address(n: int) -> Address:
-    """A distinct, non-zero address for each ``n``."""
-    return Address(hashlib.sha256(b"account-%d" % n).digest()[:20])
+    """A distinct, non-zero address for each ``n``: the address of ``key(n)``, so that a chain
+    that checks signatures can send as it."""
+    return _CRYPTO.address_of(key(n))
+
+
+def keys(*numbers: int) -> dict[Address, bytes]:
+    return {address(n): key(n) for n in numbers}
 
 
 def digest(label: str) -> Hash32:

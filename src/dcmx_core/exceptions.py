@@ -398,9 +398,22 @@ class DeletionAlreadyProcessed(StateConflict):
         )
 
 
+class TransactionReverted(DcmxError):
+    """A contract reverted for a reason no domain rule names (a panic, an empty revert)."""
+
+
 def error_class_named(name: str) -> type[DcmxError] | None:
     """The error class whose name is ``name`` (a contract's custom error), if there is one."""
     found = globals().get(name)
     if isinstance(found, type) and issubclass(found, DcmxError):
         return found
     return None
+
+
+def reverted(name: str, message: str) -> DcmxError:
+    """An instance of the error class ``name`` for a refusal that arrived as a contract's revert
+    (its data is in ``message``, not in the class's own fields)."""
+    kind = error_class_named(name) or TransactionReverted
+    error = kind.__new__(kind)
+    DcmxError.__init__(error, message, reverted=True)
+    return error

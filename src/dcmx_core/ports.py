@@ -71,6 +71,8 @@ class Receipt:
     block_number: int
     block_hash: Hash32
     events: tuple[DomainEvent, ...]
+    gas_used: int = 0
+    """Gas (EVM) or energy (TRON) the transaction used; 0 where execution is free (memory)."""
 
 
 class ChainQueries(Protocol):
@@ -142,8 +144,9 @@ class DevLedger(Ledger, Protocol):
     def fund(self, account: Address, amount: int) -> None:
         """Give ``account`` native coin out of thin air."""
 
-    def deploy_payment_token(self, symbol: str) -> Address:
-        """A plain ERC-20 (a stand-in for USDT and the like) that tests can mint."""
+    def deploy_payment_token(self, symbol: str, *, returns_false: bool = False) -> Address:
+        """A plain ERC-20 (a stand-in for USDT and the like) that tests can mint; with
+        ``returns_false`` its transfers return false on success, as TRON's USDT does."""
 
     def mint_payment_token(self, token: Address, account: Address, amount: int) -> None: ...
 

@@ -124,12 +124,13 @@ def normalize(event: DomainEvent, symbols: dict[Address, Address]) -> DomainEven
 class LedgerMachine(RuleBasedStateMachine):
     """Random commands against every side; invariants after every step."""
 
-    chain_ids: ClassVar[tuple[int, ...]] = (1337,)
+    # What to build a side from, one item a side, handed to ``make_ledger``.
+    ledger_specs: ClassVar[tuple[Any, ...]] = (1337,)
     # Re-read the whole observable state after every success, so that every refusal can be
     # shown to change nothing; a slow ledger may turn this off.
     exact_refusals: ClassVar[bool] = True
 
-    def make_ledger(self, chain_id: int, clock: Clock) -> DevLedger:
+    def make_ledger(self, spec: Any, clock: Clock) -> DevLedger:
         """A fresh ledger administered by ``ADMIN`` whose blocks are stamped by ``clock``."""
         raise NotImplementedError("a subclass names the ledger to test")
 
@@ -150,9 +151,9 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @initialize()
     def deploy(self) -> None:
-        for chain_id in self.chain_ids:
-            ledger = self.make_ledger(chain_id, self.clock)
-            usdt = ledger.deploy_payment_token("USDT")
+        for spec in self.ledger_specs:
+            ledger = self.make_ledger(spec, self.clock)
+            usdt = ledger.deploy_payment_token("USDT", returns_false=True)
             side = Side(ledger, usdt, ledger.deploy_receiver(True), ledger.deploy_receiver(False))
             for actor in ACTORS:
                 ledger.fund(actor, 1_000 * UNIT)
@@ -532,6 +533,22 @@ class LedgerMachine(RuleBasedStateMachine):
     def time_passes(self, days: int, seconds: int) -> None:
         self.clock.advance(days * 86_400 + seconds)
 
+    @rule(
+        before=st.integers(1, 3),
+        user=actors,
+        pool=pools,
+        amounts_=st.lists(st.integers(1, 5).map(lambda n: n * UNIT), min_size=2, max_size=4),
+        proofs=st.lists(hashes, min_size=4, max_size=4),
+    )
+    def claims_around_midnight(
+        self, before: int, user: int, pool: Pool, amounts_: list[int], proofs: list[Hash32]
+    ) -> None:
+        """Claims just before and just after a UTC midnight, where daily limits roll over."""
+        midnight = (self.clock.current // 86_400 + 1) * 86_400
+        self.clock.current = max(self.clock.current, midnight - before - 1)
+        for amount, proof in zip(amounts_, proofs, strict=False):
+            self.send(user, c.SubmitClaim(pool, amount, proof))
+
     # --- compliance -------------------------------------------------------------------------
 
     @rule(sender=senders, doc_type=doc_types, version=versions, document=hashes)
@@ -630,6 +647,10 @@ class LedgerMachine(RuleBasedStateMachine):
         for side in self.sides:
             check_invariants(side, self.tokens, self.claims)
         self.fingerprint = fingerprint(self.sides[0], self.tokens, self.claims)
+        if len(self.sides) > 1:
+            states = [agreed_state(side, self.tokens, self.claims) for side in self.sides]
+            for other in states[1:]:
+                assert other == states[0], "the ledgers' states differ"
 
     def _check_unchanged(self) -> None:
         if self.fingerprint is not None:
@@ -679,7 +700,35 @@ def check_invariants(side: Side, tokens: list[int], claims: list[int]) -> None:
         assert state.reserved == reserved_by_pool[pool]
 
 
-def fingerprint(side: Side, tokens: list[int], claims: list[int]) -> tuple[Any, ...]:
+def agreed_state(side: Side, tokens: list[int], claims: list[int]) -> tuple[Any, ...]:
+    """What every ledger must agree on: the whole observable state with chain-specific addresses
+    made symbolic, less the native balances of accounts (chains with fees charge them gas)."""
+    symbols = side.symbols()
+    distributor = side.ledger.deployment.royalties
+    state = fingerprint(side, tokens, claims, native=False)
+    return (_symbolic_deep(state, symbols), side.ledger.native_balance(distributor))
+
+
+def _symbolic_deep(value: Any, symbols: dict[Address, Address]) -> Any:
+    if isinstance(value, Address):
+        return symbols.get(value, value)
+    if isinstance(value, tuple):
+        return tuple(_symbolic_deep(v, symbols) for v in value)
+    if attrs.has(type(value)):
+        return attrs.evolve(
+            value,
+            **{
+                f.name: _symbolic_deep(getattr(value, f.name), symbols)
+                for f in attrs.fields(type(value))
+                if f.init
+            },
+        )
+    return value
+
+
+def fingerprint(
+    side: Side, tokens: list[int], claims: list[int], *, native: bool = True
+) -> tuple[Any, ...]:
     """Everything the machine can observe, to show that a refusal changed nothing."""
     ledger = side.ledger
     accounts = holders(side)
@@ -690,7 +739,7 @@ def fingerprint(side: Side, tokens: list[int], claims: list[int]) -> tuple[Any, 
         ledger.total_minted(),
         tuple(ledger.is_minter(a) for a in accounts),
         tuple((ledger.admin_of(k), ledger.pending_admin_of(k)) for k in Contract),
-        tuple(ledger.native_balance(a) for a in accounts),
+        tuple(ledger.native_balance(a) for a in accounts) if native else (),
         tuple(ledger.balance_in(side.usdt, a) for a in accounts),
         tuple(ledger.owner_of(t) for t in tokens),
         tuple(ledger.get_approved(t) for t in tokens),

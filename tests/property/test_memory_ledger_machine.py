@@ -4,6 +4,8 @@ agree event for event."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import HealthCheck, settings
 
 from dcmx_adapters.memory.ledger import MemoryLedger
@@ -19,12 +21,12 @@ MACHINE_SETTINGS = settings(
 
 
 class MemoryLedgerMachine(LedgerMachine):
-    def make_ledger(self, chain_id: int, clock: Clock) -> DevLedger:
-        return MemoryLedger(admin=ADMIN, crypto=CRYPTO, clock=clock, chain_id=chain_id)
+    def make_ledger(self, spec: Any, clock: Clock) -> DevLedger:
+        return MemoryLedger(admin=ADMIN, crypto=CRYPTO, clock=clock, chain_id=spec)
 
 
 class TwoMemoryChainsMachine(MemoryLedgerMachine):
-    chain_ids = (1337, 7777)
+    ledger_specs = (1337, 7777)
 
 
 TestMemoryLedger = MemoryLedgerMachine.TestCase

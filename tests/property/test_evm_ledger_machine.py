@@ -1,0 +1,58 @@
+"""The contracts against the rules: the ledger state machine drives the in-memory ledger and the
+five Solidity contracts side by side, and they must agree on every event, every refusal and
+the whole observable state after every step.
+
+eth-tester (py-evm) is the reference EVM; revm is the fast engine for long runs. The default
+suite runs short machines on both; ``nox -s differential`` runs at least 10,000 steps on revm.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from hypothesis import HealthCheck, settings
+
+from dcmx_adapters.evm.ledger import local_evm_ledger
+from dcmx_adapters.memory.ledger import MemoryLedger
+from dcmx_core.ports import Clock, DevLedger
+from tests.property.ledger_machine import ACTORS, ADMIN, CRYPTO, KEYS, LedgerMachine
+
+LONG = os.environ.get("DCMX_LONG_DIFFERENTIAL") == "1"
+
+
+class MemoryVersusEvm(LedgerMachine):
+    exact_refusals = False
+
+    def make_ledger(self, spec: Any, clock: Clock) -> DevLedger:
+        if spec == "memory":
+            return MemoryLedger(admin=ADMIN, crypto=CRYPTO, clock=clock)
+        return local_evm_ledger(
+            ADMIN, clock, engine=spec, keys=dict(zip(ACTORS, KEYS, strict=True))
+        )
+
+
+class MemoryVersusEthTester(MemoryVersusEvm):
+    ledger_specs = ("memory", "eth-tester")
+
+
+class MemoryVersusRevm(MemoryVersusEvm):
+    ledger_specs = ("memory", "revm")
+    exact_refusals = True
+
+
+TestContractsAgreeOnEthTester = MemoryVersusEthTester.TestCase
+TestContractsAgreeOnEthTester.settings = settings(
+    max_examples=4,
+    stateful_step_count=15,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+TestContractsAgreeOnRevm = MemoryVersusRevm.TestCase
+TestContractsAgreeOnRevm.settings = settings(
+    max_examples=200 if LONG else 25,
+    stateful_step_count=60 if LONG else 40,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)

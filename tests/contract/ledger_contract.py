@@ -5,6 +5,8 @@ Subclass ``LedgerContract`` and implement ``make_ledger`` to run the suite on a 
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from dcmx_core import commands as c
@@ -67,7 +69,7 @@ class LedgerContract:
         ledger.warp(86_400)
         ledger.mine(1)
         stamps = [ledger.block(n).timestamp for n in range(ledger.head().number + 1)]
-        assert all(earlier < later for earlier, later in zip(stamps, stamps[1:], strict=False))
+        assert all(earlier < later for earlier, later in itertools.pairwise(stamps))
         assert stamps[-1] - stamps[-2] >= 86_400
 
     def test_mining_adds_empty_blocks(self, ledger: DevLedger) -> None:

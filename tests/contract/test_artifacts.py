@@ -21,7 +21,9 @@ def test_an_artifact_matches_the_hash_of_its_source(name: str) -> None:
 @pytest.mark.parametrize("name", PLATFORM)
 def test_the_five_contracts_are_built(name: str) -> None:
     built = artifact(name)
-    assert built.bytecode and built.deployed_bytecode and built.abi
+    assert built.bytecode
+    assert built.deployed_bytecode
+    assert built.abi
 
 
 @pytest.mark.parametrize("name", BUILT)

@@ -8,20 +8,21 @@ from attrs import frozen
 
 from dcmx_adapters.clock import ManualClock, SystemClock
 from dcmx_adapters.crypto import EthCrypto
+from dcmx_adapters.evm.ledger import local_evm_ledger
 from dcmx_adapters.memory.ledger import MemoryLedger
 from dcmx_adapters.memory.repositories import MemoryProfileRepository
-from dcmx_core.ports import Clock
-from dcmx_entrypoints.demo import Person
+from dcmx_core.ports import Clock, DevLedger, ProfileRepository
+from dcmx_entrypoints.demo import CAST, Person, person
 
 
 @frozen
-class MemoryStack:
-    """Everything the in-memory demo needs, wired."""
+class DemoStack:
+    """Everything the demo needs, wired."""
 
-    ledger: MemoryLedger
+    ledger: DevLedger
     crypto: EthCrypto
     clock: Clock
-    profiles: MemoryProfileRepository
+    profiles: ProfileRepository
     operator: Person
 
 
@@ -30,11 +31,23 @@ def operator_person(crypto: EthCrypto, label: str = "operator") -> Person:
     return Person(label, key, crypto.address_of(key))
 
 
-def memory_stack(*, start: int | None = None) -> MemoryStack:
+def memory_stack(*, start: int | None = None) -> DemoStack:
     """An in-memory ledger administered by a demo operator; a fixed clock when ``start`` is
     given (reproducible runs), the system clock otherwise."""
     crypto = EthCrypto()
     clock: Clock = SystemClock() if start is None else ManualClock(start)
     operator = operator_person(crypto)
     ledger = MemoryLedger(admin=operator.address, crypto=crypto, clock=clock)
-    return MemoryStack(ledger, crypto, clock, MemoryProfileRepository(), operator)
+    return DemoStack(ledger, crypto, clock, MemoryProfileRepository(), operator)
+
+
+def evm_stack(*, engine: str = "eth-tester", start: int | None = None) -> DemoStack:
+    """The five contracts freshly deployed on an in-process EVM (eth-tester or revm) by the
+    demo operator, who signs for everyone in the demo's cast."""
+    crypto = EthCrypto()
+    clock: Clock = SystemClock() if start is None else ManualClock(start)
+    operator = operator_person(crypto)
+    cast = [operator, *(person(name, crypto) for name in CAST)]
+    keys = {someone.address: someone.key for someone in cast}
+    ledger = local_evm_ledger(operator.address, clock, engine=engine, keys=keys)
+    return DemoStack(ledger, crypto, clock, MemoryProfileRepository(), operator)

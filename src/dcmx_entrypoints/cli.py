@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -11,7 +13,7 @@ from rich.table import Table
 from dcmx_core import __version__
 from dcmx_core.exceptions import DcmxError
 from dcmx_core.model.values import Address, Keccak
-from dcmx_entrypoints.bootstrap import memory_stack
+from dcmx_entrypoints.bootstrap import evm_stack, memory_stack
 from dcmx_entrypoints.demo import DemoResult, format_units, run_demo
 
 app = typer.Typer(
@@ -36,15 +38,35 @@ def root(
     """DCMX Core: the Web3 back end of the DCMX music platform."""
 
 
+class LedgerChoice(StrEnum):
+    memory = "memory"
+    evm = "evm"
+
+
+class EngineChoice(StrEnum):
+    eth_tester = "eth-tester"
+    revm = "revm"
+
+
 @app.command()
 def demo(
-    start: int = typer.Option(
-        1_767_225_600,
-        help="Block time of the first block (Unix seconds); the demo is reproducible.",
-    ),
+    ledger: Annotated[
+        LedgerChoice,
+        typer.Option(help="memory: the rules themselves; evm: the five contracts."),
+    ] = LedgerChoice.memory,
+    engine: Annotated[
+        EngineChoice, typer.Option(help="The in-process EVM for --ledger evm.")
+    ] = EngineChoice.eth_tester,
+    start: Annotated[
+        int,
+        typer.Option(help="Block time of the first block (Unix seconds); reproducible runs."),
+    ] = 1_767_225_600,
 ) -> None:
-    """Run a scripted day on the in-memory ledger and print what happened and who holds what."""
-    stack = memory_stack(start=start)
+    """Run a scripted day on a fresh ledger and print what happened and who holds what."""
+    if ledger is LedgerChoice.memory:
+        stack = memory_stack(start=start)
+    else:
+        stack = evm_stack(engine=engine.value, start=start)
     result = run_demo(stack.ledger, stack.crypto, stack.clock, stack.profiles, stack.operator)
     # A pipe or a log file gets the full width, not rich's 80-column fallback.
     console = Console() if sys.stdout.isatty() else Console(width=120)

@@ -24,6 +24,9 @@ from dcmx_core.ports import Clock, DevLedger, ProfileRepository
 from dcmx_core.read_models import UserProfile
 from dcmx_core.services import catalog, compliance, rewards, sales
 
+CAST = ("Ayla", "Bo", "Cy", "Dee", "Eli", "Mkt", "Vera")
+"""Everyone in the scenario but the operator."""
+
 ETH = 10**18
 USDT = 10**6
 DCMX = 10**18
@@ -77,7 +80,7 @@ def run_demo(
     operator: Person,
 ) -> DemoResult:
     """Run the scenario; ``operator`` must administer all five contracts on ``ledger``."""
-    people = {n: person(n, crypto) for n in ("Ayla", "Bo", "Cy", "Dee", "Eli", "Mkt", "Vera")}
+    people = {n: person(n, crypto) for n in CAST}
     ayla, bo, cy, dee, eli, mkt, vera = people.values()
     result = DemoResult()
 
@@ -92,7 +95,7 @@ def run_demo(
         ledger.mint_payment_token(usdt, buyer.address, 2_000 * USDT)
     step("funded everyone with 10 coin; Dee and Eli hold 2,000 USDT each")
 
-    _terms(ledger, crypto, clock, operator, ayla, dee, step)
+    _terms(ledger, crypto, operator, ayla, dee, step)
     release_id, first, second = _publish(ledger, operator, ayla, bo, cy, step)
     _trade(ledger, ayla, dee, eli, mkt, usdt, release_id, first, second, step)
     _withdraw_all(ledger, (ayla, bo, cy, dee, operator), usdt, step)
@@ -108,7 +111,6 @@ def run_demo(
 def _terms(
     ledger: DevLedger,
     crypto: EthCrypto,
-    clock: Clock,
     operator: Person,
     ayla: Person,
     dee: Person,
@@ -121,7 +123,7 @@ def _terms(
     step("registered the terms of service v1 and the artist agreement v1 by their hashes")
     compliance.accept_document(ledger, ayla.address, DocumentType.ARTIST_AGREEMENT, 1)
     step("Ayla accepted the artist agreement v1 herself")
-    expiry = clock.now() + 3_600
+    expiry = ledger.head().timestamp + 3_600  # the chain's time decides, not ours
     digest, nonce = compliance.acceptance_to_sign(
         ledger, crypto, dee.address, DocumentType.TERMS_OF_SERVICE, 1, expiry
     )
@@ -240,7 +242,7 @@ def _deletion(
     step: Callable[[str], None],
 ) -> None:
     profiles.save_profile(UserProfile(eli.address, "Eli", email="eli@example.org", country="DE"))
-    expiry = clock.now() + 3_600
+    expiry = ledger.head().timestamp + 3_600  # the chain's time decides, not ours
     digest, nonce = compliance.deletion_to_sign(ledger, crypto, eli.address, Regime.GDPR, expiry)
     request_id = compliance.relay_deletion_request(
         ledger,

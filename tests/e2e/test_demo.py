@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from attrs import define, field
@@ -16,7 +17,7 @@ from dcmx_core import __version__
 from dcmx_core.events import PayoutWithdrawn
 from dcmx_core.model.distributor import NATIVE
 from dcmx_core.model.values import Address
-from dcmx_entrypoints.bootstrap import MemoryStack, memory_stack
+from dcmx_entrypoints.bootstrap import DemoStack, evm_stack, memory_stack
 from dcmx_entrypoints.cli import app
 from dcmx_entrypoints.demo import DemoResult, Holding, run_demo
 
@@ -36,7 +37,7 @@ class Minted:
 
 @define
 class Demo:
-    stack: MemoryStack
+    stack: DemoStack
     result: DemoResult
     minted: Minted
 
@@ -192,3 +193,31 @@ def test_the_installed_dcmx_command_runs_the_demo() -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert "DCMX total supply: 60" in completed.stdout
+
+
+@pytest.mark.parametrize("engine", ["eth-tester", "revm"])
+def test_the_demo_runs_on_the_contracts_with_the_same_outcome(engine: str) -> None:
+    on_memory = memory_stack(start=START)
+    on_evm = evm_stack(engine=engine, start=START)
+    expected = run_demo(*_parts(on_memory))
+    actual = run_demo(*_parts(on_evm))
+    assert [s.what for s in actual.steps] == [s.what for s in expected.steps]
+    for mine, theirs in zip(actual.holdings, expected.holdings, strict=True):
+        assert (mine.name, mine.usdt, mine.dcmx, mine.editions) == (
+            theirs.name,
+            theirs.usdt,
+            theirs.dcmx,
+            theirs.editions,
+        )
+        assert (mine.pending_native, mine.pending_usdt) == (0, 0)
+    assert actual.total_supply == expected.total_supply
+
+
+def test_the_cli_runs_the_demo_on_the_contracts() -> None:
+    result = CliRunner().invoke(app, ["demo", "--ledger", "evm", "--engine", "revm"])
+    assert result.exit_code == 0, result.output
+    assert "DCMX total supply: 60" in result.output
+
+
+def _parts(stack: DemoStack) -> tuple[Any, ...]:
+    return (stack.ledger, stack.crypto, stack.clock, stack.profiles, stack.operator)

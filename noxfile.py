@@ -60,3 +60,9 @@ def differential(session: nox.Session) -> None:
         "-q",
         env={"DCMX_LONG_DIFFERENTIAL": "1"},
     )
+
+
+@nox.session
+def gas(session: nox.Session) -> None:
+    """Gas per operation beside plain OpenZeppelin 5 (``-- --write`` stores the snapshot)."""
+    session.run(PYTHON, "-m", "benchmarks.gas", *session.posargs)

@@ -30,11 +30,13 @@ abstract contract Administered {
         _;
     }
 
+    /// @notice The admin proposes a successor; the zero address withdraws a proposal.
     function proposeAdmin(address proposed) external onlyAdmin {
         pendingAdmin = proposed;
         emit AdminProposed(proposed);
     }
 
+    /// @notice The proposed successor accepts and becomes the admin.
     function acceptAdmin() external {
         address proposed = pendingAdmin;
         if (proposed == address(0) || msg.sender != proposed) revert NotPendingAdmin(msg.sender);

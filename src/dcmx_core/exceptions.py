@@ -247,6 +247,14 @@ class UnsupportedCurrency(InvalidArgument):
         )
 
 
+class PaymentFailed(StateConflict):
+    """A payout could not be paid: the recipient refused the native coin, or the token did not
+    move the amount. The payout stays owed."""
+
+    def __init__(self, recipient: object) -> None:
+        super().__init__(f"paying {recipient} failed; the payout stays owed", recipient=recipient)
+
+
 class NothingToWithdraw(InsufficientFunds):
     def __init__(self, account: object, currency: object) -> None:
         super().__init__(

@@ -19,6 +19,7 @@ from web3.exceptions import ContractLogicError
 from web3.providers.eth_tester import EthereumTesterProvider
 from web3.types import TxParams, Wei
 
+from dcmx_core.exceptions import OutOfRange
 from dcmx_core.model.values import Address, Hash32
 from dcmx_core.ports import Block
 
@@ -171,6 +172,9 @@ class Web3Chain:
         return _block(self._w3.eth.get_block("latest"))
 
     def block(self, number: int) -> Block:
+        head = self.head().number
+        if not 0 <= number <= head:
+            raise OutOfRange("block number", number, f"0 to {head}")
         return _block(self._w3.eth.get_block(number))
 
     def logs(self, from_block: int, to_block: int) -> list[Log]:
@@ -206,7 +210,10 @@ class Web3Chain:
 
     def reorganize(self, depth: int) -> None:
         tester = self._tester()
-        target = self._w3.eth.get_block(self.head().number - depth)
+        head = self.head().number
+        if not 1 <= depth <= head:
+            raise OutOfRange("depth", depth, f"1 to {head}")
+        target = self._w3.eth.get_block(head - depth)
         tester.backend.revert_to_snapshot(bytes(target["hash"]))
 
 

@@ -30,6 +30,7 @@ from dcmx_core.read_models import (
     EditionRecord,
     ErasureRecord,
     PayoutRecord,
+    QuarantinedLog,
     ReleaseRecord,
     SaleRecord,
     StoredEvent,
@@ -46,7 +47,9 @@ __all__ = [
     "EventRepository",
     "Ledger",
     "ProfileRepository",
+    "QuarantineRepository",
     "Receipt",
+    "UnitOfWork",
 ]
 
 
@@ -243,3 +246,30 @@ class ProfileRepository(Protocol):
 class CheckpointRepository(Protocol):
     def get_checkpoint(self, chain: str) -> Checkpoint | None: ...
     def set_checkpoint(self, checkpoint: Checkpoint) -> None: ...
+
+
+class QuarantineRepository(Protocol):
+    def quarantine(self, log: QuarantinedLog) -> None:
+        """Keep an undecodable log (once per position)."""
+
+    def quarantined(self, chain: str) -> list[QuarantinedLog]: ...
+
+
+class UnitOfWork(Protocol):
+    """The read models as one transaction: what a block of work writes is kept together by
+    ``commit`` or dropped together (``rollback``, or leaving the ``with`` block uncommitted)."""
+
+    events: EventRepository
+    releases: ReleaseRepository
+    balances: BalanceRepository
+    sales: SaleRepository
+    claims: ClaimRepository
+    compliance: ComplianceRepository
+    profiles: ProfileRepository
+    checkpoints: CheckpointRepository
+    quarantine: QuarantineRepository
+
+    def __enter__(self) -> UnitOfWork: ...
+    def __exit__(self, *exc: object) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...

@@ -142,3 +142,15 @@ class Checkpoint:
     chain: str
     block_number: int
     block_hash: Hash32
+
+
+@frozen
+class QuarantinedLog:
+    """A log the indexer could not decode, kept with the reason instead of stopping."""
+
+    chain: str
+    block_number: int
+    tx_id: Hash32
+    log_index: int
+    reason: str
+    raw: bytes

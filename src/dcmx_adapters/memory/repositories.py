@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 from dcmx_core.model.enums import DocumentType
@@ -15,6 +16,7 @@ from dcmx_core.read_models import (
     EditionRecord,
     ErasureRecord,
     PayoutRecord,
+    QuarantinedLog,
     ReleaseRecord,
     SaleRecord,
     StoredEvent,
@@ -219,3 +221,60 @@ class MemoryCheckpointRepository:
 
     def set_checkpoint(self, checkpoint: Checkpoint) -> None:
         self._checkpoints[checkpoint.chain] = checkpoint
+
+
+class MemoryQuarantineRepository:
+    def __init__(self) -> None:
+        self._logs: dict[tuple[str, int, int], QuarantinedLog] = {}
+
+    def quarantine(self, log: QuarantinedLog) -> None:
+        self._logs.setdefault((log.chain, log.block_number, log.log_index), log)
+
+    def quarantined(self, chain: str) -> list[QuarantinedLog]:
+        return [log for key, log in sorted(self._logs.items()) if key[0] == chain]
+
+
+class MemoryUnitOfWork:
+    """The in-memory read models as one transaction: entering takes a copy of every store,
+    ``rollback`` (or leaving without ``commit``) puts the copy back."""
+
+    def __init__(self) -> None:
+        self.events = MemoryEventRepository()
+        self.releases = MemoryReleaseRepository()
+        self.balances = MemoryBalanceRepository()
+        self.sales = MemorySaleRepository()
+        self.claims = MemoryClaimRepository()
+        self.compliance = MemoryComplianceRepository()
+        self.profiles = MemoryProfileRepository()
+        self.checkpoints = MemoryCheckpointRepository()
+        self.quarantine = MemoryQuarantineRepository()
+        self._saved: dict[str, object] | None = None
+
+    _STORES = (
+        "events",
+        "releases",
+        "balances",
+        "sales",
+        "claims",
+        "compliance",
+        "profiles",
+        "checkpoints",
+        "quarantine",
+    )
+
+    def __enter__(self) -> MemoryUnitOfWork:
+        self._saved = {name: copy.deepcopy(getattr(self, name)) for name in self._STORES}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._saved is not None:
+            self.rollback()
+
+    def commit(self) -> None:
+        self._saved = None
+
+    def rollback(self) -> None:
+        if self._saved is not None:
+            for name, store in self._saved.items():
+                setattr(self, name, store)
+        self._saved = None

@@ -56,8 +56,11 @@ def differential(session: nox.Session) -> None:
         PYTHON,
         "-m",
         "pytest",
-        "tests/property/test_evm_ledger_machine.py::TestContractsAgreeOnRevm",
+        "tests/property/test_evm_ledger_machine.py",
+        "-k",
+        "Revm or long_run",
         "-q",
+        "-s",
         env={"DCMX_LONG_DIFFERENTIAL": "1"},
     )
 

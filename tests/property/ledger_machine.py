@@ -129,6 +129,8 @@ class LedgerMachine(RuleBasedStateMachine):
     # Re-read the whole observable state after every success, so that every refusal can be
     # shown to change nothing; a slow ledger may turn this off.
     exact_refusals: ClassVar[bool] = True
+    # Steps taken by every run of this machine in the process (for the long run's report).
+    steps_taken: ClassVar[int] = 0
 
     def make_ledger(self, spec: Any, clock: Clock) -> DevLedger:
         """A fresh ledger administered by ``ADMIN`` whose blocks are stamped by ``clock``."""
@@ -644,6 +646,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def invariants_hold(self) -> None:
+        type(self).steps_taken += 1
         for side in self.sides:
             check_invariants(side, self.tokens, self.claims)
         self.fingerprint = fingerprint(self.sides[0], self.tokens, self.claims)

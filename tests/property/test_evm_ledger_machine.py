@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 from dcmx_adapters.evm.ledger import local_evm_ledger
@@ -56,3 +57,9 @@ TestContractsAgreeOnRevm.settings = settings(
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
+
+
+@pytest.mark.skipif(not LONG, reason="the long differential run is `nox -s differential`")
+def test_the_long_run_took_at_least_10000_steps() -> None:
+    print(f"revm differential run: {MemoryVersusRevm.steps_taken:,} steps")
+    assert MemoryVersusRevm.steps_taken >= 10_000

@@ -16,9 +16,9 @@ from typing import Any
 from attrs import define, field
 from pyrevm import EVM, BlockEnv, CfgEnv, Env
 
+from dcmx_adapters.blocks import BlockLog
 from dcmx_adapters.evm.chain import Log, Reverted, TxResult
-from dcmx_core.exceptions import OutOfRange
-from dcmx_core.model.values import ZERO_HASH, Address, Hash32
+from dcmx_core.model.values import Address, Hash32
 from dcmx_core.ports import Block
 
 REVM_CHAIN_ID = 31_337
@@ -27,9 +27,10 @@ _OUTPUT = re.compile(r"output: (0x[0-9a-fA-F]*)")
 
 
 @define
-class _Block:
-    header: Block
-    checkpoint: Any  # the journal checkpoint taken before this block's transaction
+class _Record:
+    """What revm keeps of a block: the state checkpoint taken before it, and its logs."""
+
+    checkpoint: Any
     logs: list[Log] = field(factory=list)
 
 
@@ -49,9 +50,7 @@ class RevmChain:
         self._chain_id = chain_id
         self._evm = EVM(env=Env(cfg=CfgEnv(chain_id=chain_id)), spec_id="Cancun")
         self._evm.set_balance(_FAUCET, 2**200)
-        genesis = Block(0, self._hash(b"genesis", ZERO_HASH, 0), ZERO_HASH, genesis_time)
-        self._blocks: list[_Block] = [_Block(genesis, None)]
-        self._branch = 0
+        self._blocks: BlockLog[_Record] = BlockLog(genesis_time, _Record(None))
         self._next_timestamp = genesis_time + 1
         self._nonces: dict[Address, int] = {}
 
@@ -62,7 +61,7 @@ class RevmChain:
     # --- transactions and views -------------------------------------------------------------
 
     def send(self, sender: Address, to: Address | None, data: bytes, value: int = 0) -> TxResult:
-        number = len(self._blocks)
+        number = self.head().number + 1
         timestamp = max(self._next_timestamp, self.head().timestamp + 1)
         self._evm.set_block_env(BlockEnv(number=number, timestamp=timestamp))
         checkpoint = self._evm.snapshot()
@@ -82,10 +81,11 @@ class RevmChain:
         self._nonces[sender] = nonce + 1
         tx_id = Hash32(
             hashlib.sha256(
-                b"%d:%d:%s:%d:%s" % (self._chain_id, self._branch, sender.raw, nonce, data)
+                b"%d:%d:%s:%d:%s" % (self._chain_id, self._blocks.branch, sender.raw, nonce, data)
             ).digest()
         )
-        block = self._seal(timestamp, checkpoint, tx_id)
+        record = _Record(checkpoint)
+        header = self._blocks.seal(timestamp, tx_id, record)
         logs = []
         for index, raw in enumerate(result.logs if result is not None and to is not None else []):
             topics, payload = raw.data
@@ -94,15 +94,15 @@ class RevmChain:
                     Address(bytes.fromhex(raw.address[2:])),
                     tuple(bytes(t) for t in topics),
                     bytes(payload),
-                    block.header.number,
-                    block.header.hash,
+                    header.number,
+                    header.hash,
                     tx_id,
                     index,
                 )
             )
-        block.logs = logs
+        record.logs = logs
         gas = result.gas_used if result is not None else 0
-        return TxResult(tx_id, block.header.number, block.header.hash, tuple(logs), gas, 0, created)
+        return TxResult(tx_id, header.number, header.hash, tuple(logs), gas, 0, created)
 
     def call(self, to: Address, data: bytes, sender: Address | None = None) -> bytes:
         checkpoint = self._evm.snapshot()
@@ -118,16 +118,13 @@ class RevmChain:
     # --- blocks and logs --------------------------------------------------------------------
 
     def head(self) -> Block:
-        return self._blocks[-1].header
+        return self._blocks.head()
 
     def block(self, number: int) -> Block:
-        if not 0 <= number < len(self._blocks):
-            raise OutOfRange("block number", number, f"0 to {len(self._blocks) - 1}")
-        return self._blocks[number].header
+        return self._blocks.block(number)
 
     def logs(self, from_block: int, to_block: int) -> list[Log]:
-        last = min(to_block, len(self._blocks) - 1)
-        return [log for b in self._blocks[max(from_block, 0) : last + 1] for log in b.logs]
+        return [log for r in self._blocks.contents(from_block, to_block) for log in r.logs]
 
     def balance(self, account: Address) -> int:
         return int(self._evm.get_balance(_hex(account)))
@@ -147,26 +144,8 @@ class RevmChain:
     def mine(self, blocks: int = 1) -> None:
         for _ in range(blocks):
             timestamp = max(self._next_timestamp, self.head().timestamp + 1)
-            self._seal(timestamp, self._evm.snapshot(), None)
+            self._blocks.seal(timestamp, None, _Record(self._evm.snapshot()))
 
     def reorganize(self, depth: int) -> None:
-        if not 1 <= depth < len(self._blocks):
-            raise OutOfRange("depth", depth, f"1 to {len(self._blocks) - 1}")
-        first_dropped = self._blocks[-depth]
+        first_dropped = self._blocks.drop(depth)[0]
         self._evm.revert(first_dropped.checkpoint)
-        del self._blocks[-depth:]
-        self._branch += 1
-
-    # --- internals --------------------------------------------------------------------------
-
-    def _seal(self, timestamp: int, checkpoint: Any, tx_id: Hash32 | None) -> _Block:
-        parent = self.head()
-        number = parent.number + 1
-        payload = b"%d:%d:%s" % (self._branch, timestamp, tx_id.raw if tx_id else b"")
-        header = Block(number, self._hash(payload, parent.hash, number), parent.hash, timestamp)
-        block = _Block(header, checkpoint)
-        self._blocks.append(block)
-        return block
-
-    def _hash(self, payload: bytes, parent: Hash32, number: int) -> Hash32:
-        return Hash32(hashlib.sha256(b"block:%d:%s:%s" % (number, parent.raw, payload)).digest())

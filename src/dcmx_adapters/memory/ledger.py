@@ -13,9 +13,9 @@ from collections.abc import Callable
 from attrs import define, field
 
 from dcmx_adapters.block_time import BlockTime
+from dcmx_adapters.blocks import BlockLog
 from dcmx_core.commands import Command
 from dcmx_core.events import DomainEvent, LogPosition
-from dcmx_core.exceptions import OutOfRange
 from dcmx_core.model.compliance import DeletionRequest
 from dcmx_core.model.distributor import Listing
 from dcmx_core.model.enums import Contract, DocumentType, Pool
@@ -24,7 +24,7 @@ from dcmx_core.model.platform import Deployment, Platform
 from dcmx_core.model.rewards import Claim, PoolState
 from dcmx_core.model.signing import Crypto
 from dcmx_core.model.token import Erc20
-from dcmx_core.model.values import ZERO_HASH, Address, Hash32
+from dcmx_core.model.values import Address, Hash32
 from dcmx_core.ports import Block, Clock, Receipt
 
 DEFAULT_CHAIN_ID = 1337
@@ -35,8 +35,9 @@ Change = Callable[[Platform, int], list[DomainEvent]]
 
 
 @define
-class _Block:
-    header: Block
+class _Journal:
+    """What a block did: the changes to replay it, and the events it emitted."""
+
     changes: list[Change] = field(factory=list)
     events: list[DomainEvent] = field(factory=list)
 
@@ -64,11 +65,9 @@ class MemoryLedger:
             chain_id,
             *(_contract_address(chain_id, c.name) for c in Contract),
         )
-        self._branch = 0
         self._time = BlockTime(clock)
         self._contracts_made = 0
-        genesis = Block(0, self._hash(b"genesis", ZERO_HASH, 0), ZERO_HASH, clock.now())
-        self._blocks: list[_Block] = [_Block(genesis)]
+        self._blocks: BlockLog[_Journal] = BlockLog(clock.now(), _Journal())
         self._platform = self._fresh_platform()
 
     def _fresh_platform(self) -> Platform:
@@ -98,32 +97,29 @@ class MemoryLedger:
                 b"tx:%d:%d:%d:%s:%s"
                 % (
                     self._deployment.chain_id,
-                    len(self._blocks),
-                    self._branch,
+                    self.head().number + 1,
+                    self._blocks.branch,
                     sender.raw,
                     repr(command).encode(),
                 )
             ).digest()
         )
-        block = self._seal([change], now, tx_id)
-        placed = [
-            event.placed(LogPosition(block.header.number, block.header.hash, tx_id, index))
+        journal = _Journal([change])
+        header = self._blocks.seal(now, tx_id, journal)
+        journal.events = [
+            event.placed(LogPosition(header.number, header.hash, tx_id, index))
             for index, event in enumerate(events)
         ]
-        block.events = placed
-        return Receipt(tx_id, block.header.number, block.header.hash, tuple(placed))
+        return Receipt(tx_id, header.number, header.hash, tuple(journal.events))
 
     def head(self) -> Block:
-        return self._blocks[-1].header
+        return self._blocks.head()
 
     def block(self, number: int) -> Block:
-        if not 0 <= number < len(self._blocks):
-            raise OutOfRange("block number", number, f"0 to {len(self._blocks) - 1}")
-        return self._blocks[number].header
+        return self._blocks.block(number)
 
     def events(self, from_block: int, to_block: int) -> list[DomainEvent]:
-        last = min(to_block, len(self._blocks) - 1)
-        return [e for b in self._blocks[max(from_block, 0) : last + 1] for e in b.events]
+        return [e for j in self._blocks.contents(from_block, to_block) for e in j.events]
 
     # --- the DevLedger extras ---------------------------------------------------------------
 
@@ -166,20 +162,17 @@ class MemoryLedger:
 
     def mine(self, blocks: int = 1) -> None:
         for _ in range(blocks):
-            self._seal([], self._next_timestamp(), None)
+            self._blocks.seal(self._next_timestamp(), None, _Journal())
 
     def warp(self, seconds: int) -> None:
         self._time.warp(seconds, self.head().timestamp)
 
     def reorganize(self, depth: int) -> None:
-        if not 1 <= depth < len(self._blocks):
-            raise OutOfRange("depth", depth, f"1 to {len(self._blocks) - 1}")
-        del self._blocks[-depth:]
-        self._branch += 1
+        self._blocks.drop(depth)
         self._platform = self._fresh_platform()
-        for block in self._blocks:
-            for change in block.changes:
-                change(self._platform, block.header.timestamp)
+        for number in range(self.head().number + 1):
+            for change in self._blocks.content(number).changes:
+                change(self._platform, self._blocks.block(number).timestamp)
 
     # --- internals --------------------------------------------------------------------------
 
@@ -187,7 +180,7 @@ class MemoryLedger:
         """A development-only change (funding, test contracts): applied now and journaled
         with the head block, so a reorg past that block undoes it too."""
         change(self._platform, self.head().timestamp)
-        self._blocks[-1].changes.append(change)
+        self._blocks.content(self.head().number).changes.append(change)
 
     def _new_contract_address(self, label: str) -> Address:
         self._contracts_made += 1
@@ -195,18 +188,6 @@ class MemoryLedger:
 
     def _next_timestamp(self) -> int:
         return self._time.next(self.head().timestamp)
-
-    def _seal(self, changes: list[Change], timestamp: int, tx_id: Hash32 | None) -> _Block:
-        parent = self.head()
-        number = parent.number + 1
-        payload = b"%d:%d:%s" % (self._branch, timestamp, tx_id.raw if tx_id else b"")
-        header = Block(number, self._hash(payload, parent.hash, number), parent.hash, timestamp)
-        block = _Block(header, changes)
-        self._blocks.append(block)
-        return block
-
-    def _hash(self, payload: bytes, parent: Hash32, number: int) -> Hash32:
-        return Hash32(hashlib.sha256(b"block:%d:%s:%s" % (number, parent.raw, payload)).digest())
 
     # --- queries ----------------------------------------------------------------------------
 

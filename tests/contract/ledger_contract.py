@@ -155,3 +155,15 @@ class LedgerContract:
         ledger.mine(2)
         with pytest.raises(OutOfRange):
             ledger.reorganize(ledger.head().number + 1)
+
+    # --- other tokens -----------------------------------------------------------------------
+
+    def test_allowances_of_a_payment_token_are_read_from_that_token(
+        self, ledger: DevLedger
+    ) -> None:
+        token = ledger.deploy_payment_token("USDT")
+        ledger.mint_payment_token(token, ALICE, 9)
+        ledger.execute(ALICE, c.Approve(BOB, 7, token=token))
+        assert ledger.allowance_in(token, ALICE, BOB) == 7
+        assert ledger.allowance(ALICE, BOB) == 0
+        assert ledger.balance_in(token, ALICE) == 9

@@ -163,6 +163,9 @@ class EvmLedger:
             return self.native_balance(account)
         return int(self._view_at(currency, "DCMXToken", "balanceOf", account)[0])
 
+    def allowance_in(self, token: Address, owner: Address, spender: Address) -> int:
+        return int(self._view_at(token, "DCMXToken", "allowance", owner, spender)[0])
+
     def release(self, release_id: int) -> Release:
         artist, content, max_editions, royalty, minted, recipients, shares = self._view(
             Contract.MUSIC_NFT, "getRelease", release_id

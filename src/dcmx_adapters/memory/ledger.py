@@ -221,6 +221,9 @@ class MemoryLedger:
     def balance_in(self, currency: Address, account: Address) -> int:
         return self._platform.balance_in(currency, account)
 
+    def allowance_in(self, token: Address, owner: Address, spender: Address) -> int:
+        return self._platform.erc20(token).allowance(owner, spender)
+
     def release(self, release_id: int) -> Release:
         return self._platform.nft.release(release_id)
 

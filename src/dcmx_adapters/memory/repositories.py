@@ -172,7 +172,9 @@ class MemoryComplianceRepository:
         return [d for (t, _), d in sorted(self._documents.items()) if t == doc_type]
 
     def add_acceptance(self, acceptance: AcceptanceRecord) -> None:
-        if acceptance not in self._acceptances:
+        # An acceptance is (user, document type, version): the chain records each once.
+        identity = (acceptance.user, acceptance.doc_type, acceptance.version)
+        if all((a.user, a.doc_type, a.version) != identity for a in self._acceptances):
             self._acceptances.append(acceptance)
 
     def acceptances_of(self, user: Address) -> list[AcceptanceRecord]:

@@ -54,9 +54,8 @@ def withdraw(ledger: Ledger, recipient: Address, currency: Address) -> int:
 
 
 def _approve_distributor(ledger: Ledger, owner: Address, currency: Address, amount: int) -> None:
+    """Let the distributor pull ``amount`` of a token, unless the allowance already covers it."""
     distributor = ledger.deployment.royalties
-    if currency == ledger.deployment.token:
-        if ledger.allowance(owner, distributor) < amount:
-            ledger.execute(owner, Approve(distributor, amount))
-    else:
-        ledger.execute(owner, Approve(distributor, amount, token=currency))
+    if ledger.allowance_in(currency, owner, distributor) < amount:
+        token = None if currency == ledger.deployment.token else currency
+        ledger.execute(owner, Approve(distributor, amount, token=token))

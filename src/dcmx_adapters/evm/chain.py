@@ -65,6 +65,10 @@ class Chain(Protocol):
     @property
     def chain_id(self) -> int: ...
 
+    @property
+    def is_development(self) -> bool:
+        """Whether the development operations (funding, block time, reorgs) are available."""
+
     def send(self, sender: Address, to: Address | None, data: bytes, value: int = 0) -> TxResult:
         """Mine a transaction; a revert raises ``Reverted`` and mines nothing."""
 
@@ -108,6 +112,10 @@ class Web3Chain:
     @property
     def chain_id(self) -> int:
         return self._chain_id
+
+    @property
+    def is_development(self) -> bool:
+        return isinstance(self._w3.provider, EthereumTesterProvider)
 
     def add_key(self, private_key: bytes) -> Address:
         account = _address(Account.from_key(private_key).address)
@@ -153,7 +161,7 @@ class Web3Chain:
         except ContractLogicError as error:
             raise Reverted(_revert_data(error.data), str(error)) from None
         except TransactionFailed as error:
-            raise Reverted(_tester_revert_data(error), str(error)) from None
+            raise Reverted(revert_data_of_failure(error), str(error)) from None
 
     def call(self, to: Address, data: bytes, sender: Address | None = None) -> bytes:
         tx: dict[str, Any] = {"to": _checksum(to), "data": data}
@@ -164,7 +172,7 @@ class Web3Chain:
         except ContractLogicError as error:
             raise Reverted(_revert_data(error.data), str(error)) from None
         except TransactionFailed as error:
-            raise Reverted(_tester_revert_data(error), str(error)) from None
+            raise Reverted(revert_data_of_failure(error), str(error)) from None
 
     # --- blocks and logs --------------------------------------------------------------------
 
@@ -237,7 +245,7 @@ def _log(raw: Any) -> Log:
     )
 
 
-def _tester_revert_data(error: TransactionFailed) -> bytes:
+def revert_data_of_failure(error: TransactionFailed) -> bytes:
     """The revert data of an eth-tester failure. web3's eth-tester provider passes it on as
     text, ``execution reverted: b'...'`` (a bytes literal), unless it was an Error(string)."""
     text = str(error.args[0]) if error.args else ""

@@ -63,7 +63,8 @@ class EvmLedger:
             available = self._chain.balance(sender)
             if available < call.value:
                 raise InsufficientBalance(sender, call.value, available)
-        self._chain.set_next_timestamp(self._time.next(self._chain.head().timestamp))
+        if self._chain.is_development:  # a real network stamps its own blocks
+            self._chain.set_next_timestamp(self._time.next(self._chain.head().timestamp))
         try:
             result = self._chain.send(sender, call.to, data, call.value)
         except Reverted as revert:

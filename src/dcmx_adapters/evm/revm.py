@@ -58,6 +58,10 @@ class RevmChain:
     def chain_id(self) -> int:
         return self._chain_id
 
+    @property
+    def is_development(self) -> bool:
+        return True
+
     # --- transactions and views -------------------------------------------------------------
 
     def send(self, sender: Address, to: Address | None, data: bytes, value: int = 0) -> TxResult:

@@ -308,6 +308,10 @@ class DeletionProcessed(DomainEvent):
     processed_at: int
 
 
+# From the module's names, not DomainEvent.__subclasses__(): attrs replaces each class with a
+# slotted copy, and the discarded originals linger among the subclasses until collected.
 EVENT_TYPES: tuple[type[DomainEvent], ...] = tuple(
-    cls for cls in DomainEvent.__subclasses__() if cls.__module__ == __name__
+    value
+    for value in tuple(globals().values())
+    if isinstance(value, type) and issubclass(value, DomainEvent) and value is not DomainEvent
 )

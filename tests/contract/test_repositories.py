@@ -7,6 +7,9 @@ implementation; the records are the real read models.
 
 from __future__ import annotations
 
+import attrs
+import pytest
+
 from dcmx_core.model.distributor import NATIVE
 from dcmx_core.model.enums import ClaimStatus
 from dcmx_core.ports import (
@@ -234,3 +237,55 @@ def test_checkpoints_are_kept_per_chain(checkpoints: CheckpointRepository) -> No
     assert checkpoints.get_checkpoint(OTHER_CHAIN) == Checkpoint(
         OTHER_CHAIN, 3, block_hash("tron 3")
     )
+
+
+# --- exact values: uint256 amounts and text off the chain -----------------------------------
+
+UINT256_MAX = 2**256 - 1
+
+
+def test_a_balance_of_uint256_max_is_kept_exactly(balances: BalanceRepository) -> None:
+    balances.set_balance(ALICE, UINT256_MAX)
+    balances.set_balance(BOB, UINT256_MAX - 1)
+    assert balances.balance(ALICE) == UINT256_MAX
+    assert balances.holders() == [(ALICE, UINT256_MAX), (BOB, UINT256_MAX - 1)]
+
+
+def test_holders_are_ordered_by_amount_whatever_its_size(balances: BalanceRepository) -> None:
+    amounts = {ALICE: 9, BOB: 10**18, CAROL: 2**255, DAVE: 2**64}
+    for account, amount in amounts.items():
+        balances.set_balance(account, amount)
+    assert balances.holders() == [(CAROL, 2**255), (DAVE, 2**64), (BOB, 10**18), (ALICE, 9)]
+
+
+def test_payouts_of_uint256_max_are_kept_exactly(sales: SaleRepository) -> None:
+    sales.save_payout(PayoutRecord(ALICE, NATIVE, UINT256_MAX, UINT256_MAX - 1))
+    assert sales.payout(ALICE, NATIVE) == PayoutRecord(ALICE, NATIVE, UINT256_MAX, UINT256_MAX - 1)
+
+
+def test_a_sale_at_uint256_max_is_kept_exactly(sales: SaleRepository) -> None:
+    sales.add_sale(sale(1, price=UINT256_MAX))
+    assert sales.sales_of_release(1) == [sale(1, price=UINT256_MAX)]
+
+
+def test_a_claim_of_uint256_max_is_kept_exactly(claims: ClaimRepository) -> None:
+    record = attrs.evolve(claim(1), amount=UINT256_MAX)
+    claims.save_claim(record)
+    assert claims.get_claim(1) == record
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["", "\0", "a\0b\0", "\uffff", "\uffff0\0\\0", "Ünïcødé ♫ 日本語 🎵" * 1_000],
+    ids=["empty", "nul", "nuls", "marker", "marker-and-nul", "long-utf8"],
+)
+def test_a_release_title_comes_back_exactly(releases: ReleaseRepository, title: str) -> None:
+    record = attrs.evolve(release(1), title=title, artist_name=title)
+    releases.save_release(record)
+    assert releases.get_release(1) == record
+
+
+def test_a_release_split_keeps_its_order(releases: ReleaseRepository) -> None:
+    record = attrs.evolve(release(1), recipients=(CAROL, ALICE, BOB), shares_bps=(1, 9_998, 1))
+    releases.save_release(record)
+    assert releases.list_releases() == [record]

@@ -1,15 +1,21 @@
 """The contract of the event repository: idempotent by natural key, in chain order, paged,
-rolled back from a block on a reorg, each chain apart.
+rolled back from a block on a reorg, each chain apart; every kind of event stored exactly. And
+of the quarantine, where the logs that could not be decoded wait.
 
 The ``repositories`` fixture (tests/contract/conftest.py) runs each test once per implementation.
 """
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
-from dcmx_core.ports import EventRepository
+from dcmx_core.events import DomainEvent
+from dcmx_core.ports import EventRepository, QuarantineRepository
+from dcmx_core.read_models import QuarantinedLog, StoredEvent
 from tests.contract.records import CHAIN, OTHER_CHAIN, chain_order, stored
+from tests.event_samples import case_id, event_cases, extreme_event, position
+from tests.factories import digest
 
 
 def test_add_returns_how_many_events_were_new(events: EventRepository) -> None:
@@ -118,3 +124,71 @@ def test_a_chain_never_indexed_has_no_events(events: EventRepository) -> None:
     events.add(CHAIN, [stored(1)])
     assert events.count(OTHER_CHAIN) == 0
     assert events.list(OTHER_CHAIN) == []
+
+
+@pytest.mark.parametrize("case", event_cases(), ids=case_id)
+def test_every_kind_of_event_comes_back_exactly(
+    events: EventRepository, case: tuple[type[DomainEvent], str]
+) -> None:
+    event = extreme_event(*case).placed(position(2**63 - 1, 2**31 - 1))
+    stored_event = StoredEvent(CHAIN, position(2**63 - 1, 2**31 - 1), event)
+    events.add(CHAIN, [stored_event])
+    assert events.list(CHAIN) == [stored_event]
+
+
+def test_an_event_that_carries_another_position_comes_back_unchanged(
+    events: EventRepository,
+) -> None:
+    elsewhere = stored(1).event.placed(position(99, 9))
+    batch = [StoredEvent(CHAIN, stored(1).position, elsewhere), stored(2)]
+    batch.append(StoredEvent(CHAIN, stored(3).position, stored(3).event.unplaced()))
+    events.add(CHAIN, batch)
+    assert events.list(CHAIN) == batch
+
+
+# --- quarantine -----------------------------------------------------------------------------
+
+
+def undecodable(
+    block: int, log_index: int = 0, *, tx: str = "tx", chain: str = CHAIN
+) -> QuarantinedLog:
+    raw = b"\x00\xff topic " + bytes(range(256))
+    return QuarantinedLog(
+        chain, block, digest(f"{chain} {tx} {block}"), log_index, f"unknown topic \0 {block}", raw
+    )
+
+
+def test_a_quarantined_log_is_kept_with_its_reason_and_bytes(
+    quarantine: QuarantineRepository,
+) -> None:
+    quarantine.quarantine(undecodable(5))
+    assert quarantine.quarantined(CHAIN) == [undecodable(5)]
+
+
+def test_a_log_is_quarantined_once_per_position(quarantine: QuarantineRepository) -> None:
+    quarantine.quarantine(undecodable(5))
+    quarantine.quarantine(attrs.evolve(undecodable(5), reason="second opinion"))
+    assert quarantine.quarantined(CHAIN) == [undecodable(5)]
+
+
+def test_quarantined_logs_are_in_chain_order(quarantine: QuarantineRepository) -> None:
+    for block, index in ((3, 0), (1, 2), (1, 0)):
+        quarantine.quarantine(undecodable(block, index))
+    order = [(log.block_number, log.log_index) for log in quarantine.quarantined(CHAIN)]
+    assert order == [(1, 0), (1, 2), (3, 0)]
+
+
+def test_quarantined_logs_are_kept_per_chain(quarantine: QuarantineRepository) -> None:
+    quarantine.quarantine(undecodable(1))
+    quarantine.quarantine(undecodable(1, chain=OTHER_CHAIN))
+    assert quarantine.quarantined(OTHER_CHAIN) == [undecodable(1, chain=OTHER_CHAIN)]
+
+
+def test_logs_of_two_transactions_at_the_same_index_are_both_quarantined(
+    quarantine: QuarantineRepository, request: pytest.FixtureRequest
+) -> None:
+    # The position is the events' natural key, transaction included: on TRON, log indexes
+    # count within a transaction, so two logs of one block can share an index.
+    quarantine.quarantine(undecodable(5, tx="a"))
+    quarantine.quarantine(undecodable(5, tx="b"))
+    assert len(quarantine.quarantined(CHAIN)) == 2

@@ -6,7 +6,7 @@ import copy
 from collections.abc import Sequence
 
 from dcmx_core.model.enums import DocumentType
-from dcmx_core.model.values import Address
+from dcmx_core.model.values import Address, Hash32
 from dcmx_core.read_models import (
     AcceptanceRecord,
     Checkpoint,
@@ -227,10 +227,10 @@ class MemoryCheckpointRepository:
 
 class MemoryQuarantineRepository:
     def __init__(self) -> None:
-        self._logs: dict[tuple[str, int, int], QuarantinedLog] = {}
+        self._logs: dict[tuple[str, int, Hash32, int], QuarantinedLog] = {}
 
     def quarantine(self, log: QuarantinedLog) -> None:
-        self._logs.setdefault((log.chain, log.block_number, log.log_index), log)
+        self._logs.setdefault((log.chain, log.block_number, log.tx_id, log.log_index), log)
 
     def quarantined(self, chain: str) -> list[QuarantinedLog]:
         return [log for key, log in sorted(self._logs.items()) if key[0] == chain]
@@ -238,7 +238,7 @@ class MemoryQuarantineRepository:
 
 class MemoryUnitOfWork:
     """The in-memory read models as one transaction: entering takes a copy of every store,
-    ``rollback`` (or leaving without ``commit``) puts the copy back."""
+    ``commit`` takes a new one, ``rollback`` (or leaving the block) puts the last one back."""
 
     def __init__(self) -> None:
         self.events = MemoryEventRepository()
@@ -265,18 +265,22 @@ class MemoryUnitOfWork:
     )
 
     def __enter__(self) -> MemoryUnitOfWork:
-        self._saved = {name: copy.deepcopy(getattr(self, name)) for name in self._STORES}
+        self._saved = self._copy()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._saved is not None:
-            self.rollback()
+        self.rollback()
+        self._saved = None
 
     def commit(self) -> None:
-        self._saved = None
+        if self._saved is not None:
+            self._saved = self._copy()
 
     def rollback(self) -> None:
         if self._saved is not None:
             for name, store in self._saved.items():
                 setattr(self, name, store)
-        self._saved = None
+            self._saved = self._copy()
+
+    def _copy(self) -> dict[str, object]:
+        return {name: copy.deepcopy(getattr(self, name)) for name in self._STORES}

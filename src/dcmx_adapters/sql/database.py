@@ -1,0 +1,104 @@
+"""Engines for the read models, and migrating a database to the newest schema.
+
+``create_engine_for`` is the one place that knows how each database is connected to; it reads
+no environment: the URL is whatever the container was configured with (``DCMX_DATABASE_URL``).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import StaticPool
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+URL_SETTING = "DCMX_DATABASE_URL"
+_JSON = partial(json.dumps, separators=(",", ":"))
+
+
+class UnsupportedDatabaseUrl(ValueError):
+    """A database URL that is neither PostgreSQL through psycopg 3 nor SQLite."""
+
+    def __init__(self, shown: str) -> None:
+        super().__init__(
+            f"{URL_SETTING} must be postgresql+psycopg://user:password@host:port/database "
+            f"or sqlite:///path/to/file.db, not {shown}"
+        )
+        self.shown = shown
+
+
+def create_engine_for(url: str, **options: Any) -> Engine:
+    """An engine for ``url``: PostgreSQL (``postgresql+psycopg://``) with a connection pool that
+    checks a connection before lending it, or SQLite (``sqlite:///path``) with foreign keys on,
+    the WAL journal, and transactions that begin when the unit of work begins. ``options`` go
+    to SQLAlchemy's ``create_engine`` (``pool_size``, ``echo``...)."""
+    parsed = _parse(url)
+    if parsed.drivername == "postgresql+psycopg":
+        options = {"pool_pre_ping": True, **options}
+        return create_engine(parsed, json_serializer=_JSON, **options)
+    if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
+        return _sqlite_engine(parsed, options)
+    raise UnsupportedDatabaseUrl(parsed.render_as_string(hide_password=True))
+
+
+def _parse(url: str) -> URL:
+    try:
+        return make_url(url)
+    except ArgumentError:
+        # The text may hold a password: show at most its scheme.
+        scheme = url.split("://", 1)[0] if "://" in url else None
+        shown = f"a URL of scheme {scheme!r}" if scheme else "text that is not a URL"
+        raise UnsupportedDatabaseUrl(shown) from None
+
+
+def _sqlite_engine(url: URL, options: dict[str, Any]) -> Engine:
+    in_memory = url.database in (None, "", ":memory:")
+    if in_memory:
+        # One connection, or every connection would see its own empty database.
+        options = {"poolclass": StaticPool, **options}
+    # The pool may hand a connection to another thread than the one that opened it.
+    connect_args = {"check_same_thread": False, **options.pop("connect_args", {})}
+    engine = create_engine(url, json_serializer=_JSON, connect_args=connect_args, **options)
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def alembic_config(url: str) -> Config:
+    """The Alembic configuration of the migrations shipped in this package, for ``url``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("path_separator", "os")
+    # Config values are interpolated: a literal % (an escaped password) must be doubled.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at ``url`` to ``revision`` (the newest schema by default)."""
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Take the database at ``url`` back to ``revision`` (``base``: no tables at all)."""
+    command.downgrade(alembic_config(url), revision)

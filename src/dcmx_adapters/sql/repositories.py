@@ -1,0 +1,376 @@
+"""The repository ports on SQL: one class per port over a SQLAlchemy ``Session``, and a unit of
+work that binds them all to one session, so that one commit keeps a batch or nothing does.
+
+Writes are single statements (``INSERT ... ON CONFLICT`` on PostgreSQL and SQLite alike) and
+reads select columns, not ORM objects, so every value read has come back from the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import CursorResult, Engine, delete, func, select, tuple_
+from sqlalchemy.orm import Session, sessionmaker
+
+from dcmx_adapters.sql.event_json import decode_event, encode_event, kind_of
+from dcmx_adapters.sql.statements import SqlRepository, table_of, values_of
+from dcmx_adapters.sql.tables import (
+    AcceptanceRow,
+    BalanceRow,
+    CheckpointRow,
+    ClaimRow,
+    DeletionRow,
+    DocumentRow,
+    EditionRow,
+    ErasureRow,
+    EventRow,
+    PayoutRow,
+    ProfileRow,
+    QuarantineRow,
+    ReleaseRow,
+    SaleRow,
+)
+from dcmx_core.events import LogPosition
+from dcmx_core.model.enums import DocumentType
+from dcmx_core.model.values import Address
+from dcmx_core.ports import (
+    BalanceRepository,
+    CheckpointRepository,
+    ClaimRepository,
+    ComplianceRepository,
+    EventRepository,
+    ProfileRepository,
+    QuarantineRepository,
+    ReleaseRepository,
+    SaleRepository,
+    UnitOfWork,
+)
+from dcmx_core.read_models import (
+    AcceptanceRecord,
+    Checkpoint,
+    ClaimRecord,
+    DeletionRecord,
+    DocumentRecord,
+    EditionRecord,
+    ErasureRecord,
+    PayoutRecord,
+    QuarantinedLog,
+    ReleaseRecord,
+    SaleRecord,
+    StoredEvent,
+    UserProfile,
+)
+
+
+class SqlEventRepository(SqlRepository):
+    _table = table_of(EventRow)
+
+    def add(self, chain: str, events: Sequence[StoredEvent]) -> int:
+        # Check the whole batch first: a refused batch writes nothing.
+        for stored in events:
+            if stored.chain != chain:
+                raise ValueError(f"event of chain {stored.chain!r} stored under {chain!r}")
+        rows: dict[tuple[object, ...], dict[str, Any]] = {}
+        for stored in events:
+            rows.setdefault(stored.key, _event_row(stored))
+        if not rows:
+            return 0
+        statement = (
+            self._insert(EventRow)
+            .on_conflict_do_nothing(index_elements=[c.name for c in self._table.primary_key])
+            .returning(self._table.c.log_index)
+        )
+        return len(self._session.execute(statement, list(rows.values())).all())
+
+    def list(
+        self, chain: str, *, after: tuple[int, int] | None = None, limit: int = 100
+    ) -> list[StoredEvent]:
+        c = self._table.c
+        statement = select(self._table).where(c.chain == chain)
+        if after is not None:
+            statement = statement.where(tuple_(c.block_number, c.log_index) > tuple_(*after))
+        statement = statement.order_by(c.block_number, c.log_index, c.tx_id).limit(limit)
+        return [_stored_event(row) for row in self._session.execute(statement)]
+
+    def remove_from(self, chain: str, block_number: int) -> int:
+        c = self._table.c
+        statement = delete(self._table).where(c.chain == chain, c.block_number >= block_number)
+        return cast(CursorResult[Any], self._session.execute(statement)).rowcount
+
+    def count(self, chain: str) -> int:
+        statement = select(func.count()).select_from(self._table)
+        return self._session.execute(statement.where(self._table.c.chain == chain)).scalar_one()
+
+
+def _event_row(stored: StoredEvent) -> dict[str, Any]:
+    position = stored.position
+    return {
+        "chain": stored.chain,
+        "block_number": position.block_number,
+        "log_index": position.log_index,
+        "tx_id": position.tx_id,
+        "block_hash": position.block_hash,
+        "kind": kind_of(stored.event),
+        "payload": encode_event(stored.event, placed_at=position),
+    }
+
+
+def _stored_event(row: Any) -> StoredEvent:
+    position = LogPosition(row.block_number, row.block_hash, row.tx_id, row.log_index)
+    return StoredEvent(row.chain, position, decode_event(row.kind, row.payload, placed_at=position))
+
+
+class SqlReleaseRepository(SqlRepository):
+    _releases = table_of(ReleaseRow)
+    _editions = table_of(EditionRow)
+
+    def save_release(self, release: ReleaseRecord) -> None:
+        self._upsert(ReleaseRow, values_of(release))
+
+    def get_release(self, release_id: int) -> ReleaseRecord | None:
+        statement = select(self._releases).where(self._releases.c.release_id == release_id)
+        return self._one(ReleaseRecord, statement)
+
+    def list_releases(self, *, after: int = 0, limit: int = 100) -> list[ReleaseRecord]:
+        c = self._releases.c
+        statement = select(self._releases).where(c.release_id > after)
+        return self._all(ReleaseRecord, statement.order_by(c.release_id).limit(limit))
+
+    def save_edition(self, edition: EditionRecord) -> None:
+        self._upsert(EditionRow, values_of(edition))
+
+    def get_edition(self, token_id: int) -> EditionRecord | None:
+        statement = select(self._editions).where(self._editions.c.token_id == token_id)
+        return self._one(EditionRecord, statement)
+
+    def editions_of_owner(
+        self, owner: Address, *, after: int = 0, limit: int = 100
+    ) -> list[EditionRecord]:
+        c = self._editions.c
+        statement = select(self._editions).where(c.owner == owner, c.token_id > after)
+        return self._all(EditionRecord, statement.order_by(c.token_id).limit(limit))
+
+    def editions_of_release(self, release_id: int) -> list[EditionRecord]:
+        c = self._editions.c
+        statement = select(self._editions).where(c.release_id == release_id)
+        return self._all(EditionRecord, statement.order_by(c.token_id))
+
+
+class SqlBalanceRepository(SqlRepository):
+    _table = table_of(BalanceRow)
+
+    def set_balance(self, account: Address, amount: int) -> None:
+        if amount:
+            self._upsert(BalanceRow, {"account": account, "amount": amount})
+        else:
+            self._session.execute(delete(self._table).where(self._table.c.account == account))
+
+    def balance(self, account: Address) -> int:
+        statement = select(self._table.c.amount).where(self._table.c.account == account)
+        amount: int | None = self._session.execute(statement).scalar_one_or_none()
+        return amount or 0
+
+    def holders(self, *, limit: int = 100) -> list[tuple[Address, int]]:
+        c = self._table.c
+        statement = select(c.account, c.amount).order_by(c.amount.desc(), c.account).limit(limit)
+        return [(row.account, row.amount) for row in self._session.execute(statement)]
+
+
+class SqlSaleRepository(SqlRepository):
+    _sales = table_of(SaleRow)
+    _payouts = table_of(PayoutRow)
+
+    def add_sale(self, sale: SaleRecord) -> None:
+        self._upsert(SaleRow, values_of(sale))
+
+    def sales_of_release(self, release_id: int) -> list[SaleRecord]:
+        c = self._sales.c
+        statement = select(self._sales).where(c.release_id == release_id)
+        return self._all(SaleRecord, statement.order_by(c.settlement_id))
+
+    def save_payout(self, payout: PayoutRecord) -> None:
+        self._upsert(PayoutRow, values_of(payout))
+
+    def payout(self, recipient: Address, currency: Address) -> PayoutRecord | None:
+        c = self._payouts.c
+        statement = select(self._payouts).where(c.recipient == recipient, c.currency == currency)
+        return self._one(PayoutRecord, statement)
+
+    def payouts_of(self, recipient: Address) -> list[PayoutRecord]:
+        c = self._payouts.c
+        statement = select(self._payouts).where(c.recipient == recipient)
+        return self._all(PayoutRecord, statement.order_by(c.currency))
+
+
+class SqlClaimRepository(SqlRepository):
+    _table = table_of(ClaimRow)
+
+    def save_claim(self, claim: ClaimRecord) -> None:
+        self._upsert(ClaimRow, values_of(claim))
+
+    def get_claim(self, claim_id: int) -> ClaimRecord | None:
+        statement = select(self._table).where(self._table.c.claim_id == claim_id)
+        return self._one(ClaimRecord, statement)
+
+    def claims_of(self, user: Address) -> list[ClaimRecord]:
+        c = self._table.c
+        statement = select(self._table).where(c.user == user).order_by(c.claim_id)
+        return self._all(ClaimRecord, statement)
+
+
+class SqlComplianceRepository(SqlRepository):
+    _documents = table_of(DocumentRow)
+    _acceptances = table_of(AcceptanceRow)
+    _deletions = table_of(DeletionRow)
+
+    def save_document(self, document: DocumentRecord) -> None:
+        self._upsert(DocumentRow, values_of(document))
+
+    def documents(self, doc_type: DocumentType) -> list[DocumentRecord]:
+        c = self._documents.c
+        statement = select(self._documents).where(c.doc_type == doc_type).order_by(c.version)
+        return self._all(DocumentRecord, statement)
+
+    def add_acceptance(self, acceptance: AcceptanceRecord) -> None:
+        self._insert_once(AcceptanceRow, values_of(acceptance))
+
+    def acceptances_of(self, user: Address) -> list[AcceptanceRecord]:
+        c = self._acceptances.c
+        statement = select(self._acceptances).where(c.user == user)
+        order = (c.accepted_at, c.doc_type, c.version)
+        return self._all(AcceptanceRecord, statement.order_by(*order))
+
+    def save_deletion(self, deletion: DeletionRecord) -> None:
+        self._upsert(DeletionRow, values_of(deletion))
+
+    def deletion(self, request_id: int) -> DeletionRecord | None:
+        statement = select(self._deletions).where(self._deletions.c.request_id == request_id)
+        return self._one(DeletionRecord, statement)
+
+    def open_deletions(self) -> list[DeletionRecord]:
+        c = self._deletions.c
+        statement = select(self._deletions).where(c.processed_at.is_(None))
+        return self._all(DeletionRecord, statement.order_by(c.request_id))
+
+
+class SqlProfileRepository(SqlRepository):
+    _profiles = table_of(ProfileRow)
+    _erasures = table_of(ErasureRow)
+
+    def save_profile(self, profile: UserProfile) -> None:
+        self._upsert(ProfileRow, values_of(profile))
+
+    def get_profile(self, address: Address) -> UserProfile | None:
+        statement = select(self._profiles).where(self._profiles.c.address == address)
+        return self._one(UserProfile, statement)
+
+    def erase(self, address: Address, request_id: int, at: int) -> ErasureRecord:
+        self._session.execute(delete(self._profiles).where(self._profiles.c.address == address))
+        record = ErasureRecord(address, request_id, at)
+        self._upsert(ErasureRow, values_of(record))
+        return record
+
+    def erasure(self, address: Address) -> ErasureRecord | None:
+        statement = select(self._erasures).where(self._erasures.c.address == address)
+        return self._one(ErasureRecord, statement)
+
+
+class SqlCheckpointRepository(SqlRepository):
+    _table = table_of(CheckpointRow)
+
+    def get_checkpoint(self, chain: str) -> Checkpoint | None:
+        return self._one(Checkpoint, select(self._table).where(self._table.c.chain == chain))
+
+    def set_checkpoint(self, checkpoint: Checkpoint) -> None:
+        self._upsert(CheckpointRow, values_of(checkpoint))
+
+
+class SqlQuarantineRepository(SqlRepository):
+    _table = table_of(QuarantineRow)
+
+    def quarantine(self, log: QuarantinedLog) -> None:
+        self._insert_once(QuarantineRow, values_of(log))
+
+    def quarantined(self, chain: str) -> list[QuarantinedLog]:
+        c = self._table.c
+        statement = select(self._table).where(c.chain == chain)
+        return self._all(QuarantinedLog, statement.order_by(c.block_number, c.log_index, c.tx_id))
+
+
+_REPOSITORIES: dict[str, type[SqlRepository]] = {
+    "events": SqlEventRepository,
+    "releases": SqlReleaseRepository,
+    "balances": SqlBalanceRepository,
+    "sales": SqlSaleRepository,
+    "claims": SqlClaimRepository,
+    "compliance": SqlComplianceRepository,
+    "profiles": SqlProfileRepository,
+    "checkpoints": SqlCheckpointRepository,
+    "quarantine": SqlQuarantineRepository,
+}
+
+
+class SqlUnitOfWork:
+    """The SQL read models as one transaction. Entering opens a session and begins; ``commit``
+    commits; ``rollback``, or leaving the ``with`` block without committing what was written
+    since, rolls back. The repositories exist inside the ``with`` block only."""
+
+    # Typed as the ports: whoever holds a unit of work sees the ports' methods only.
+    events: EventRepository
+    releases: ReleaseRepository
+    balances: BalanceRepository
+    sales: SaleRepository
+    claims: ClaimRepository
+    compliance: ComplianceRepository
+    profiles: ProfileRepository
+    checkpoints: CheckpointRepository
+    quarantine: QuarantineRepository
+
+    def __init__(self, bind: Engine | sessionmaker[Session]) -> None:
+        self._sessions = (
+            bind if isinstance(bind, sessionmaker) else sessionmaker(bind, expire_on_commit=False)
+        )
+        self._session: Session | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already in a with block")
+        session = self._session = self._sessions()
+        session.begin()
+        for name, repository in _REPOSITORIES.items():
+            setattr(self, name, repository(session))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        session, self._session = self._active(), None
+        # A repository used after the block would open a transaction no one commits.
+        for name in _REPOSITORIES:
+            delattr(self, name)
+        session.close()  # rolls back whatever was not committed
+
+    def commit(self) -> None:
+        self._active().commit()
+
+    def rollback(self) -> None:
+        self._active().rollback()
+
+    def _active(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("use the unit of work inside its with block")
+        return self._session
+
+
+if TYPE_CHECKING:
+    # Never run: mypy checks here that each class is what its port asks for.
+    def _conforms(session: Session, engine: Engine) -> None:
+        _events: EventRepository = SqlEventRepository(session)
+        _releases: ReleaseRepository = SqlReleaseRepository(session)
+        _balances: BalanceRepository = SqlBalanceRepository(session)
+        _sales: SaleRepository = SqlSaleRepository(session)
+        _claims: ClaimRepository = SqlClaimRepository(session)
+        _compliance: ComplianceRepository = SqlComplianceRepository(session)
+        _profiles: ProfileRepository = SqlProfileRepository(session)
+        _checkpoints: CheckpointRepository = SqlCheckpointRepository(session)
+        _quarantine: QuarantineRepository = SqlQuarantineRepository(session)
+        _unit_of_work: UnitOfWork = SqlUnitOfWork(engine)

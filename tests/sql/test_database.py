@@ -1,0 +1,77 @@
+"""Engines: PostgreSQL through psycopg 3 with a checked pool, SQLite with foreign keys and the
+WAL journal, and a clear refusal of anything else that names the setting and hides secrets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, create_engine_for, upgrade
+from dcmx_adapters.sql.repositories import SqlUnitOfWork
+from dcmx_core.read_models import Checkpoint
+from tests.factories import digest
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://root:hunter2@localhost/dcmx",
+        "postgresql://dcmx:hunter2@localhost/dcmx",
+        "postgresql+psycopg2://dcmx:hunter2@localhost/dcmx",
+        "not a url hunter2",
+        "",
+    ],
+)
+def test_a_url_of_another_database_is_refused_naming_the_setting(url: str) -> None:
+    with pytest.raises(UnsupportedDatabaseUrl, match="DCMX_DATABASE_URL") as refused:
+        create_engine_for(url)
+    assert "hunter2" not in str(refused.value)
+    assert "postgresql+psycopg://" in str(refused.value)
+
+
+def pragma(engine: Engine, name: str) -> object:
+    with engine.connect() as connection:
+        return connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+
+
+def test_sqlite_enforces_foreign_keys_and_journals_ahead(tmp_path: Path) -> None:
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'dcmx.db'}")
+    assert (pragma(engine, "foreign_keys"), pragma(engine, "journal_mode")) == (1, "wal")
+    engine.dispose()
+
+
+def test_sqlite_in_memory_is_one_database_for_the_whole_engine() -> None:
+    engine = create_engine_for("sqlite://")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (n INTEGER)"))
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 0
+    engine.dispose()
+
+
+def test_postgresql_checks_a_pooled_connection_before_lending_it(postgresql_url: str) -> None:
+    engine = create_engine_for(postgresql_url)
+    assert engine.pool._pre_ping  # type: ignore[attr-defined]
+    assert engine.dialect.driver == "psycopg"
+    engine.dispose()
+
+
+def test_options_reach_sqlalchemy(postgresql_url: str) -> None:
+    engine = create_engine_for(postgresql_url, pool_size=2, pool_pre_ping=False)
+    assert engine.pool.size() == 2  # type: ignore[attr-defined]
+    assert not engine.pool._pre_ping  # type: ignore[attr-defined]
+    engine.dispose()
+
+
+def test_a_sqlite_file_upgraded_by_url_serves_a_unit_of_work(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'indexer.db'}"
+    upgrade(url)
+    engine = create_engine_for(url)
+    with SqlUnitOfWork(engine) as uow:
+        uow.checkpoints.set_checkpoint(Checkpoint("evm:1", 1, digest("one")))
+        uow.commit()
+    with SqlUnitOfWork(engine) as uow:
+        assert uow.checkpoints.get_checkpoint("evm:1") == Checkpoint("evm:1", 1, digest("one"))
+    engine.dispose()

@@ -9,7 +9,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
+from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, upgrade
 from dcmx_core import __version__
 from dcmx_core.exceptions import DcmxError
 from dcmx_core.model.values import Address, Keccak
@@ -111,6 +114,37 @@ def _print_demo(console: Console, result: DemoResult, keccak: Keccak) -> None:
         )
     console.print(balances)
     console.print(f"DCMX total supply: {format_units(result.total_supply, 18)}")
+
+
+db = typer.Typer(help="The read-model database.", no_args_is_help=True)
+app.add_typer(db, name="db")
+
+
+@db.command("upgrade")
+def db_upgrade(
+    url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="DCMX_DATABASE_URL",
+            help="postgresql+psycopg://… or sqlite:///path (default: $DCMX_DATABASE_URL).",
+        ),
+    ] = None,
+) -> None:
+    """Bring the database to the newest schema (an empty one gets every table)."""
+    if not url:
+        raise typer.BadParameter("no database: set DCMX_DATABASE_URL or pass --url")
+    try:
+        upgrade(url)
+    except UnsupportedDatabaseUrl as error:
+        raise typer.BadParameter(str(error)) from None
+    except OperationalError as error:
+        typer.echo(f"dcmx: cannot reach {_without_password(url)}: {error.orig}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"database at {_without_password(url)} is at the newest schema")
+
+
+def _without_password(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def main() -> None:

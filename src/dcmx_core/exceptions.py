@@ -406,6 +406,17 @@ class DeletionAlreadyProcessed(StateConflict):
         )
 
 
+class ReorgDetected(StateConflict):
+    """The ledger no longer has the block the indexer last wrote: the chain reorganized."""
+
+    def __init__(self, chain: str, block_number: int) -> None:
+        super().__init__(
+            f"{chain}: block {block_number} is no longer the one indexed; the chain reorganized",
+            chain=chain,
+            block_number=block_number,
+        )
+
+
 class TransactionReverted(DcmxError):
     """A contract reverted for a reason no domain rule names (a panic, an empty revert)."""
 

@@ -1,0 +1,167 @@
+"""The indexer mirrors a ledger in the read models (memory, SQLite, PostgreSQL): after the demo's
+day the read models say what the ledger says; replays write nothing; a crash writes nothing; a
+reorganized chain stops it before it writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dcmx_core.exceptions import ReorgDetected
+from dcmx_core.model.distributor import NATIVE
+from dcmx_core.model.enums import ClaimStatus
+from dcmx_core.model.nft import token_id_of
+from dcmx_core.ports import DevLedger, UnitOfWork
+from dcmx_core.services.indexer import Indexer, IndexerSettings
+from dcmx_entrypoints.bootstrap import DemoStack, evm_stack, memory_stack
+from dcmx_entrypoints.demo import DemoResult, run_demo
+
+START = 1_767_225_600
+
+
+def demo_day(stack: DemoStack) -> DemoResult:
+    return run_demo(stack.ledger, stack.crypto, stack.clock, stack.profiles, stack.operator)
+
+
+@pytest.fixture(scope="module")
+def memory_day() -> tuple[DevLedger, DemoResult]:
+    stack = memory_stack(start=START)
+    return stack.ledger, demo_day(stack)
+
+
+def assert_mirrored(ledger: DevLedger, result: DemoResult, uow: UnitOfWork) -> None:
+    with uow:
+        for holding in result.holdings:
+            assert uow.balances.balance(holding.address) == ledger.token_balance(holding.address)
+            for currency in (NATIVE, result.usdt):
+                assert currency is not None
+                payout = uow.sales.payout(holding.address, currency)
+                pending = payout.pending if payout else 0
+                assert pending == ledger.payout(holding.address, currency)
+        release = uow.releases.get_release(1)
+        assert release is not None
+        assert release.minted == ledger.release(1).minted
+        assert release.recipients == ledger.release(1).split.recipients
+        for edition in uow.releases.editions_of_release(1):
+            assert edition.owner == ledger.owner_of(edition.token_id)
+        for claim_id in range(1, ledger.claim_count() + 1):
+            stored = uow.claims.get_claim(claim_id)
+            assert stored is not None
+            assert stored.status == ledger.claim(claim_id).status
+        assert len(uow.sales.sales_of_release(1)) == 3
+        assert uow.compliance.open_deletions() == []
+        assert uow.events.count("demo") == len(ledger.events(0, ledger.head().number))
+
+
+def test_the_read_models_mirror_the_in_memory_ledger(
+    memory_day: tuple[DevLedger, DemoResult], unit_of_work: UnitOfWork
+) -> None:
+    ledger, result = memory_day
+    indexer = Indexer(ledger, unit_of_work, IndexerSettings("demo", batch_blocks=7))
+    written = indexer.catch_up()
+    assert written == len(ledger.events(0, ledger.head().number)) > 50
+    assert indexer.status.lag == 0
+    assert_mirrored(ledger, result, unit_of_work)
+
+
+def test_the_read_models_mirror_the_contracts(unit_of_work: UnitOfWork) -> None:
+    stack = evm_stack(engine="revm", start=START)
+    result = demo_day(stack)
+    Indexer(stack.ledger, unit_of_work, IndexerSettings("demo", batch_blocks=50)).catch_up()
+    assert_mirrored(stack.ledger, result, unit_of_work)
+
+
+def test_indexing_again_writes_nothing(
+    memory_day: tuple[DevLedger, DemoResult], unit_of_work: UnitOfWork
+) -> None:
+    ledger, _ = memory_day
+    settings = IndexerSettings("demo", batch_blocks=10)
+    Indexer(ledger, unit_of_work, settings).catch_up()
+    assert Indexer(ledger, unit_of_work, settings).catch_up() == 0
+
+
+def test_only_confirmed_blocks_are_indexed(
+    memory_day: tuple[DevLedger, DemoResult], unit_of_work: UnitOfWork
+) -> None:
+    ledger, _ = memory_day
+    indexer = Indexer(ledger, unit_of_work, IndexerSettings("demo", confirmations=5))
+    indexer.catch_up()
+    assert indexer.status.indexed == ledger.head().number - 5
+    assert indexer.status.lag == 5
+
+
+class CrashingLedger:
+    """A ledger that fails when asked for the hash of block ``crash_at`` (mid-batch)."""
+
+    def __init__(self, ledger: DevLedger, crash_at: int) -> None:
+        self._ledger = ledger
+        self._crash_at = crash_at
+
+    def block(self, number: int) -> Any:
+        if number == self._crash_at:
+            raise ConnectionError("the node went away")
+        return self._ledger.block(number)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ledger, name)
+
+
+def test_a_crash_mid_batch_writes_nothing_and_a_restart_completes(
+    memory_day: tuple[DevLedger, DemoResult], unit_of_work: UnitOfWork
+) -> None:
+    ledger, _ = memory_day
+    settings = IndexerSettings("demo", batch_blocks=10)
+    Indexer(ledger, unit_of_work, settings).catch_up()
+    crashing = Indexer(CrashingLedger(ledger, 9), unit_of_work, settings)
+    assert crashing.catch_up() == 0  # the checkpoint is past block 9: nothing to redo
+    fresh_settings = IndexerSettings("other", batch_blocks=10)
+    broken = Indexer(CrashingLedger(ledger, 19), unit_of_work, fresh_settings)
+    with pytest.raises(ConnectionError):
+        broken.catch_up()
+    with unit_of_work:
+        assert unit_of_work.events.count("other") == len(ledger.events(0, 9))
+    assert broken.status.last_error == "ConnectionError: the node went away"
+    Indexer(ledger, unit_of_work, fresh_settings).catch_up()
+    with unit_of_work:
+        assert unit_of_work.events.count("other") == unit_of_work.events.count("demo")
+
+
+def test_a_reorganized_chain_stops_the_indexer_before_it_writes(
+    unit_of_work: UnitOfWork,
+) -> None:
+    stack = memory_stack(start=START)
+    demo_day(stack)
+    ledger = stack.ledger
+    indexer = Indexer(ledger, unit_of_work, IndexerSettings("demo"))
+    indexer.catch_up()
+    ledger.reorganize(3)
+    ledger.mine(5)
+    with unit_of_work:
+        before = unit_of_work.events.count("demo")
+    with pytest.raises(ReorgDetected):
+        indexer.catch_up()
+    with unit_of_work:
+        assert unit_of_work.events.count("demo") == before
+    assert indexer.status.last_error is not None
+
+
+def test_editions_follow_their_owners(
+    memory_day: tuple[DevLedger, DemoResult], unit_of_work: UnitOfWork
+) -> None:
+    ledger, result = memory_day
+    Indexer(ledger, unit_of_work, IndexerSettings("demo")).catch_up()
+    eli = next(h for h in result.holdings if h.name == "Eli")
+    with unit_of_work:
+        owned = unit_of_work.releases.editions_of_owner(eli.address)
+    assert [e.token_id for e in owned] == [token_id_of(1, 1), token_id_of(1, 2)]
+
+
+def test_claims_keep_their_last_status(
+    memory_day: tuple[DevLedger, DemoResult], unit_of_work: UnitOfWork
+) -> None:
+    ledger, _ = memory_day
+    Indexer(ledger, unit_of_work, IndexerSettings("demo")).catch_up()
+    with unit_of_work:
+        statuses = [unit_of_work.claims.get_claim(i) for i in (1, 2)]
+    assert [s.status for s in statuses if s] == [ClaimStatus.PAID, ClaimStatus.REJECTED]

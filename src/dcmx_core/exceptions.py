@@ -406,14 +406,16 @@ class DeletionAlreadyProcessed(StateConflict):
         )
 
 
-class ReorgDetected(StateConflict):
-    """The ledger no longer has the block the indexer last wrote: the chain reorganized."""
+class ReorgTooDeep(StateConflict):
+    """The chain forked further back than the indexer may roll back: it stops, unchanged."""
 
-    def __init__(self, chain: str, block_number: int) -> None:
+    def __init__(self, chain: str, block_number: int, window: int) -> None:
         super().__init__(
-            f"{chain}: block {block_number} is no longer the one indexed; the chain reorganized",
+            f"{chain}: the chain forked before block {block_number - window}, deeper than the "
+            f"rollback window of {window} blocks; nothing was changed",
             chain=chain,
             block_number=block_number,
+            window=window,
         )
 
 

@@ -1,6 +1,7 @@
 """The indexer mirrors a ledger in the read models (memory, SQLite, PostgreSQL): after the demo's
 day the read models say what the ledger says; replays write nothing; a crash writes nothing; a
-reorganized chain stops it before it writes."""
+reorganization is rolled back to exactly what a fresh index of the new chain holds, and a fork
+deeper than the window stops it with nothing changed."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from dcmx_core.exceptions import ReorgDetected
+from dcmx_adapters.memory.repositories import MemoryUnitOfWork
+from dcmx_core.exceptions import ReorgTooDeep
 from dcmx_core.model.distributor import NATIVE
-from dcmx_core.model.enums import ClaimStatus
+from dcmx_core.model.enums import ClaimStatus, DocumentType
 from dcmx_core.model.nft import token_id_of
 from dcmx_core.ports import DevLedger, UnitOfWork
 from dcmx_core.services.indexer import Indexer, IndexerSettings
@@ -127,22 +129,59 @@ def test_a_crash_mid_batch_writes_nothing_and_a_restart_completes(
         assert unit_of_work.events.count("other") == unit_of_work.events.count("demo")
 
 
-def test_a_reorganized_chain_stops_the_indexer_before_it_writes(
+def read_models(uow: UnitOfWork, ledger: DevLedger, result: DemoResult) -> tuple[Any, ...]:
+    """Everything the read models hold about the demo's day."""
+    people = [h.address for h in result.holdings]
+    with uow:
+        return (
+            [uow.balances.balance(p) for p in people],
+            uow.releases.list_releases(),
+            uow.releases.editions_of_release(1),
+            uow.sales.sales_of_release(1),
+            [uow.sales.payouts_of(p) for p in people],
+            [uow.claims.claims_of(p) for p in people],
+            [uow.compliance.documents(t) for t in DocumentType],
+            [uow.compliance.acceptances_of(p) for p in people],
+            uow.compliance.open_deletions(),
+            [uow.compliance.deletion(n) for n in (1, 2)],
+            [(s.position, s.event) for s in uow.events.list("demo", limit=10_000)],
+            uow.checkpoints.get_checkpoint("demo"),
+        )
+
+
+@pytest.mark.parametrize("depth", [1, 4, 12])
+def test_a_reorganization_is_rolled_back_to_what_a_fresh_index_holds(
+    unit_of_work: UnitOfWork, depth: int
+) -> None:
+    stack = memory_stack(start=START)
+    result = demo_day(stack)
+    ledger = stack.ledger
+    indexer = Indexer(ledger, unit_of_work, IndexerSettings("demo", batch_blocks=5))
+    indexer.catch_up()
+    ledger.reorganize(depth)
+    ledger.mine(depth + 2)
+    indexer.catch_up()
+    fresh = MemoryUnitOfWork()
+    Indexer(ledger, fresh, IndexerSettings("demo", batch_blocks=5)).catch_up()
+    assert read_models(unit_of_work, ledger, result) == read_models(fresh, ledger, result)
+    assert indexer.status.reorgs == 1
+    assert indexer.status.rolled_back > 0
+
+
+def test_a_fork_deeper_than_the_window_stops_the_indexer_unchanged(
     unit_of_work: UnitOfWork,
 ) -> None:
     stack = memory_stack(start=START)
-    demo_day(stack)
+    result = demo_day(stack)
     ledger = stack.ledger
-    indexer = Indexer(ledger, unit_of_work, IndexerSettings("demo"))
+    indexer = Indexer(ledger, unit_of_work, IndexerSettings("demo", reorg_window=3))
     indexer.catch_up()
-    ledger.reorganize(3)
-    ledger.mine(5)
-    with unit_of_work:
-        before = unit_of_work.events.count("demo")
-    with pytest.raises(ReorgDetected):
+    before = read_models(unit_of_work, ledger, result)
+    ledger.reorganize(5)
+    ledger.mine(6)
+    with pytest.raises(ReorgTooDeep):
         indexer.catch_up()
-    with unit_of_work:
-        assert unit_of_work.events.count("demo") == before
+    assert read_models(unit_of_work, ledger, result) == before
     assert indexer.status.last_error is not None
 
 

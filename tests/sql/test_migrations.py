@@ -26,6 +26,7 @@ TABLES = {
     "user_profiles",
     "erasures",
     "checkpoints",
+    "indexed_blocks",
     "quarantine",
 }
 

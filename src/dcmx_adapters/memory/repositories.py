@@ -96,6 +96,12 @@ class MemoryReleaseRepository:
             if t > after and self._editions[t].owner == owner
         ][:limit]
 
+    def remove_release(self, release_id: int) -> None:
+        self._releases.pop(release_id, None)
+
+    def remove_edition(self, token_id: int) -> None:
+        self._editions.pop(token_id, None)
+
     def editions_of_release(self, release_id: int) -> list[EditionRecord]:
         return [
             self._editions[t]
@@ -138,6 +144,12 @@ class MemorySaleRepository:
     def payout(self, recipient: Address, currency: Address) -> PayoutRecord | None:
         return self._payouts.get((recipient, currency))
 
+    def remove_sale(self, settlement_id: int) -> None:
+        self._sales.pop(settlement_id, None)
+
+    def remove_payout(self, recipient: Address, currency: Address) -> None:
+        self._payouts.pop((recipient, currency), None)
+
     def payouts_of(self, recipient: Address) -> list[PayoutRecord]:
         return sorted(
             (p for (r, _), p in self._payouts.items() if r == recipient),
@@ -154,6 +166,9 @@ class MemoryClaimRepository:
 
     def get_claim(self, claim_id: int) -> ClaimRecord | None:
         return self._claims.get(claim_id)
+
+    def remove_claim(self, claim_id: int) -> None:
+        self._claims.pop(claim_id, None)
 
     def claims_of(self, user: Address) -> list[ClaimRecord]:
         return [c for _, c in sorted(self._claims.items()) if c.user == user]
@@ -189,6 +204,19 @@ class MemoryComplianceRepository:
     def deletion(self, request_id: int) -> DeletionRecord | None:
         return self._deletions.get(request_id)
 
+    def remove_document(self, doc_type: DocumentType, version: int) -> None:
+        self._documents.pop((doc_type, version), None)
+
+    def remove_acceptance(self, user: Address, doc_type: DocumentType, version: int) -> None:
+        self._acceptances = [
+            a
+            for a in self._acceptances
+            if (a.user, a.doc_type, a.version) != (user, doc_type, version)
+        ]
+
+    def remove_deletion(self, request_id: int) -> None:
+        self._deletions.pop(request_id, None)
+
     def open_deletions(self) -> list[DeletionRecord]:
         return [d for _, d in sorted(self._deletions.items()) if d.processed_at is None]
 
@@ -217,6 +245,20 @@ class MemoryProfileRepository:
 class MemoryCheckpointRepository:
     def __init__(self) -> None:
         self._checkpoints: dict[str, Checkpoint] = {}
+        self._blocks: dict[tuple[str, int], Hash32] = {}
+
+    def record_block(self, chain: str, number: int, block_hash: Hash32) -> None:
+        self._blocks[(chain, number)] = block_hash
+
+    def block_hash(self, chain: str, number: int) -> Hash32 | None:
+        return self._blocks.get((chain, number))
+
+    def forget_blocks(self, chain: str, *, from_number: int = 0, below: int | None = None) -> None:
+        self._blocks = {
+            (c, n): h
+            for (c, n), h in self._blocks.items()
+            if c != chain or (n < from_number if below is None else n >= below)
+        }
 
     def get_checkpoint(self, chain: str) -> Checkpoint | None:
         return self._checkpoints.get(chain)

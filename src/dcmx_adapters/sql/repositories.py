@@ -25,6 +25,7 @@ from dcmx_adapters.sql.tables import (
     EditionRow,
     ErasureRow,
     EventRow,
+    IndexedBlockRow,
     PayoutRow,
     ProfileRow,
     QuarantineRow,
@@ -33,7 +34,7 @@ from dcmx_adapters.sql.tables import (
 )
 from dcmx_core.events import LogPosition
 from dcmx_core.model.enums import DocumentType
-from dcmx_core.model.values import Address
+from dcmx_core.model.values import Address, Hash32
 from dcmx_core.ports import (
     BalanceRepository,
     CheckpointRepository,
@@ -151,6 +152,12 @@ class SqlReleaseRepository(SqlRepository):
         statement = select(self._editions).where(c.owner == owner, c.token_id > after)
         return self._all(EditionRecord, statement.order_by(c.token_id).limit(limit))
 
+    def remove_release(self, release_id: int) -> None:
+        self._delete(self._releases, self._releases.c.release_id == release_id)
+
+    def remove_edition(self, token_id: int) -> None:
+        self._delete(self._editions, self._editions.c.token_id == token_id)
+
     def editions_of_release(self, release_id: int) -> list[EditionRecord]:
         c = self._editions.c
         statement = select(self._editions).where(c.release_id == release_id)
@@ -197,6 +204,13 @@ class SqlSaleRepository(SqlRepository):
         statement = select(self._payouts).where(c.recipient == recipient, c.currency == currency)
         return self._one(PayoutRecord, statement)
 
+    def remove_sale(self, settlement_id: int) -> None:
+        self._delete(self._sales, self._sales.c.settlement_id == settlement_id)
+
+    def remove_payout(self, recipient: Address, currency: Address) -> None:
+        c = self._payouts.c
+        self._delete(self._payouts, c.recipient == recipient, c.currency == currency)
+
     def payouts_of(self, recipient: Address) -> list[PayoutRecord]:
         c = self._payouts.c
         statement = select(self._payouts).where(c.recipient == recipient)
@@ -212,6 +226,9 @@ class SqlClaimRepository(SqlRepository):
     def get_claim(self, claim_id: int) -> ClaimRecord | None:
         statement = select(self._table).where(self._table.c.claim_id == claim_id)
         return self._one(ClaimRecord, statement)
+
+    def remove_claim(self, claim_id: int) -> None:
+        self._delete(self._table, self._table.c.claim_id == claim_id)
 
     def claims_of(self, user: Address) -> list[ClaimRecord]:
         c = self._table.c
@@ -248,6 +265,19 @@ class SqlComplianceRepository(SqlRepository):
         statement = select(self._deletions).where(self._deletions.c.request_id == request_id)
         return self._one(DeletionRecord, statement)
 
+    def remove_document(self, doc_type: DocumentType, version: int) -> None:
+        c = self._documents.c
+        self._delete(self._documents, c.doc_type == doc_type, c.version == version)
+
+    def remove_acceptance(self, user: Address, doc_type: DocumentType, version: int) -> None:
+        c = self._acceptances.c
+        self._delete(
+            self._acceptances, c.user == user, c.doc_type == doc_type, c.version == version
+        )
+
+    def remove_deletion(self, request_id: int) -> None:
+        self._delete(self._deletions, self._deletions.c.request_id == request_id)
+
     def open_deletions(self) -> list[DeletionRecord]:
         c = self._deletions.c
         statement = select(self._deletions).where(c.processed_at.is_(None))
@@ -278,12 +308,28 @@ class SqlProfileRepository(SqlRepository):
 
 class SqlCheckpointRepository(SqlRepository):
     _table = table_of(CheckpointRow)
+    _blocks = table_of(IndexedBlockRow)
 
     def get_checkpoint(self, chain: str) -> Checkpoint | None:
         return self._one(Checkpoint, select(self._table).where(self._table.c.chain == chain))
 
     def set_checkpoint(self, checkpoint: Checkpoint) -> None:
         self._upsert(CheckpointRow, values_of(checkpoint))
+
+    def record_block(self, chain: str, number: int, block_hash: Hash32) -> None:
+        row = {"chain": chain, "block_number": number, "block_hash": block_hash}
+        self._upsert(IndexedBlockRow, row)
+
+    def block_hash(self, chain: str, number: int) -> Hash32 | None:
+        c = self._blocks.c
+        statement = select(c.block_hash).where(c.chain == chain, c.block_number == number)
+        found: Hash32 | None = self._session.execute(statement).scalar_one_or_none()
+        return found
+
+    def forget_blocks(self, chain: str, *, from_number: int = 0, below: int | None = None) -> None:
+        c = self._blocks.c
+        reach = c.block_number >= from_number if below is None else c.block_number < below
+        self._delete(self._blocks, c.chain == chain, reach)
 
 
 class SqlQuarantineRepository(SqlRepository):

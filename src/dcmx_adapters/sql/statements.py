@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, TypeVar, cast
 
 import attrs
-from sqlalchemy import Select, Table
+from sqlalchemy import Select, Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -53,6 +53,10 @@ class SqlRepository:
         self._session.execute(
             self._insert(model).on_conflict_do_nothing(index_elements=keys), values
         )
+
+    def _delete(self, table: Table, *where: Any) -> None:
+        """Delete the rows of ``table`` that meet every condition."""
+        self._session.execute(delete(table).where(*where))
 
     def _all(self, record: type[Record], statement: Select[Any]) -> list[Record]:
         return [record(**row._asdict()) for row in self._session.execute(statement)]

@@ -207,6 +207,16 @@ class CheckpointRow(Base):
     block_hash: Mapped[Hash32] = mapped_column(HashBytes)
 
 
+class IndexedBlockRow(Base):
+    """The hash of a block the indexer wrote, kept while a reorganization could reach it."""
+
+    __tablename__ = "indexed_blocks"
+
+    chain: Mapped[str] = mapped_column(String(CHAIN_LENGTH), primary_key=True)
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    block_hash: Mapped[Hash32] = mapped_column(HashBytes)
+
+
 class QuarantineRow(Base):
     """A log the indexer could not decode, once per position (the events' natural key)."""
 

@@ -2,9 +2,14 @@
 
 Each batch writes its raw events, their projections and the checkpoint (the last block's number
 and hash) in one unit of work, so a crash leaves either the whole batch or none of it, and a
-restart resumes after the checkpoint. Before every batch the checkpoint's hash is checked
-against the ledger; a reorganized chain stops the indexer loudly (``ReorgDetected``) before it
-writes anything. Only blocks ``confirmations`` behind the head are indexed.
+restart resumes after the checkpoint. Only blocks ``confirmations`` behind the head are
+indexed.
+
+Before every batch the checkpoint's hash is checked against the ledger. When the chain has
+reorganized, the indexer finds the fork among the hashes it recorded for the last
+``reorg_window`` blocks, undoes the orphaned events' projections newest first, drops them and
+re-indexes from the fork, all in one unit of work; a fork deeper than the window stops it
+loudly (``ReorgTooDeep``) with nothing changed.
 """
 
 from __future__ import annotations
@@ -13,10 +18,10 @@ import time
 
 from attrs import define, field, frozen
 
-from dcmx_core.exceptions import ReorgDetected
+from dcmx_core.exceptions import ReorgTooDeep
 from dcmx_core.ports import Ledger, UnitOfWork
 from dcmx_core.read_models import Checkpoint, StoredEvent
-from dcmx_core.services.projections import project
+from dcmx_core.services.projections import project, unproject
 
 
 @frozen
@@ -24,6 +29,7 @@ class IndexerSettings:
     chain: str
     batch_blocks: int = 500
     confirmations: int = 0
+    reorg_window: int = 64
 
 
 @define
@@ -34,6 +40,8 @@ class IndexerStatus:
     indexed: int = -1
     events: int = 0
     seconds: float = 0.0
+    reorgs: int = 0
+    rolled_back: int = 0
     last_error: str | None = None
 
     @property
@@ -79,14 +87,51 @@ class Indexer:
         if checkpoint is None:
             return 0
         if self.ledger.block(checkpoint.block_number).hash != checkpoint.block_hash:
-            raise ReorgDetected(self.settings.chain, checkpoint.block_number)
+            return self._roll_back(checkpoint)
         self.status.indexed = checkpoint.block_number
         return checkpoint.block_number + 1
+
+    def _roll_back(self, checkpoint: Checkpoint) -> int:
+        """Undo the blocks after the fork; return the first block to index again."""
+        chain = self.settings.chain
+        kept = self._last_block_still_on_chain(checkpoint.block_number)
+        with self.uow:
+            orphaned = self._events_from(kept.block_number + 1)
+            for stored in reversed(orphaned):
+                unproject(stored.event, self.uow)
+            self.uow.events.remove_from(chain, kept.block_number + 1)
+            self.uow.checkpoints.forget_blocks(chain, from_number=kept.block_number + 1)
+            self.uow.checkpoints.set_checkpoint(kept)
+            self.uow.commit()
+        self.status.reorgs += 1
+        self.status.rolled_back += len(orphaned)
+        self.status.indexed = kept.block_number
+        return kept.block_number + 1
+
+    def _last_block_still_on_chain(self, checkpointed: int) -> Checkpoint:
+        chain, window = self.settings.chain, self.settings.reorg_window
+        with self.uow:
+            for number in range(checkpointed - 1, max(checkpointed - window, 0) - 1, -1):
+                recorded = self.uow.checkpoints.block_hash(chain, number)
+                if recorded is not None and recorded == self.ledger.block(number).hash:
+                    return Checkpoint(chain, number, recorded)
+        raise ReorgTooDeep(chain, checkpointed, window)
+
+    def _events_from(self, first: int) -> list[StoredEvent]:
+        found: list[StoredEvent] = []
+        after = (first - 1, 2**62)
+        while page := self.uow.events.list(self.settings.chain, after=after, limit=1_000):
+            found += page
+            last = page[-1].position
+            after = (last.block_number, last.log_index)
+        return found
 
     def _index(self, first: int, last: int) -> int:
         began = time.perf_counter()
         events = self.ledger.events(first, last)
-        last_block = self.ledger.block(last)
+        window = self.settings.reorg_window
+        recent = [self.ledger.block(n) for n in range(max(first, last - window + 1), last + 1)]
+        last_block = recent[-1]
         chain = self.settings.chain
         stored = [StoredEvent(chain, e.position, e) for e in events if e.position is not None]
         with self.uow:
@@ -99,6 +144,9 @@ class Indexer:
             if new:
                 for event in events:
                     project(event, self.uow)
+            for block in recent:
+                self.uow.checkpoints.record_block(chain, block.number, block.hash)
+            self.uow.checkpoints.forget_blocks(chain, below=last - window)
             self.uow.checkpoints.set_checkpoint(Checkpoint(chain, last, last_block.hash))
             self.uow.commit()
         self.status.indexed = last

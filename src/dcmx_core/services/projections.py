@@ -1,4 +1,5 @@
-"""How each domain event changes the read models: the indexer's fold, one function an event.
+"""How each domain event changes the read models: the indexer's fold, one function an event,
+and its exact inverse, which a reorganization applies to the orphaned events newest first.
 
 Events without a read model of their own (approvals, roles, pools, fees, listings ...) are kept
 as raw events only.
@@ -29,6 +30,14 @@ from dcmx_core.read_models import (
 def project(event: e.DomainEvent, uow: UnitOfWork) -> None:
     """Apply one placed event to the read models of ``uow``."""
     handler = _HANDLERS.get(type(event))
+    if handler is not None:
+        handler(event, uow)
+
+
+def unproject(event: e.DomainEvent, uow: UnitOfWork) -> None:
+    """Undo ``project(event)``: applied to the newest event first, it leaves the read models as
+    if the event had never been indexed."""
+    handler = _INVERSES.get(type(event))
     if handler is not None:
         handler(event, uow)
 
@@ -189,4 +198,95 @@ _HANDLERS: dict[type[e.DomainEvent], Callable[[Any, UnitOfWork], None]] = {
     e.DocumentAccepted: _acceptance,
     e.DeletionRequested: _deletion,
     e.DeletionProcessed: _deletion_done,
+}
+
+
+# --- inverses -------------------------------------------------------------------------------
+
+
+def _untokens(event: e.TokensTransferred, uow: UnitOfWork) -> None:
+    _tokens(e.TokensTransferred(event.recipient, event.sender, event.amount), uow)
+
+
+def _unrelease(event: e.ReleaseCreated, uow: UnitOfWork) -> None:
+    uow.releases.remove_release(event.release_id)
+
+
+def _unsplit(event: e.SplitSet, uow: UnitOfWork) -> None:
+    release = _existing(uow.releases.get_release(event.release_id), event)
+    uow.releases.save_release(evolve(release, recipients=(), shares_bps=()))
+
+
+def _unedition(event: e.EditionMinted, uow: UnitOfWork) -> None:
+    uow.releases.remove_edition(event.token_id)
+    release = _existing(uow.releases.get_release(event.release_id), event)
+    uow.releases.save_release(evolve(release, minted=event.edition - 1))
+
+
+def _unmove(event: e.EditionTransferred, uow: UnitOfWork) -> None:
+    if not event.sender.is_zero:
+        edition = _existing(uow.releases.get_edition(event.token_id), event)
+        uow.releases.save_edition(evolve(edition, owner=event.sender))
+
+
+def _unsale(event: e.EditionSold, uow: UnitOfWork) -> None:
+    uow.sales.remove_sale(event.settlement_id)
+
+
+def _save_or_drop(payout: PayoutRecord, uow: UnitOfWork) -> None:
+    """A payout back at nothing credited and nothing withdrawn was never there."""
+    if payout.credited == payout.withdrawn == 0:
+        uow.sales.remove_payout(payout.recipient, payout.currency)
+    else:
+        uow.sales.save_payout(payout)
+
+
+def _uncredit(event: e.PayoutCredited, uow: UnitOfWork) -> None:
+    payout = _payout(event.recipient, event.currency, uow)
+    _save_or_drop(evolve(payout, credited=payout.credited - event.amount), uow)
+
+
+def _unwithdraw(event: e.PayoutWithdrawn, uow: UnitOfWork) -> None:
+    payout = _payout(event.recipient, event.currency, uow)
+    _save_or_drop(evolve(payout, withdrawn=payout.withdrawn - event.amount), uow)
+
+
+def _unclaim(event: e.ClaimSubmitted, uow: UnitOfWork) -> None:
+    uow.claims.remove_claim(event.claim_id)
+
+
+def _undocument(event: e.DocumentRegistered, uow: UnitOfWork) -> None:
+    uow.compliance.remove_document(event.doc_type, event.version)
+
+
+def _unaccept(event: e.DocumentAccepted, uow: UnitOfWork) -> None:
+    uow.compliance.remove_acceptance(event.user, event.doc_type, event.version)
+
+
+def _undeletion(event: e.DeletionRequested, uow: UnitOfWork) -> None:
+    uow.compliance.remove_deletion(event.request_id)
+
+
+def _undeletion_done(event: e.DeletionProcessed, uow: UnitOfWork) -> None:
+    deletion = _existing(uow.compliance.deletion(event.request_id), event)
+    uow.compliance.save_deletion(evolve(deletion, processed_at=None))
+
+
+_INVERSES: dict[type[e.DomainEvent], Callable[[Any, UnitOfWork], None]] = {
+    e.TokensTransferred: _untokens,
+    e.ReleaseCreated: _unrelease,
+    e.SplitSet: _unsplit,
+    e.EditionMinted: _unedition,
+    e.EditionTransferred: _unmove,
+    e.EditionSold: _unsale,
+    e.PayoutCredited: _uncredit,
+    e.PayoutWithdrawn: _unwithdraw,
+    e.ClaimSubmitted: _unclaim,
+    e.ClaimVerified: _claim_status(ClaimStatus.PENDING),
+    e.ClaimRejected: _claim_status(ClaimStatus.PENDING),
+    e.ClaimPaid: _claim_status(ClaimStatus.VERIFIED),
+    e.DocumentRegistered: _undocument,
+    e.DocumentAccepted: _unaccept,
+    e.DeletionRequested: _undeletion,
+    e.DeletionProcessed: _undeletion_done,
 }

@@ -12,7 +12,7 @@ from typing import Protocol
 from attrs import frozen
 
 from dcmx_core.commands import Command
-from dcmx_core.events import DomainEvent
+from dcmx_core.events import DomainEvent, LogPosition
 from dcmx_core.model.compliance import DeletionRequest
 from dcmx_core.model.distributor import Listing
 from dcmx_core.model.enums import Contract, DocumentType, Pool
@@ -44,11 +44,13 @@ __all__ = [
     "ComplianceRepository",
     "Crypto",
     "DevLedger",
+    "EventBatch",
     "EventRepository",
     "Ledger",
     "ProfileRepository",
     "QuarantineRepository",
     "Receipt",
+    "Undecodable",
     "UnitOfWork",
 ]
 
@@ -76,6 +78,24 @@ class Receipt:
     events: tuple[DomainEvent, ...]
     gas_used: int = 0
     """Gas (EVM) or energy (TRON) the transaction used; 0 where execution is free (memory)."""
+
+
+@frozen
+class Undecodable:
+    """A log of one of the platform's contracts that no domain event describes (an unknown
+    topic, malformed data): the indexer quarantines it instead of stopping."""
+
+    position: LogPosition
+    reason: str
+    raw: bytes
+
+
+@frozen
+class EventBatch:
+    """What a range of blocks holds: its domain events, and the logs that could not be read."""
+
+    events: tuple[DomainEvent, ...]
+    undecodable: tuple[Undecodable, ...] = ()
 
 
 class ChainQueries(Protocol):
@@ -142,6 +162,10 @@ class Ledger(ChainQueries, Protocol):
 
     def events(self, from_block: int, to_block: int) -> list[DomainEvent]:
         """Every event of blocks ``from_block..to_block`` (inclusive), in chain order."""
+
+    def read(self, from_block: int, to_block: int) -> EventBatch:
+        """The events of blocks ``from_block..to_block``, and the logs that could not be
+        decoded into events."""
 
 
 class DevLedger(Ledger, Protocol):

@@ -167,3 +167,13 @@ class LedgerContract:
         assert ledger.allowance_in(token, ALICE, BOB) == 7
         assert ledger.allowance(ALICE, BOB) == 0
         assert ledger.balance_in(token, ALICE) == 9
+
+    def test_reading_a_range_gives_its_events_and_nothing_undecodable(
+        self, ledger: DevLedger
+    ) -> None:
+        self.mint_to_alice(ledger)
+        head = ledger.head().number
+        batch = ledger.read(0, head)
+        assert list(batch.events) == ledger.events(0, head)
+        assert batch.events
+        assert batch.undecodable == ()

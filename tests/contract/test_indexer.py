@@ -10,14 +10,16 @@ from typing import Any
 import pytest
 
 from dcmx_adapters.memory.repositories import MemoryUnitOfWork
+from dcmx_core.events import LogPosition
 from dcmx_core.exceptions import ReorgTooDeep
 from dcmx_core.model.distributor import NATIVE
 from dcmx_core.model.enums import ClaimStatus, DocumentType
 from dcmx_core.model.nft import token_id_of
-from dcmx_core.ports import DevLedger, UnitOfWork
+from dcmx_core.ports import DevLedger, EventBatch, Undecodable, UnitOfWork
 from dcmx_core.services.indexer import Indexer, IndexerSettings
 from dcmx_entrypoints.bootstrap import DemoStack, evm_stack, memory_stack
 from dcmx_entrypoints.demo import DemoResult, run_demo
+from tests.factories import digest
 
 START = 1_767_225_600
 
@@ -204,3 +206,36 @@ def test_claims_keep_their_last_status(
     with unit_of_work:
         statuses = [unit_of_work.claims.get_claim(i) for i in (1, 2)]
     assert [s.status for s in statuses if s] == [ClaimStatus.PAID, ClaimStatus.REJECTED]
+
+
+class LedgerWithBadLog:
+    """A ledger whose block ``at`` also holds a log no domain event describes."""
+
+    def __init__(self, ledger: DevLedger, at: int) -> None:
+        self._ledger = ledger
+        self._bad = Undecodable(
+            LogPosition(at, ledger.block(at).hash, digest("bad tx"), 99), "unknown topic", b"\xff"
+        )
+
+    def read(self, from_block: int, to_block: int) -> EventBatch:
+        batch = self._ledger.read(from_block, to_block)
+        if from_block <= self._bad.position.block_number <= to_block:
+            return EventBatch(batch.events, (*batch.undecodable, self._bad))
+        return batch
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ledger, name)
+
+
+def test_an_undecodable_log_is_quarantined_and_the_batch_still_indexed(
+    memory_day: tuple[DevLedger, DemoResult], unit_of_work: UnitOfWork
+) -> None:
+    ledger, _ = memory_day
+    settings = IndexerSettings("demo", batch_blocks=6)
+    Indexer(LedgerWithBadLog(ledger, 8), unit_of_work, settings).catch_up()
+    Indexer(LedgerWithBadLog(ledger, 8), unit_of_work, settings).catch_up()
+    with unit_of_work:
+        (quarantined,) = unit_of_work.quarantine.quarantined("demo")
+        assert unit_of_work.events.count("demo") == len(ledger.events(0, ledger.head().number))
+    assert (quarantined.block_number, quarantined.log_index) == (8, 99)
+    assert (quarantined.reason, quarantined.raw) == ("unknown topic", b"\xff")

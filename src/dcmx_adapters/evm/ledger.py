@@ -30,7 +30,7 @@ from dcmx_core.model.platform import Deployment
 from dcmx_core.model.rewards import Claim, PoolState
 from dcmx_core.model.royalties import Split
 from dcmx_core.model.values import ZERO_ADDRESS, Address, Hash32
-from dcmx_core.ports import Block, Clock, Receipt
+from dcmx_core.ports import Block, Clock, EventBatch, Receipt
 
 
 class EvmLedger:
@@ -70,7 +70,7 @@ class EvmLedger:
         except Reverted as revert:
             raise error_from_revert(revert.data, str(revert)) from None
         self.gas_used.setdefault(type(command), []).append(result.gas_used)
-        events = self._decoder.decode(result.logs)
+        events = self._decoder.decode(result.logs).events
         return Receipt(
             result.tx_id, result.block_number, result.block_hash, tuple(events), result.gas_used
         )
@@ -84,6 +84,9 @@ class EvmLedger:
         return self._chain.block(number)
 
     def events(self, from_block: int, to_block: int) -> list[DomainEvent]:
+        return list(self.read(from_block, to_block).events)
+
+    def read(self, from_block: int, to_block: int) -> EventBatch:
         return self._decoder.decode(self._chain.logs(from_block, to_block))
 
     # --- development operations -------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 from attrs import frozen
 from eth_abi.abi import decode
-from eth_abi.exceptions import EncodingError
+from eth_abi.exceptions import DecodingError, EncodingError
 
 from dcmx_adapters.evm.abi import ContractAbi, Function
 from dcmx_adapters.evm.artifacts import artifact
@@ -34,6 +34,7 @@ from dcmx_core.exceptions import (
 from dcmx_core.model.enums import Contract
 from dcmx_core.model.platform import Deployment
 from dcmx_core.model.values import Address, Hash32
+from dcmx_core.ports import EventBatch, Undecodable
 
 ARTIFACT_OF = {
     Contract.TOKEN: "DCMXToken",
@@ -224,21 +225,32 @@ class EventDecoder:
     def __init__(self, deployment: Deployment) -> None:
         self._contracts = {deployment.address_of(k): k for k in Contract}
 
-    def decode(self, logs: Iterable[Log]) -> list[e.DomainEvent]:
-        decoded = []
+    def decode(self, logs: Iterable[Log]) -> EventBatch:
+        """The domain events among ``logs``; a log of ours that cannot be read (an unknown
+        topic, malformed data) comes back as ``Undecodable`` with the reason."""
+        decoded: list[e.DomainEvent] = []
+        undecodable: list[Undecodable] = []
         for log in logs:
             contract = self._contracts.get(log.address)
-            if contract is None or not log.topics:
+            if contract is None:
                 continue
-            abi = abi_of(ARTIFACT_OF[contract])
-            event = abi.events.get(log.topics[0])
-            if event is None:
-                continue
-            kind = _domain_event(contract, event.name)
-            values = event.decode(log.topics, log.data)
             position = e.LogPosition(log.block_number, log.block_hash, log.tx_id, log.log_index)
-            decoded.append(_build(kind, contract, values).placed(position))
-        return decoded
+            try:
+                decoded.append(self._event(contract, log).placed(position))
+            except (LookupError, DecodingError, ValueError, TypeError) as error:
+                raw = b"".join(log.topics) + log.data
+                undecodable.append(Undecodable(position, f"{contract.name}: {error}", raw))
+        return EventBatch(tuple(decoded), tuple(undecodable))
+
+    def _event(self, contract: Contract, log: Log) -> e.DomainEvent:
+        if not log.topics:
+            raise LookupError("a log without topics")
+        event = abi_of(ARTIFACT_OF[contract]).events.get(log.topics[0])
+        if event is None:
+            raise LookupError(f"unknown topic 0x{log.topics[0].hex()}")
+        values = event.decode(log.topics, log.data)
+        built: e.DomainEvent = _build(_domain_event(contract, event.name), contract, values)
+        return built
 
 
 def _domain_event(contract: Contract, name: str) -> type[e.DomainEvent]:

@@ -25,7 +25,7 @@ from dcmx_core.model.rewards import Claim, PoolState
 from dcmx_core.model.signing import Crypto
 from dcmx_core.model.token import Erc20
 from dcmx_core.model.values import Address, Hash32
-from dcmx_core.ports import Block, Clock, Receipt
+from dcmx_core.ports import Block, Clock, EventBatch, Receipt
 
 DEFAULT_CHAIN_ID = 1337
 DEFAULT_BASE_URI = "https://dcmx.local/nft/"
@@ -120,6 +120,10 @@ class MemoryLedger:
 
     def events(self, from_block: int, to_block: int) -> list[DomainEvent]:
         return [e for j in self._blocks.contents(from_block, to_block) for e in j.events]
+
+    def read(self, from_block: int, to_block: int) -> EventBatch:
+        # The rules only ever produce domain events: nothing here is undecodable.
+        return EventBatch(tuple(self.events(from_block, to_block)))
 
     # --- the DevLedger extras ---------------------------------------------------------------
 

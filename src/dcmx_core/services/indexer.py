@@ -19,8 +19,8 @@ import time
 from attrs import define, field, frozen
 
 from dcmx_core.exceptions import ReorgTooDeep
-from dcmx_core.ports import Ledger, UnitOfWork
-from dcmx_core.read_models import Checkpoint, StoredEvent
+from dcmx_core.ports import Ledger, Undecodable, UnitOfWork
+from dcmx_core.read_models import Checkpoint, QuarantinedLog, StoredEvent
 from dcmx_core.services.projections import project, unproject
 
 
@@ -128,7 +128,8 @@ class Indexer:
 
     def _index(self, first: int, last: int) -> int:
         began = time.perf_counter()
-        events = self.ledger.events(first, last)
+        batch = self.ledger.read(first, last)
+        events = batch.events
         window = self.settings.reorg_window
         recent = [self.ledger.block(n) for n in range(max(first, last - window + 1), last + 1)]
         last_block = recent[-1]
@@ -147,9 +148,18 @@ class Indexer:
             for block in recent:
                 self.uow.checkpoints.record_block(chain, block.number, block.hash)
             self.uow.checkpoints.forget_blocks(chain, below=last - window)
+            for bad in batch.undecodable:
+                self.uow.quarantine.quarantine(_quarantined(chain, bad))
             self.uow.checkpoints.set_checkpoint(Checkpoint(chain, last, last_block.hash))
             self.uow.commit()
         self.status.indexed = last
         self.status.events += new
         self.status.seconds += time.perf_counter() - began
         return new
+
+
+def _quarantined(chain: str, bad: Undecodable) -> QuarantinedLog:
+    position = bad.position
+    return QuarantinedLog(
+        chain, position.block_number, position.tx_id, position.log_index, bad.reason, bad.raw
+    )

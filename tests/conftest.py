@@ -1,4 +1,4 @@
-"""Fixtures every test directory may use: a PostgreSQL server and this session's own database
+"""Fixtures every test directory may use: a PostgreSQL server and this test run's own database
 on it (see tests/postgres.py for where the server comes from)."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def postgresql_server() -> Iterator[URL]:
 
 @pytest.fixture(scope="session")
 def postgresql_url(postgresql_server: URL) -> Iterator[str]:
-    """The URL of this session's own PostgreSQL database, migrated to the newest schema."""
+    """The URL of this test run's own PostgreSQL database, migrated to the newest schema."""
     with scratch_database(postgresql_server) as database:
         url = database.render_as_string(hide_password=False)
         upgrade(url)

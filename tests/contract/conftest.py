@@ -1,7 +1,7 @@
 """Fixtures of the repository contract suite: one fresh set of repositories per implementation.
 
 Every test runs once per name in ``REPOSITORY_FACTORIES``: "memory", "sqlite" (a fresh file,
-migrated with Alembic) and "postgresql" (this session's own database, emptied for each test;
+migrated with Alembic) and "postgresql" (this test run's own database, emptied for each test;
 see tests/postgres.py for where the server comes from). A factory is a context manager that
 takes the test's ``request`` (to reach other fixtures), yields fresh, empty ``Repositories`` and
 cleans up after. The SQL ones share one session that is never committed, as the repositories
@@ -133,7 +133,7 @@ def fresh_sqlite_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
 
 @contextmanager
 def emptied_postgresql_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    """This session's PostgreSQL database, with every table emptied before and after."""
+    """This test run's PostgreSQL database, with every table emptied before and after."""
     engine: Engine = request.getfixturevalue("postgresql_engine")
     empty_tables(engine)
     try:

@@ -43,12 +43,23 @@ class BlockLog(Generic[Content]):
 
     def seal(self, timestamp: int, tx_id: Hash32 | None, content: Content) -> Block:
         """Add a block on top of the head."""
+        header = self.next_header(timestamp, tx_id)
+        self.append(header, content)
+        return header
+
+    def next_header(self, timestamp: int, tx_id: Hash32 | None) -> Block:
+        """The header the next block will have, so that its content can be completed (events
+        placed at their positions) before anyone can read the block."""
         parent = self.head()
         number = parent.number + 1
         payload = b"%d:%d:%s" % (self._branch, timestamp, tx_id.raw if tx_id else b"")
-        header = Block(number, self._hash(payload, parent.hash, number), parent.hash, timestamp)
+        return Block(number, self._hash(payload, parent.hash, number), parent.hash, timestamp)
+
+    def append(self, header: Block, content: Content) -> None:
+        """Add a complete block made from ``next_header``."""
+        if header.parent_hash != self.head().hash:
+            raise ValueError(f"block {header.number} does not follow the head")
         self._blocks.append((header, content))
-        return header
 
     def drop(self, depth: int) -> list[Content]:
         """Drop the newest ``depth`` blocks (never the genesis block); return their content,

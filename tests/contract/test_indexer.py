@@ -5,6 +5,8 @@ deeper than the window stops it with nothing changed."""
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -239,3 +241,26 @@ def test_an_undecodable_log_is_quarantined_and_the_batch_still_indexed(
         assert unit_of_work.events.count("demo") == len(ledger.events(0, ledger.head().number))
     assert (quarantined.block_number, quarantined.log_index) == (8, 99)
     assert (quarantined.reason, quarantined.raw) == ("unknown topic", b"\xff")
+
+
+def test_following_indexes_blocks_as_they_come_and_stops_within_a_second(
+    unit_of_work: UnitOfWork,
+) -> None:
+    stack = memory_stack(start=START)
+    ledger = stack.ledger
+    stop = threading.Event()
+    indexer = Indexer(ledger, unit_of_work, IndexerSettings("demo", batch_blocks=4))
+    follower = threading.Thread(target=indexer.follow, args=(stop,), kwargs={"poll_seconds": 0.01})
+    follower.start()
+    result = demo_day(stack)  # the chain grows while the indexer follows it
+    deadline = time.monotonic() + 20
+    while indexer.status.indexed < ledger.head().number and time.monotonic() < deadline:
+        time.sleep(0.01)
+    asked = time.monotonic()
+    stop.set()
+    follower.join(timeout=5)
+    assert not follower.is_alive()
+    assert time.monotonic() - asked < 1
+    fresh = MemoryUnitOfWork()
+    Indexer(ledger, fresh, IndexerSettings("demo", batch_blocks=4)).catch_up()
+    assert read_models(unit_of_work, ledger, result) == read_models(fresh, ledger, result)

@@ -104,13 +104,14 @@ class MemoryLedger:
                 )
             ).digest()
         )
-        journal = _Journal([change])
-        header = self._blocks.seal(now, tx_id, journal)
-        journal.events = [
+        header = self._blocks.next_header(now, tx_id)
+        placed = [
             event.placed(LogPosition(header.number, header.hash, tx_id, index))
             for index, event in enumerate(events)
         ]
-        return Receipt(tx_id, header.number, header.hash, tuple(journal.events))
+        # The block appears complete: a reader on another thread never sees it without events.
+        self._blocks.append(header, _Journal([change], placed))
+        return Receipt(tx_id, header.number, header.hash, tuple(placed))
 
     def head(self) -> Block:
         return self._blocks.head()

@@ -15,6 +15,7 @@ loudly (``ReorgTooDeep``) with nothing changed.
 from __future__ import annotations
 
 import time
+from typing import Protocol
 
 from attrs import define, field, frozen
 
@@ -53,6 +54,13 @@ class IndexerStatus:
         return self.events / self.seconds if self.seconds else 0.0
 
 
+class Stop(Protocol):
+    """A stop signal (``threading.Event`` is one): set by whoever wants the indexer to stop."""
+
+    def is_set(self) -> bool: ...
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
 @define
 class Indexer:
     ledger: Ledger
@@ -60,11 +68,19 @@ class Indexer:
     settings: IndexerSettings
     status: IndexerStatus = field(factory=IndexerStatus)
 
-    def catch_up(self) -> int:
-        """Index every confirmed block not yet indexed; return how many events were written."""
+    def follow(self, stop: Stop, *, poll_seconds: float = 1.0) -> None:
+        """Keep indexing new blocks as they come, polling the head, until ``stop`` is set; the
+        batch in flight commits first, so a stop takes at most one batch."""
+        while not stop.is_set():
+            self.catch_up(stop)
+            stop.wait(poll_seconds)
+
+    def catch_up(self, stop: Stop | None = None) -> int:
+        """Index every confirmed block not yet indexed (or until ``stop`` is set, between two
+        batches); return how many events were written."""
         written = 0
         try:
-            while (batch := self._next_batch()) is not None:
+            while (stop is None or not stop.is_set()) and (batch := self._next_batch()):
                 written += self._index(*batch)
         except Exception as error:
             self.status.last_error = f"{type(error).__name__}: {error}"

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from dcmx_adapters.clock import ManualClock
 from dcmx_adapters.crypto import EthCrypto
+from dcmx_adapters.evm.abi import to_abi
 from dcmx_adapters.evm.deploy import deploy_contract
 from dcmx_adapters.evm.ledger import EvmLedger, local_evm_ledger
 from dcmx_adapters.evm.translate import abi_of
@@ -58,8 +59,8 @@ class Meter:
         self, label: str, sender: Address, to: Address, name: str, fn: str, *args: object
     ) -> None:
         function = abi_of(name).function(fn, len(args))
-        encoded = [a.raw if isinstance(a, Address) else a for a in args]
-        self.gas[label] = self.ledger.chain.send(sender, to, function.encode(encoded)).gas_used
+        data = function.encode(to_abi(args))
+        self.gas[label] = self.ledger.chain.send(sender, to, data).gas_used
 
 
 def token_rows(meter: Meter) -> None:

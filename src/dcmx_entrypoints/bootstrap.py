@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from attrs import frozen
 
 from dcmx_adapters.clock import ManualClock, SystemClock
@@ -26,9 +24,8 @@ class DemoStack:
     operator: Person
 
 
-def operator_person(crypto: EthCrypto, label: str = "operator") -> Person:
-    key = hashlib.sha256(f"dcmx demo key: {label}".encode()).digest()
-    return Person(label, key, crypto.address_of(key))
+def operator_person(crypto: EthCrypto) -> Person:
+    return person("operator", crypto)
 
 
 def memory_stack(*, start: int | None = None) -> DemoStack:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from dcmx_adapters.clock import ManualClock
+from dcmx_adapters.evm.abi import to_abi
 from dcmx_adapters.evm.artifacts import artifact
 from dcmx_adapters.evm.chain import Reverted
 from dcmx_adapters.evm.deploy import deploy_contract, transact
@@ -153,7 +154,7 @@ def market() -> EvmLedger:
 
 def _encode(contract: str, name: str, *args: Any) -> bytes:
     function = abi_of(contract).function(name, len(args))
-    return function.encode([a.raw if isinstance(a, Address) else a for a in args])
+    return function.encode(to_abi(args))
 
 
 def test_a_payment_token_that_reenters_a_purchase_is_refused(market: EvmLedger) -> None:

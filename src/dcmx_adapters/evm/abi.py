@@ -3,12 +3,35 @@ objects on the hot path (they are ~30× slower than decoding by hand)."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from attrs import frozen
 from eth_abi.abi import decode, encode
 from eth_hash.auto import keccak
+
+from dcmx_core.model.values import Address, Hash32
+
+
+def to_abi(value: Any) -> Any:
+    """A domain value as eth-abi takes it: addresses and hashes as bytes, enums as ints."""
+    if isinstance(value, Address | Hash32):
+        return value.raw
+    if isinstance(value, enum.IntEnum):
+        return int(value)
+    if isinstance(value, tuple | list):
+        return [to_abi(v) for v in value]
+    return value
+
+
+def address_from_abi(value: Any) -> Address:
+    """An address as eth-abi or web3 gives it (hex text or bytes) as a domain ``Address``."""
+    if isinstance(value, Address):
+        return value
+    if isinstance(value, str):
+        return Address(bytes.fromhex(value.removeprefix("0x")))
+    return Address(bytes(value))
 
 
 def _type_of(parameter: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ from web3.exceptions import ContractLogicError
 from web3.providers.eth_tester import EthereumTesterProvider
 from web3.types import TxParams, Wei
 
+from dcmx_adapters.evm.abi import address_from_abi
 from dcmx_core.exceptions import OutOfRange
 from dcmx_core.model.values import Address, Hash32
 from dcmx_core.ports import Block
@@ -91,11 +92,6 @@ def _hash(value: bytes) -> Hash32:
     return Hash32(bytes(value))
 
 
-def _address(value: str | bytes) -> Address:
-    raw = bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
-    return Address(raw)
-
-
 class Web3Chain:
     """A chain reached through web3.py; transactions are signed here with the sender's key."""
 
@@ -118,7 +114,7 @@ class Web3Chain:
         return isinstance(self._w3.provider, EthereumTesterProvider)
 
     def add_key(self, private_key: bytes) -> Address:
-        account = _address(Account.from_key(private_key).address)
+        account = address_from_abi(Account.from_key(private_key).address)
         self._keys[account] = private_key
         return account
 
@@ -152,7 +148,7 @@ class Web3Chain:
             tuple(_log(entry) for entry in receipt["logs"]),
             receipt["gasUsed"],
             receipt["gasUsed"] * receipt["effectiveGasPrice"],
-            _address(receipt["contractAddress"]) if receipt["contractAddress"] else None,
+            address_from_abi(receipt["contractAddress"]) if receipt["contractAddress"] else None,
         )
 
     def _simulate(self, tx: dict[str, Any]) -> None:
@@ -235,7 +231,7 @@ def _block(raw: Any) -> Block:
 
 def _log(raw: Any) -> Log:
     return Log(
-        _address(raw["address"]),
+        address_from_abi(raw["address"]),
         tuple(bytes(topic) for topic in raw["topics"]),
         bytes(raw["data"]),
         raw["blockNumber"],

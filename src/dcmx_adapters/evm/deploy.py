@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dcmx_adapters.evm.abi import to_abi
 from dcmx_adapters.evm.artifacts import artifact
 from dcmx_adapters.evm.chain import Chain, Reverted
 from dcmx_adapters.evm.translate import abi_of, error_from_revert
@@ -16,7 +17,7 @@ DEFAULT_BASE_URI = "https://dcmx.local/nft/"
 
 def deploy_contract(chain: Chain, deployer: Address, name: str, *args: Any) -> Address:
     """Deploy the compiled contract ``name`` with constructor ``args``; return its address."""
-    data = abi_of(name).deploy_data(artifact(name).bytecode, [_abi(a) for a in args])
+    data = abi_of(name).deploy_data(artifact(name).bytecode, to_abi(args))
     result = chain.send(deployer, None, data)
     if result.contract_address is None:
         raise RuntimeError(f"deploying {name} created no contract")
@@ -29,7 +30,7 @@ def transact(
     """Send one wiring transaction, translating a revert into its domain error."""
     call = abi_of(name).function(function, len(args))
     try:
-        chain.send(sender, to, call.encode([_abi(a) for a in args]))
+        chain.send(sender, to, call.encode(to_abi(args)))
     except Reverted as revert:
         raise error_from_revert(revert.data, str(revert)) from None
 
@@ -47,7 +48,3 @@ def deploy_platform(
     transact(chain, admin, token, "DCMXToken", "addMinter", rewards)
     transact(chain, admin, nft, "MusicNFT", "setRoyaltyReceiver", royalties)
     return Deployment(chain.chain_id, token, nft, compliance, rewards, royalties)
-
-
-def _abi(value: Any) -> Any:
-    return value.raw if isinstance(value, Address) else value

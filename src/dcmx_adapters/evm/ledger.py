@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from dcmx_adapters.block_time import BlockTime
+from dcmx_adapters.evm.abi import address_from_abi, to_abi
 from dcmx_adapters.evm.chain import Chain, Reverted, Web3Chain
 from dcmx_adapters.evm.deploy import DEFAULT_BASE_URI, deploy_contract, deploy_platform, transact
 from dcmx_adapters.evm.revm import RevmChain
@@ -44,7 +45,6 @@ class EvmLedger:
         self._admin = admin
         self._time = BlockTime(clock)
         self._decoder = EventDecoder(deployment)
-        self.gas_used: dict[type[Command], list[int]] = {}
 
     @property
     def deployment(self) -> Deployment:
@@ -69,7 +69,6 @@ class EvmLedger:
             result = self._chain.send(sender, call.to, data, call.value)
         except Reverted as revert:
             raise error_from_revert(revert.data, str(revert)) from None
-        self.gas_used.setdefault(type(command), []).append(result.gas_used)
         events = self._decoder.decode(result.logs).events
         return Receipt(
             result.tx_id, result.block_number, result.block_hash, tuple(events), result.gas_used
@@ -126,9 +125,8 @@ class EvmLedger:
 
     def _view_at(self, to: Address, artifact_name: str, name: str, *args: Any) -> tuple[Any, ...]:
         function = abi_of(artifact_name).function(name, len(args))
-        raw = [a.raw if isinstance(a, Address | Hash32) else a for a in args]
         try:
-            return function.decode(self._chain.call(to, function.encode(raw)))
+            return function.decode(self._chain.call(to, function.encode(to_abi(args))))
         except Reverted as revert:
             raise error_from_revert(revert.data, str(revert)) from None
 
@@ -154,10 +152,10 @@ class EvmLedger:
         return bool(self._one(Contract.TOKEN, "mintingFinished"))
 
     def admin_of(self, contract: Contract) -> Address:
-        return _address(self._one(contract, "admin"))
+        return address_from_abi(self._one(contract, "admin"))
 
     def pending_admin_of(self, contract: Contract) -> Address:
-        return _address(self._one(contract, "pendingAdmin"))
+        return address_from_abi(self._one(contract, "pendingAdmin"))
 
     def native_balance(self, account: Address) -> int:
         return self._chain.balance(account)
@@ -174,45 +172,51 @@ class EvmLedger:
         artist, content, max_editions, royalty, minted, recipients, shares = self._view(
             Contract.MUSIC_NFT, "getRelease", release_id
         )
-        split = Split(tuple(_address(r) for r in recipients), tuple(shares))
+        split = Split(tuple(address_from_abi(r) for r in recipients), tuple(shares))
         return Release(
-            release_id, _address(artist), Hash32(content), max_editions, royalty, split, minted
+            release_id,
+            address_from_abi(artist),
+            Hash32(content),
+            max_editions,
+            royalty,
+            split,
+            minted,
         )
 
     def release_count(self) -> int:
         return int(self._one(Contract.MUSIC_NFT, "releaseCount"))
 
     def owner_of(self, token_id: int) -> Address:
-        return _address(self._one(Contract.MUSIC_NFT, "ownerOf", token_id))
+        return address_from_abi(self._one(Contract.MUSIC_NFT, "ownerOf", token_id))
 
     def nft_balance(self, owner: Address) -> int:
         return int(self._one(Contract.MUSIC_NFT, "balanceOf", owner))
 
     def get_approved(self, token_id: int) -> Address:
-        return _address(self._one(Contract.MUSIC_NFT, "getApproved", token_id))
+        return address_from_abi(self._one(Contract.MUSIC_NFT, "getApproved", token_id))
 
     def is_operator(self, owner: Address, operator: Address) -> bool:
         return bool(self._one(Contract.MUSIC_NFT, "isApprovedForAll", owner, operator))
 
     def royalty_info(self, token_id: int, price: int) -> tuple[Address, int]:
         receiver, amount = self._view(Contract.MUSIC_NFT, "royaltyInfo", token_id, price)
-        return _address(receiver), int(amount)
+        return address_from_abi(receiver), int(amount)
 
     def token_uri(self, token_id: int) -> str:
         return str(self._one(Contract.MUSIC_NFT, "tokenURI", token_id))
 
     def listing(self, token_id: int) -> Listing | None:
         seller, currency, price = self._view(Contract.ROYALTIES, "listing", token_id)
-        if _address(seller) == ZERO_ADDRESS:
+        if address_from_abi(seller) == ZERO_ADDRESS:
             return None
-        return Listing(_address(seller), _address(currency), int(price))
+        return Listing(address_from_abi(seller), address_from_abi(currency), int(price))
 
     def payout(self, recipient: Address, currency: Address) -> int:
         return int(self._one(Contract.ROYALTIES, "payoutOf", recipient, currency))
 
     def platform_fee(self) -> tuple[int, Address]:
         fee = int(self._one(Contract.ROYALTIES, "platformFeeBps"))
-        return fee, _address(self._one(Contract.ROYALTIES, "treasury"))
+        return fee, address_from_abi(self._one(Contract.ROYALTIES, "treasury"))
 
     def pool(self, pool: Pool) -> PoolState:
         allocation, distributed, reserved, daily_limit = self._view(
@@ -223,7 +227,13 @@ class EvmLedger:
     def claim(self, claim_id: int) -> Claim:
         user, pool, amount, proof, day, status = self._view(Contract.REWARDS, "claim", claim_id)
         return Claim(
-            claim_id, _address(user), Pool(pool), amount, Hash32(proof), day, ClaimStatus(status)
+            claim_id,
+            address_from_abi(user),
+            Pool(pool),
+            amount,
+            Hash32(proof),
+            day,
+            ClaimStatus(status),
         )
 
     def claim_count(self) -> int:
@@ -254,17 +264,11 @@ class EvmLedger:
             Contract.COMPLIANCE, "deletionRequest", request_id
         )
         return DeletionRequest(
-            request_id, _address(user), Regime(regime), requested_at, processed_at or None
+            request_id, address_from_abi(user), Regime(regime), requested_at, processed_at or None
         )
 
     def open_deletion_request(self, user: Address) -> int | None:
         return int(self._one(Contract.COMPLIANCE, "openRequestOf", user)) or None
-
-
-def _address(value: Any) -> Address:
-    if isinstance(value, str):
-        return Address(bytes.fromhex(value.removeprefix("0x")))
-    return Address(bytes(value))
 
 
 def local_evm_ledger(

@@ -14,7 +14,7 @@ from attrs import frozen
 from eth_abi.abi import decode
 from eth_abi.exceptions import DecodingError, EncodingError
 
-from dcmx_adapters.evm.abi import ContractAbi, Function
+from dcmx_adapters.evm.abi import ContractAbi, Function, address_from_abi, to_abi
 from dcmx_adapters.evm.artifacts import artifact
 from dcmx_adapters.evm.chain import Log
 from dcmx_core import commands as c
@@ -87,23 +87,11 @@ class Call:
 
     def data(self) -> bytes:
         try:
-            return self.function.encode([_to_abi(arg) for arg in self.args])
+            return self.function.encode([to_abi(arg) for arg in self.args])
         except (EncodingError, OverflowError, TypeError) as error:
             raise OutOfRange(self.function.name, self.args, "what the contract's types hold") from (
                 error
             )
-
-
-def _to_abi(value: Any) -> Any:
-    if isinstance(value, Address):
-        return value.raw
-    if isinstance(value, Hash32):
-        return value.raw
-    if isinstance(value, enum.IntEnum):
-        return int(value)
-    if isinstance(value, tuple | list):
-        return [_to_abi(v) for v in value]
-    return value
 
 
 def _call(
@@ -289,7 +277,7 @@ def _fields(kind: type[e.DomainEvent]) -> tuple[tuple[str, Callable[[Any], Any]]
 
 def _converter(hint: Any) -> Callable[[Any], Any]:
     if hint is Address:
-        return _address
+        return address_from_abi
     if hint is Hash32:
         return lambda v: Hash32(bytes(v))
     if isinstance(hint, type) and issubclass(hint, enum.IntEnum):
@@ -298,14 +286,6 @@ def _converter(hint: Any) -> Callable[[Any], Any]:
         inner = _converter(typing.get_args(hint)[0])
         return lambda v: tuple(inner(x) for x in v)
     return lambda v: v
-
-
-def _address(value: Any) -> Address:
-    if isinstance(value, Address):
-        return value
-    if isinstance(value, str):
-        return Address(bytes.fromhex(value.removeprefix("0x")))
-    return Address(bytes(value))
 
 
 # --- revert data to errors ------------------------------------------------------------------

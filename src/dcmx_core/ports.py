@@ -29,8 +29,11 @@ from dcmx_core.read_models import (
     DocumentRecord,
     EditionRecord,
     ErasureRecord,
+    Figures,
     PayoutRecord,
+    PlatformStats,
     QuarantinedLog,
+    ReadModelChanges,
     ReleaseRecord,
     SaleRecord,
     StoredEvent,
@@ -46,10 +49,12 @@ __all__ = [
     "DevLedger",
     "EventBatch",
     "EventRepository",
+    "EventSource",
     "Ledger",
     "ProfileRepository",
     "QuarantineRepository",
     "Receipt",
+    "StatsRepository",
     "Undecodable",
     "UnitOfWork",
 ]
@@ -96,6 +101,14 @@ class EventBatch:
 
     events: tuple[DomainEvent, ...]
     undecodable: tuple[Undecodable, ...] = ()
+
+
+class EventSource(Protocol):
+    """The part of a ledger an indexer reads: blocks and the events in them."""
+
+    def head(self) -> Block: ...
+    def block(self, number: int) -> Block: ...
+    def read(self, from_block: int, to_block: int) -> EventBatch: ...
 
 
 class ChainQueries(Protocol):
@@ -204,9 +217,15 @@ class EventRepository(Protocol):
         many were new."""
 
     def list(
-        self, chain: str, *, after: tuple[int, int] | None = None, limit: int = 100
+        self,
+        chain: str,
+        *,
+        after: tuple[int, int] | None = None,
+        limit: int = 100,
+        kind: str | None = None,
     ) -> list[StoredEvent]:
-        """Events in chain order after ``(block_number, log_index)``."""
+        """Events in chain order after ``(block_number, log_index)``; with ``kind`` (an event
+        class's name, such as ``"TokensTransferred"``), only the events of that class."""
 
     def remove_from(self, chain: str, block_number: int) -> int:
         """Drop the events of ``block_number`` and later (a reorg); returns how many."""
@@ -223,7 +242,12 @@ class ReleaseRepository(Protocol):
     def editions_of_owner(
         self, owner: Address, *, after: int = 0, limit: int = 100
     ) -> list[EditionRecord]: ...
-    def editions_of_release(self, release_id: int) -> list[EditionRecord]: ...
+    def editions_of_release(
+        self, release_id: int, *, after: int = 0, limit: int | None = None
+    ) -> list[EditionRecord]:
+        """The release's editions by token id, after token ``after``; all when ``limit`` is
+        None."""
+
     def remove_release(self, release_id: int) -> None: ...
     def remove_edition(self, token_id: int) -> None: ...
 
@@ -237,10 +261,19 @@ class BalanceRepository(Protocol):
 
 class SaleRepository(Protocol):
     def add_sale(self, sale: SaleRecord) -> None: ...
-    def sales_of_release(self, release_id: int) -> list[SaleRecord]: ...
+    def sales_of_release(
+        self, release_id: int, *, after: int = 0, limit: int | None = None
+    ) -> list[SaleRecord]:
+        """The release's sales by settlement id, after ``after``; all when ``limit`` is None."""
+
     def save_payout(self, payout: PayoutRecord) -> None: ...
     def payout(self, recipient: Address, currency: Address) -> PayoutRecord | None: ...
-    def payouts_of(self, recipient: Address) -> list[PayoutRecord]: ...
+    def payouts_of(
+        self, recipient: Address, *, after: Address | None = None, limit: int | None = None
+    ) -> list[PayoutRecord]:
+        """The recipient's payouts by currency (its 20 bytes), after currency ``after``; all
+        when ``limit`` is None."""
+
     def remove_sale(self, settlement_id: int) -> None: ...
     def remove_payout(self, recipient: Address, currency: Address) -> None: ...
 
@@ -248,20 +281,39 @@ class SaleRepository(Protocol):
 class ClaimRepository(Protocol):
     def save_claim(self, claim: ClaimRecord) -> None: ...
     def get_claim(self, claim_id: int) -> ClaimRecord | None: ...
-    def claims_of(self, user: Address) -> list[ClaimRecord]: ...
+    def claims_of(
+        self, user: Address, *, after: int = 0, limit: int | None = None
+    ) -> list[ClaimRecord]:
+        """The user's claims by claim id, after ``after``; all when ``limit`` is None."""
+
     def remove_claim(self, claim_id: int) -> None: ...
 
 
 class ComplianceRepository(Protocol):
     def save_document(self, document: DocumentRecord) -> None: ...
-    def documents(self, doc_type: DocumentType) -> list[DocumentRecord]: ...
+    def documents(
+        self, doc_type: DocumentType, *, after: int = 0, limit: int | None = None
+    ) -> list[DocumentRecord]:
+        """The versions of a document type by version, after ``after``; all when ``limit``
+        is None."""
+
     def add_acceptance(self, acceptance: AcceptanceRecord) -> None: ...
-    def acceptances_of(self, user: Address) -> list[AcceptanceRecord]:
-        """The user's audit trail, oldest first."""
+    def acceptances_of(
+        self,
+        user: Address,
+        *,
+        after: tuple[int, DocumentType, int] | None = None,
+        limit: int | None = None,
+    ) -> list[AcceptanceRecord]:
+        """The user's audit trail, oldest first: ordered by ``(accepted_at, doc_type,
+        version)``, after that key ``after``; all when ``limit`` is None."""
 
     def save_deletion(self, deletion: DeletionRecord) -> None: ...
     def deletion(self, request_id: int) -> DeletionRecord | None: ...
-    def open_deletions(self) -> list[DeletionRecord]: ...
+    def open_deletions(self, *, after: int = 0, limit: int | None = None) -> list[DeletionRecord]:
+        """The deletion requests not yet processed, by request id, after ``after``; all when
+        ``limit`` is None."""
+
     def remove_document(self, doc_type: DocumentType, version: int) -> None: ...
     def remove_acceptance(self, user: Address, doc_type: DocumentType, version: int) -> None: ...
     def remove_deletion(self, request_id: int) -> None: ...
@@ -289,6 +341,15 @@ class CheckpointRepository(Protocol):
     def forget_blocks(self, chain: str, *, from_number: int = 0, below: int | None = None) -> None:
         """Forget the recorded hashes of blocks ``from_number`` and later, or of blocks
         ``below`` a number (those no reorganization can reach any more)."""
+
+
+class StatsRepository(Protocol):
+    """The platform figures, kept up to date by the indexer."""
+
+    def add(self, figures: Figures) -> None:
+        """Add to the figures (a negative number takes away)."""
+
+    def get(self) -> PlatformStats: ...
 
 
 class QuarantineRepository(Protocol):
@@ -320,6 +381,12 @@ class UnitOfWork(Protocol):
     def checkpoints(self) -> CheckpointRepository: ...
     @property
     def quarantine(self) -> QuarantineRepository: ...
+    @property
+    def stats(self) -> StatsRepository: ...
+
+    def apply(self, changes: ReadModelChanges) -> None:
+        """Write what a run of events did to the read models (see ``projections.fold``). A
+        change to a record that was never indexed raises ``LookupError``."""
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from attrs import frozen
+from collections import Counter
+
+from attrs import define, field, frozen
 
 from dcmx_core.events import DomainEvent, LogPosition
 from dcmx_core.model.enums import ClaimStatus, DocumentType, Pool, Regime
-from dcmx_core.model.values import Address, Hash32
+from dcmx_core.model.values import ZERO_ADDRESS, Address, Hash32
 
 
 @frozen
@@ -113,6 +115,96 @@ class DeletionRecord:
     regime: Regime
     requested_at: int
     processed_at: int | None
+
+
+STAT_FIGURES = (
+    "releases",
+    "editions",
+    "nft_transfers",
+    "sales",
+    "primary_sales",
+    "sales_volume",
+    "token_supply",
+    "token_transfers",
+    "claims",
+    "claims_paid",
+    "rewards_paid",
+    "documents",
+    "acceptances",
+    "deletion_requests",
+    "deletions_processed",
+)
+"""The platform figures the indexer keeps up to date. ``sales_volume`` is kept per currency;
+every other figure is one number (kept under the zero address)."""
+
+Figures = dict[tuple[str, Address], int]
+"""Platform figures by (name, currency): what a batch of events adds to them."""
+
+
+@frozen
+class PlatformStats:
+    """Pre-computed platform figures, so that the stats query reads a handful of rows."""
+
+    releases: int = 0
+    editions: int = 0
+    nft_transfers: int = 0
+    sales: int = 0
+    primary_sales: int = 0
+    token_supply: int = 0
+    token_transfers: int = 0
+    claims: int = 0
+    claims_paid: int = 0
+    rewards_paid: int = 0
+    documents: int = 0
+    acceptances: int = 0
+    deletion_requests: int = 0
+    deletions_processed: int = 0
+    sales_volume: tuple[tuple[Address, int], ...] = ()
+    """What sales have paid, per currency (the zero address is the native coin), by currency."""
+
+    @classmethod
+    def from_figures(cls, figures: Figures) -> PlatformStats:
+        scalars = {name: value for (name, _), value in figures.items() if name != "sales_volume"}
+        volume = sorted(
+            (currency, value)
+            for (name, currency), value in figures.items()
+            if name == "sales_volume" and value
+        )
+        return cls(**scalars, sales_volume=tuple(volume))
+
+
+def figure(name: str, currency: Address = ZERO_ADDRESS) -> tuple[str, Address]:
+    """The key of a platform figure."""
+    if name not in STAT_FIGURES:
+        raise ValueError(f"{name!r} is not a platform figure; they are {', '.join(STAT_FIGURES)}")
+    return name, currency
+
+
+Split = tuple[tuple[Address, ...], tuple[int, ...]]
+
+
+@define
+class ReadModelChanges:
+    """What a run of events does to the read models. Records created by the run are held whole,
+    with every later change of the run folded in; changes to records of earlier runs are held
+    by key, the last one winning; balances, payouts and figures are sums to add."""
+
+    releases: dict[int, ReleaseRecord] = field(factory=dict)
+    splits: dict[int, Split] = field(factory=dict)
+    minted: dict[int, int] = field(factory=dict)
+    editions: dict[int, EditionRecord] = field(factory=dict)
+    owners: dict[int, Address] = field(factory=dict)
+    sales: dict[int, SaleRecord] = field(factory=dict)
+    claims: dict[int, ClaimRecord] = field(factory=dict)
+    claim_statuses: dict[int, ClaimStatus] = field(factory=dict)
+    documents: dict[tuple[DocumentType, int], DocumentRecord] = field(factory=dict)
+    acceptances: dict[tuple[Address, DocumentType, int], AcceptanceRecord] = field(factory=dict)
+    deletions: dict[int, DeletionRecord] = field(factory=dict)
+    processed: dict[int, int] = field(factory=dict)
+    balances: Counter[Address] = field(factory=Counter)
+    credited: Counter[tuple[Address, Address]] = field(factory=Counter)
+    withdrawn: Counter[tuple[Address, Address]] = field(factory=Counter)
+    figures: Counter[tuple[str, Address]] = field(factory=Counter)
 
 
 @frozen

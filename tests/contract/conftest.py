@@ -31,6 +31,7 @@ from dcmx_adapters.memory.repositories import (
     MemoryQuarantineRepository,
     MemoryReleaseRepository,
     MemorySaleRepository,
+    MemoryStatsRepository,
     MemoryUnitOfWork,
 )
 from dcmx_adapters.sql.database import create_engine_for, upgrade
@@ -44,6 +45,7 @@ from dcmx_adapters.sql.repositories import (
     SqlQuarantineRepository,
     SqlReleaseRepository,
     SqlSaleRepository,
+    SqlStatsRepository,
     SqlUnitOfWork,
 )
 from dcmx_core.ports import (
@@ -56,6 +58,7 @@ from dcmx_core.ports import (
     QuarantineRepository,
     ReleaseRepository,
     SaleRepository,
+    StatsRepository,
     UnitOfWork,
 )
 from tests.conftest import empty_tables
@@ -74,6 +77,7 @@ class Repositories:
     profiles: ProfileRepository
     checkpoints: CheckpointRepository
     quarantine: QuarantineRepository
+    stats: StatsRepository
 
 
 RepositoryFactory = Callable[[pytest.FixtureRequest], AbstractContextManager[Repositories]]
@@ -92,6 +96,7 @@ def memory_repositories(_request: pytest.FixtureRequest) -> Iterator[Repositorie
         profiles=MemoryProfileRepository(),
         checkpoints=MemoryCheckpointRepository(),
         quarantine=MemoryQuarantineRepository(),
+        stats=MemoryStatsRepository(),
     )
 
 
@@ -106,6 +111,7 @@ def sql_repositories(session: Session) -> Repositories:
         profiles=SqlProfileRepository(session),
         checkpoints=SqlCheckpointRepository(session),
         quarantine=SqlQuarantineRepository(session),
+        stats=SqlStatsRepository(session),
     )
 
 
@@ -246,3 +252,8 @@ def known_gap(request: pytest.FixtureRequest, implementation: str, reason: str) 
     marker has to go)."""
     if implementation in request.node.callspec.params.values():
         request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+
+
+@pytest.fixture
+def stats(repositories: Repositories) -> StatsRepository:
+    return repositories.stats

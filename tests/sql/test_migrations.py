@@ -28,6 +28,7 @@ TABLES = {
     "checkpoints",
     "indexed_blocks",
     "quarantine",
+    "platform_stats",
 }
 
 

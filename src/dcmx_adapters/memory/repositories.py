@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from collections.abc import Sequence
 
 from dcmx_core.model.enums import DocumentType
@@ -15,13 +16,17 @@ from dcmx_core.read_models import (
     DocumentRecord,
     EditionRecord,
     ErasureRecord,
+    Figures,
     PayoutRecord,
+    PlatformStats,
     QuarantinedLog,
+    ReadModelChanges,
     ReleaseRecord,
     SaleRecord,
     StoredEvent,
     UserProfile,
 )
+from dcmx_core.services.projections import apply_changes
 
 
 class MemoryEventRepository:
@@ -41,10 +46,19 @@ class MemoryEventRepository:
         return new
 
     def list(
-        self, chain: str, *, after: tuple[int, int] | None = None, limit: int = 100
+        self,
+        chain: str,
+        *,
+        after: tuple[int, int] | None = None,
+        limit: int = 100,
+        kind: str | None = None,
     ) -> list[StoredEvent]:
         ordered = sorted(
-            (e for e in self._events.values() if e.chain == chain),
+            (
+                e
+                for e in self._events.values()
+                if e.chain == chain and (kind is None or type(e.event).__name__ == kind)
+            ),
             key=lambda e: (e.position.block_number, e.position.log_index),
         )
         if after is not None:
@@ -102,12 +116,14 @@ class MemoryReleaseRepository:
     def remove_edition(self, token_id: int) -> None:
         self._editions.pop(token_id, None)
 
-    def editions_of_release(self, release_id: int) -> list[EditionRecord]:
+    def editions_of_release(
+        self, release_id: int, *, after: int = 0, limit: int | None = None
+    ) -> list[EditionRecord]:
         return [
             self._editions[t]
             for t in sorted(self._editions)
-            if self._editions[t].release_id == release_id
-        ]
+            if t > after and self._editions[t].release_id == release_id
+        ][:limit]
 
 
 class MemoryBalanceRepository:
@@ -135,8 +151,12 @@ class MemorySaleRepository:
     def add_sale(self, sale: SaleRecord) -> None:
         self._sales[sale.settlement_id] = sale
 
-    def sales_of_release(self, release_id: int) -> list[SaleRecord]:
-        return [s for _, s in sorted(self._sales.items()) if s.release_id == release_id]
+    def sales_of_release(
+        self, release_id: int, *, after: int = 0, limit: int | None = None
+    ) -> list[SaleRecord]:
+        return [
+            s for i, s in sorted(self._sales.items()) if i > after and s.release_id == release_id
+        ][:limit]
 
     def save_payout(self, payout: PayoutRecord) -> None:
         self._payouts[(payout.recipient, payout.currency)] = payout
@@ -150,11 +170,17 @@ class MemorySaleRepository:
     def remove_payout(self, recipient: Address, currency: Address) -> None:
         self._payouts.pop((recipient, currency), None)
 
-    def payouts_of(self, recipient: Address) -> list[PayoutRecord]:
+    def payouts_of(
+        self, recipient: Address, *, after: Address | None = None, limit: int | None = None
+    ) -> list[PayoutRecord]:
         return sorted(
-            (p for (r, _), p in self._payouts.items() if r == recipient),
+            (
+                p
+                for (r, c), p in self._payouts.items()
+                if r == recipient and (after is None or c > after)
+            ),
             key=lambda p: p.currency,
-        )
+        )[:limit]
 
 
 class MemoryClaimRepository:
@@ -170,8 +196,10 @@ class MemoryClaimRepository:
     def remove_claim(self, claim_id: int) -> None:
         self._claims.pop(claim_id, None)
 
-    def claims_of(self, user: Address) -> list[ClaimRecord]:
-        return [c for _, c in sorted(self._claims.items()) if c.user == user]
+    def claims_of(
+        self, user: Address, *, after: int = 0, limit: int | None = None
+    ) -> list[ClaimRecord]:
+        return [c for i, c in sorted(self._claims.items()) if i > after and c.user == user][:limit]
 
 
 class MemoryComplianceRepository:
@@ -183,8 +211,12 @@ class MemoryComplianceRepository:
     def save_document(self, document: DocumentRecord) -> None:
         self._documents[(document.doc_type, document.version)] = document
 
-    def documents(self, doc_type: DocumentType) -> list[DocumentRecord]:
-        return [d for (t, _), d in sorted(self._documents.items()) if t == doc_type]
+    def documents(
+        self, doc_type: DocumentType, *, after: int = 0, limit: int | None = None
+    ) -> list[DocumentRecord]:
+        return [d for (t, v), d in sorted(self._documents.items()) if t == doc_type and v > after][
+            :limit
+        ]
 
     def add_acceptance(self, acceptance: AcceptanceRecord) -> None:
         # An acceptance is (user, document type, version): the chain records each once.
@@ -192,11 +224,22 @@ class MemoryComplianceRepository:
         if all((a.user, a.doc_type, a.version) != identity for a in self._acceptances):
             self._acceptances.append(acceptance)
 
-    def acceptances_of(self, user: Address) -> list[AcceptanceRecord]:
+    def acceptances_of(
+        self,
+        user: Address,
+        *,
+        after: tuple[int, DocumentType, int] | None = None,
+        limit: int | None = None,
+    ) -> list[AcceptanceRecord]:
         return sorted(
-            (a for a in self._acceptances if a.user == user),
+            (
+                a
+                for a in self._acceptances
+                if a.user == user
+                and (after is None or (a.accepted_at, a.doc_type, a.version) > after)
+            ),
             key=lambda a: (a.accepted_at, a.doc_type, a.version),
-        )
+        )[:limit]
 
     def save_deletion(self, deletion: DeletionRecord) -> None:
         self._deletions[deletion.request_id] = deletion
@@ -217,8 +260,10 @@ class MemoryComplianceRepository:
     def remove_deletion(self, request_id: int) -> None:
         self._deletions.pop(request_id, None)
 
-    def open_deletions(self) -> list[DeletionRecord]:
-        return [d for _, d in sorted(self._deletions.items()) if d.processed_at is None]
+    def open_deletions(self, *, after: int = 0, limit: int | None = None) -> list[DeletionRecord]:
+        return [
+            d for i, d in sorted(self._deletions.items()) if i > after and d.processed_at is None
+        ][:limit]
 
 
 class MemoryProfileRepository:
@@ -278,6 +323,17 @@ class MemoryQuarantineRepository:
         return [log for key, log in sorted(self._logs.items()) if key[0] == chain]
 
 
+class MemoryStatsRepository:
+    def __init__(self) -> None:
+        self._figures: Counter[tuple[str, Address]] = Counter()
+
+    def add(self, figures: Figures) -> None:
+        self._figures.update(figures)
+
+    def get(self) -> PlatformStats:
+        return PlatformStats.from_figures(dict(self._figures))
+
+
 class MemoryUnitOfWork:
     """The in-memory read models as one transaction: entering takes a copy of every store,
     ``commit`` takes a new one, ``rollback`` (or leaving the block) puts the last one back."""
@@ -292,6 +348,7 @@ class MemoryUnitOfWork:
         self.profiles = MemoryProfileRepository()
         self.checkpoints = MemoryCheckpointRepository()
         self.quarantine = MemoryQuarantineRepository()
+        self.stats = MemoryStatsRepository()
         self._saved: dict[str, object] | None = None
 
     _STORES = (
@@ -304,6 +361,7 @@ class MemoryUnitOfWork:
         "profiles",
         "checkpoints",
         "quarantine",
+        "stats",
     )
 
     def __enter__(self) -> MemoryUnitOfWork:
@@ -313,6 +371,9 @@ class MemoryUnitOfWork:
     def __exit__(self, *exc: object) -> None:
         self.rollback()
         self._saved = None
+
+    def apply(self, changes: ReadModelChanges) -> None:
+        apply_changes(changes, self)
 
     def commit(self) -> None:
         if self._saved is not None:

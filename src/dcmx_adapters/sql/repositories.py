@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import CursorResult, Engine, delete, func, select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
+from dcmx_adapters.sql.bulk import PostgresProjection, copy_events
 from dcmx_adapters.sql.event_json import decode_event, encode_event, kind_of
 from dcmx_adapters.sql.statements import SqlRepository, table_of, values_of
 from dcmx_adapters.sql.tables import (
@@ -31,6 +32,7 @@ from dcmx_adapters.sql.tables import (
     QuarantineRow,
     ReleaseRow,
     SaleRow,
+    StatRow,
 )
 from dcmx_core.events import LogPosition
 from dcmx_core.model.enums import DocumentType
@@ -45,6 +47,7 @@ from dcmx_core.ports import (
     QuarantineRepository,
     ReleaseRepository,
     SaleRepository,
+    StatsRepository,
     UnitOfWork,
 )
 from dcmx_core.read_models import (
@@ -55,13 +58,17 @@ from dcmx_core.read_models import (
     DocumentRecord,
     EditionRecord,
     ErasureRecord,
+    Figures,
     PayoutRecord,
+    PlatformStats,
     QuarantinedLog,
+    ReadModelChanges,
     ReleaseRecord,
     SaleRecord,
     StoredEvent,
     UserProfile,
 )
+from dcmx_core.services.projections import apply_changes
 
 
 class SqlEventRepository(SqlRepository):
@@ -72,6 +79,10 @@ class SqlEventRepository(SqlRepository):
         for stored in events:
             if stored.chain != chain:
                 raise ValueError(f"event of chain {stored.chain!r} stored under {chain!r}")
+        if self._session.get_bind().dialect.name == "postgresql":
+            copied = copy_events(self._session, chain, events)
+            if copied >= 0:
+                return copied
         rows: dict[tuple[object, ...], dict[str, Any]] = {}
         for stored in events:
             rows.setdefault(stored.key, _event_row(stored))
@@ -85,10 +96,17 @@ class SqlEventRepository(SqlRepository):
         return len(self._session.execute(statement, list(rows.values())).all())
 
     def list(
-        self, chain: str, *, after: tuple[int, int] | None = None, limit: int = 100
+        self,
+        chain: str,
+        *,
+        after: tuple[int, int] | None = None,
+        limit: int = 100,
+        kind: str | None = None,
     ) -> list[StoredEvent]:
         c = self._table.c
         statement = select(self._table).where(c.chain == chain)
+        if kind is not None:
+            statement = statement.where(c.kind == kind)
         if after is not None:
             statement = statement.where(tuple_(c.block_number, c.log_index) > tuple_(*after))
         statement = statement.order_by(c.block_number, c.log_index, c.tx_id).limit(limit)
@@ -158,10 +176,12 @@ class SqlReleaseRepository(SqlRepository):
     def remove_edition(self, token_id: int) -> None:
         self._delete(self._editions, self._editions.c.token_id == token_id)
 
-    def editions_of_release(self, release_id: int) -> list[EditionRecord]:
+    def editions_of_release(
+        self, release_id: int, *, after: int = 0, limit: int | None = None
+    ) -> list[EditionRecord]:
         c = self._editions.c
-        statement = select(self._editions).where(c.release_id == release_id)
-        return self._all(EditionRecord, statement.order_by(c.token_id))
+        statement = select(self._editions).where(c.release_id == release_id, c.token_id > after)
+        return self._all(EditionRecord, statement.order_by(c.token_id).limit(limit))
 
 
 class SqlBalanceRepository(SqlRepository):
@@ -191,10 +211,12 @@ class SqlSaleRepository(SqlRepository):
     def add_sale(self, sale: SaleRecord) -> None:
         self._upsert(SaleRow, values_of(sale))
 
-    def sales_of_release(self, release_id: int) -> list[SaleRecord]:
+    def sales_of_release(
+        self, release_id: int, *, after: int = 0, limit: int | None = None
+    ) -> list[SaleRecord]:
         c = self._sales.c
-        statement = select(self._sales).where(c.release_id == release_id)
-        return self._all(SaleRecord, statement.order_by(c.settlement_id))
+        statement = select(self._sales).where(c.release_id == release_id, c.settlement_id > after)
+        return self._all(SaleRecord, statement.order_by(c.settlement_id).limit(limit))
 
     def save_payout(self, payout: PayoutRecord) -> None:
         self._upsert(PayoutRow, values_of(payout))
@@ -211,10 +233,14 @@ class SqlSaleRepository(SqlRepository):
         c = self._payouts.c
         self._delete(self._payouts, c.recipient == recipient, c.currency == currency)
 
-    def payouts_of(self, recipient: Address) -> list[PayoutRecord]:
+    def payouts_of(
+        self, recipient: Address, *, after: Address | None = None, limit: int | None = None
+    ) -> list[PayoutRecord]:
         c = self._payouts.c
         statement = select(self._payouts).where(c.recipient == recipient)
-        return self._all(PayoutRecord, statement.order_by(c.currency))
+        if after is not None:
+            statement = statement.where(c.currency > after)
+        return self._all(PayoutRecord, statement.order_by(c.currency).limit(limit))
 
 
 class SqlClaimRepository(SqlRepository):
@@ -230,10 +256,12 @@ class SqlClaimRepository(SqlRepository):
     def remove_claim(self, claim_id: int) -> None:
         self._delete(self._table, self._table.c.claim_id == claim_id)
 
-    def claims_of(self, user: Address) -> list[ClaimRecord]:
+    def claims_of(
+        self, user: Address, *, after: int = 0, limit: int | None = None
+    ) -> list[ClaimRecord]:
         c = self._table.c
-        statement = select(self._table).where(c.user == user).order_by(c.claim_id)
-        return self._all(ClaimRecord, statement)
+        statement = select(self._table).where(c.user == user, c.claim_id > after)
+        return self._all(ClaimRecord, statement.order_by(c.claim_id).limit(limit))
 
 
 class SqlComplianceRepository(SqlRepository):
@@ -244,19 +272,29 @@ class SqlComplianceRepository(SqlRepository):
     def save_document(self, document: DocumentRecord) -> None:
         self._upsert(DocumentRow, values_of(document))
 
-    def documents(self, doc_type: DocumentType) -> list[DocumentRecord]:
+    def documents(
+        self, doc_type: DocumentType, *, after: int = 0, limit: int | None = None
+    ) -> list[DocumentRecord]:
         c = self._documents.c
-        statement = select(self._documents).where(c.doc_type == doc_type).order_by(c.version)
-        return self._all(DocumentRecord, statement)
+        statement = select(self._documents).where(c.doc_type == doc_type, c.version > after)
+        return self._all(DocumentRecord, statement.order_by(c.version).limit(limit))
 
     def add_acceptance(self, acceptance: AcceptanceRecord) -> None:
         self._insert_once(AcceptanceRow, values_of(acceptance))
 
-    def acceptances_of(self, user: Address) -> list[AcceptanceRecord]:
+    def acceptances_of(
+        self,
+        user: Address,
+        *,
+        after: tuple[int, DocumentType, int] | None = None,
+        limit: int | None = None,
+    ) -> list[AcceptanceRecord]:
         c = self._acceptances.c
         statement = select(self._acceptances).where(c.user == user)
         order = (c.accepted_at, c.doc_type, c.version)
-        return self._all(AcceptanceRecord, statement.order_by(*order))
+        if after is not None:
+            statement = statement.where(tuple_(*order) > after)
+        return self._all(AcceptanceRecord, statement.order_by(*order).limit(limit))
 
     def save_deletion(self, deletion: DeletionRecord) -> None:
         self._upsert(DeletionRow, values_of(deletion))
@@ -278,10 +316,10 @@ class SqlComplianceRepository(SqlRepository):
     def remove_deletion(self, request_id: int) -> None:
         self._delete(self._deletions, self._deletions.c.request_id == request_id)
 
-    def open_deletions(self) -> list[DeletionRecord]:
+    def open_deletions(self, *, after: int = 0, limit: int | None = None) -> list[DeletionRecord]:
         c = self._deletions.c
-        statement = select(self._deletions).where(c.processed_at.is_(None))
-        return self._all(DeletionRecord, statement.order_by(c.request_id))
+        statement = select(self._deletions).where(c.processed_at.is_(None), c.request_id > after)
+        return self._all(DeletionRecord, statement.order_by(c.request_id).limit(limit))
 
 
 class SqlProfileRepository(SqlRepository):
@@ -344,6 +382,29 @@ class SqlQuarantineRepository(SqlRepository):
         return self._all(QuarantinedLog, statement.order_by(c.block_number, c.log_index, c.tx_id))
 
 
+class SqlStatsRepository(SqlRepository):
+    _table = table_of(StatRow)
+
+    def add(self, figures: Figures) -> None:
+        keys = [key for key, value in figures.items() if value]
+        if not keys:
+            return
+        c = self._table.c
+        current = {
+            (row.figure, row.currency): row.value
+            for row in self._session.execute(
+                select(self._table).where(tuple_(c.figure, c.currency).in_(keys))
+            )
+        }
+        for name, currency in keys:
+            value = current.get((name, currency), 0) + figures[name, currency]
+            self._upsert(StatRow, {"figure": name, "currency": currency, "value": value})
+
+    def get(self) -> PlatformStats:
+        rows = self._session.execute(select(self._table))
+        return PlatformStats.from_figures({(r.figure, r.currency): r.value for r in rows})
+
+
 _REPOSITORIES: dict[str, type[SqlRepository]] = {
     "events": SqlEventRepository,
     "releases": SqlReleaseRepository,
@@ -354,6 +415,7 @@ _REPOSITORIES: dict[str, type[SqlRepository]] = {
     "profiles": SqlProfileRepository,
     "checkpoints": SqlCheckpointRepository,
     "quarantine": SqlQuarantineRepository,
+    "stats": SqlStatsRepository,
 }
 
 
@@ -372,6 +434,7 @@ class SqlUnitOfWork:
     profiles: ProfileRepository
     checkpoints: CheckpointRepository
     quarantine: QuarantineRepository
+    stats: StatsRepository
 
     def __init__(self, bind: Engine | sessionmaker[Session]) -> None:
         self._sessions = (
@@ -394,6 +457,14 @@ class SqlUnitOfWork:
         for name in _REPOSITORIES:
             delattr(self, name)
         session.close()  # rolls back whatever was not committed
+
+    def apply(self, changes: ReadModelChanges) -> None:
+        session = self._active()
+        if session.get_bind().dialect.name == "postgresql":
+            PostgresProjection(session).apply(changes)
+            self.stats.add(dict(changes.figures))
+        else:
+            apply_changes(changes, self)
 
     def commit(self) -> None:
         self._active().commit()
@@ -419,4 +490,5 @@ if TYPE_CHECKING:
         _profiles: ProfileRepository = SqlProfileRepository(session)
         _checkpoints: CheckpointRepository = SqlCheckpointRepository(session)
         _quarantine: QuarantineRepository = SqlQuarantineRepository(session)
+        _stats: StatsRepository = SqlStatsRepository(session)
         _unit_of_work: UnitOfWork = SqlUnitOfWork(engine)

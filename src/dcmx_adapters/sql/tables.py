@@ -217,6 +217,17 @@ class IndexedBlockRow(Base):
     block_hash: Mapped[Hash32] = mapped_column(HashBytes)
 
 
+class StatRow(Base):
+    """A platform figure (see ``read_models.STAT_FIGURES``): one row per figure, and per
+    currency for the figures kept per currency (the zero address otherwise)."""
+
+    __tablename__ = "platform_stats"
+
+    figure: Mapped[str] = mapped_column(String(32), primary_key=True)
+    currency: Mapped[Address] = mapped_column(AddressBytes, primary_key=True)
+    value: Mapped[int] = mapped_column(Uint256)
+
+
 class QuarantineRow(Base):
     """A log the indexer could not decode, once per position (the events' natural key)."""
 

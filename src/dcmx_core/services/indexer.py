@@ -20,9 +20,9 @@ from typing import Protocol
 from attrs import define, field, frozen
 
 from dcmx_core.exceptions import ReorgTooDeep
-from dcmx_core.ports import Ledger, Undecodable, UnitOfWork
+from dcmx_core.ports import EventSource, Undecodable, UnitOfWork
 from dcmx_core.read_models import Checkpoint, QuarantinedLog, StoredEvent
-from dcmx_core.services.projections import project, unproject
+from dcmx_core.services.projections import fold, unproject
 
 
 @frozen
@@ -63,7 +63,7 @@ class Stop(Protocol):
 
 @define
 class Indexer:
-    ledger: Ledger
+    ledger: EventSource
     uow: UnitOfWork
     settings: IndexerSettings
     status: IndexerStatus = field(factory=IndexerStatus)
@@ -159,8 +159,7 @@ class Indexer:
                     "events new); the read models need a rebuild"
                 )
             if new:
-                for event in events:
-                    project(event, self.uow)
+                self.uow.apply(fold(events))
             for block in recent:
                 self.uow.checkpoints.record_block(chain, block.number, block.hash)
             self.uow.checkpoints.forget_blocks(chain, below=last - window)

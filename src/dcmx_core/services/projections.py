@@ -1,5 +1,14 @@
-"""How each domain event changes the read models: the indexer's fold, one function an event,
-and its exact inverse, which a reorganization applies to the orphaned events newest first.
+"""How events change the read models.
+
+``fold`` turns a run of events into ``ReadModelChanges``: the records the run creates (in their
+final state), the fields it changes on records of earlier runs, and what it adds to balances,
+payouts and the platform figures. It reads nothing, so a unit of work can write a whole batch
+in a few set-wise statements (``UnitOfWork.apply``); ``apply_changes`` writes it through the
+repository ports one record at a time, the way any unit of work can. Folding a run and applying
+it once leaves the same read models as applying its events one by one.
+
+``unproject`` is the exact inverse of one event, which a reorganization applies to the orphaned
+events newest first.
 
 Events without a read model of their own (approvals, roles, pools, fees, listings ...) are kept
 as raw events only.
@@ -7,13 +16,14 @@ as raw events only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from attrs import evolve
 
 from dcmx_core import events as e
 from dcmx_core.model.enums import ClaimStatus
+from dcmx_core.model.values import Address
 from dcmx_core.ports import UnitOfWork
 from dcmx_core.read_models import (
     AcceptanceRecord,
@@ -21,25 +31,59 @@ from dcmx_core.read_models import (
     DeletionRecord,
     DocumentRecord,
     EditionRecord,
+    Figures,
     PayoutRecord,
+    ReadModelChanges,
     ReleaseRecord,
     SaleRecord,
+    figure,
 )
 
 
-def project(event: e.DomainEvent, uow: UnitOfWork) -> None:
-    """Apply one placed event to the read models of ``uow``."""
-    handler = _HANDLERS.get(type(event))
-    if handler is not None:
-        handler(event, uow)
+def fold(events: Iterable[e.DomainEvent], into: ReadModelChanges | None = None) -> ReadModelChanges:
+    """What ``events`` (in chain order) do to the read models, added to ``into`` if given."""
+    changes = ReadModelChanges() if into is None else into
+    for event in events:
+        changes.figures.update(figures_of(event))
+        handler = _FOLDS.get(type(event))
+        if handler is not None:
+            handler(changes, event)
+    return changes
 
 
-def unproject(event: e.DomainEvent, uow: UnitOfWork) -> None:
-    """Undo ``project(event)``: applied to the newest event first, it leaves the read models as
-    if the event had never been indexed."""
-    handler = _INVERSES.get(type(event))
-    if handler is not None:
-        handler(event, uow)
+def figures_of(event: e.DomainEvent) -> Figures:
+    """What one event adds to the platform figures; ``unproject`` takes it away again."""
+    match event:
+        case e.ReleaseCreated():
+            return {figure("releases"): 1}
+        case e.EditionMinted():
+            return {figure("editions"): 1}
+        case e.EditionTransferred() if not event.sender.is_zero:
+            return {figure("nft_transfers"): 1}
+        case e.EditionSold():
+            found = {figure("sales"): 1, figure("sales_volume", event.currency): event.price}
+            if event.primary:
+                found[figure("primary_sales")] = 1
+            return found
+        case e.TokensTransferred():
+            supply = (event.amount if event.sender.is_zero else 0) - (
+                event.amount if event.recipient.is_zero else 0
+            )
+            return {figure("token_transfers"): 1, figure("token_supply"): supply}
+        case e.ClaimSubmitted():
+            return {figure("claims"): 1}
+        case e.ClaimPaid():
+            return {figure("claims_paid"): 1, figure("rewards_paid"): event.amount}
+        case e.DocumentRegistered():
+            return {figure("documents"): 1}
+        case e.DocumentAccepted():
+            return {figure("acceptances"): 1}
+        case e.DeletionRequested():
+            return {figure("deletion_requests"): 1}
+        case e.DeletionProcessed():
+            return {figure("deletions_processed"): 1}
+        case _:
+            return {}
 
 
 def _block(event: e.DomainEvent) -> int:
@@ -48,140 +92,138 @@ def _block(event: e.DomainEvent) -> int:
     return event.position.block_number
 
 
-def _tokens(event: e.TokensTransferred, uow: UnitOfWork) -> None:
+# --- the fold, one function an event --------------------------------------------------------
+
+
+def _tokens(changes: ReadModelChanges, event: e.TokensTransferred) -> None:
     if not event.sender.is_zero:
-        uow.balances.set_balance(event.sender, uow.balances.balance(event.sender) - event.amount)
+        changes.balances[event.sender] -= event.amount
     if not event.recipient.is_zero:
-        uow.balances.set_balance(
-            event.recipient, uow.balances.balance(event.recipient) + event.amount
+        changes.balances[event.recipient] += event.amount
+
+
+def _release(changes: ReadModelChanges, event: e.ReleaseCreated) -> None:
+    changes.releases[event.release_id] = ReleaseRecord(
+        event.release_id,
+        event.artist,
+        event.title,
+        event.artist_name,
+        event.content_hash,
+        event.max_editions,
+        event.royalty_bps,
+        (),
+        (),
+        0,
+        _block(event),
+    )
+
+
+def _split(changes: ReadModelChanges, event: e.SplitSet) -> None:
+    created = changes.releases.get(event.release_id)
+    if created is None:
+        changes.splits[event.release_id] = (event.recipients, event.shares_bps)
+    else:
+        changes.releases[event.release_id] = evolve(
+            created, recipients=event.recipients, shares_bps=event.shares_bps
         )
 
 
-def _release(event: e.ReleaseCreated, uow: UnitOfWork) -> None:
-    uow.releases.save_release(
-        ReleaseRecord(
-            event.release_id,
-            event.artist,
-            event.title,
-            event.artist_name,
-            event.content_hash,
-            event.max_editions,
-            event.royalty_bps,
-            (),
-            (),
-            0,
-            _block(event),
-        )
+def _edition(changes: ReadModelChanges, event: e.EditionMinted) -> None:
+    changes.editions[event.token_id] = EditionRecord(
+        event.token_id, event.release_id, event.edition, event.recipient
     )
+    created = changes.releases.get(event.release_id)
+    if created is None:
+        changes.minted[event.release_id] = event.edition
+    else:
+        changes.releases[event.release_id] = evolve(created, minted=event.edition)
 
 
-def _split(event: e.SplitSet, uow: UnitOfWork) -> None:
-    release = _existing(uow.releases.get_release(event.release_id), event)
-    uow.releases.save_release(
-        evolve(release, recipients=event.recipients, shares_bps=event.shares_bps)
-    )
-
-
-def _edition(event: e.EditionMinted, uow: UnitOfWork) -> None:
-    uow.releases.save_edition(
-        EditionRecord(event.token_id, event.release_id, event.edition, event.recipient)
-    )
-    release = _existing(uow.releases.get_release(event.release_id), event)
-    uow.releases.save_release(evolve(release, minted=event.edition))
-
-
-def _edition_moved(event: e.EditionTransferred, uow: UnitOfWork) -> None:
+def _edition_moved(changes: ReadModelChanges, event: e.EditionTransferred) -> None:
     if event.sender.is_zero:
         return  # a mint: EditionMinted made the edition
-    edition = _existing(uow.releases.get_edition(event.token_id), event)
-    uow.releases.save_edition(evolve(edition, owner=event.recipient))
+    created = changes.editions.get(event.token_id)
+    if created is None:
+        changes.owners[event.token_id] = event.recipient
+    else:
+        changes.editions[event.token_id] = evolve(created, owner=event.recipient)
 
 
-def _sale(event: e.EditionSold, uow: UnitOfWork) -> None:
-    uow.sales.add_sale(
-        SaleRecord(
-            event.settlement_id,
-            event.release_id,
-            event.token_id,
-            event.seller,
-            event.buyer,
-            event.currency,
-            event.price,
-            event.primary,
-            _block(event),
-        )
+def _sale(changes: ReadModelChanges, event: e.EditionSold) -> None:
+    changes.sales[event.settlement_id] = SaleRecord(
+        event.settlement_id,
+        event.release_id,
+        event.token_id,
+        event.seller,
+        event.buyer,
+        event.currency,
+        event.price,
+        event.primary,
+        _block(event),
     )
 
 
-def _payout(recipient: Any, currency: Any, uow: UnitOfWork) -> PayoutRecord:
-    found = uow.sales.payout(recipient, currency)
-    return found if found is not None else PayoutRecord(recipient, currency, 0, 0)
+def _credit(changes: ReadModelChanges, event: e.PayoutCredited) -> None:
+    changes.credited[event.recipient, event.currency] += event.amount
 
 
-def _credit(event: e.PayoutCredited, uow: UnitOfWork) -> None:
-    payout = _payout(event.recipient, event.currency, uow)
-    uow.sales.save_payout(evolve(payout, credited=payout.credited + event.amount))
+def _withdrawal(changes: ReadModelChanges, event: e.PayoutWithdrawn) -> None:
+    changes.withdrawn[event.recipient, event.currency] += event.amount
 
 
-def _withdrawal(event: e.PayoutWithdrawn, uow: UnitOfWork) -> None:
-    payout = _payout(event.recipient, event.currency, uow)
-    uow.sales.save_payout(evolve(payout, withdrawn=payout.withdrawn + event.amount))
-
-
-def _claim(event: e.ClaimSubmitted, uow: UnitOfWork) -> None:
-    uow.claims.save_claim(
-        ClaimRecord(
-            event.claim_id,
-            event.user,
-            event.pool,
-            event.amount,
-            event.proof_hash,
-            event.day,
-            ClaimStatus.PENDING,
-        )
+def _claim(changes: ReadModelChanges, event: e.ClaimSubmitted) -> None:
+    changes.claims[event.claim_id] = ClaimRecord(
+        event.claim_id,
+        event.user,
+        event.pool,
+        event.amount,
+        event.proof_hash,
+        event.day,
+        ClaimStatus.PENDING,
     )
 
 
-def _claim_status(status: ClaimStatus) -> Callable[[Any, UnitOfWork], None]:
-    def handle(event: Any, uow: UnitOfWork) -> None:
-        claim = _existing(uow.claims.get_claim(event.claim_id), event)
-        uow.claims.save_claim(evolve(claim, status=status))
+def _claim_status(status: ClaimStatus) -> Callable[[ReadModelChanges, Any], None]:
+    def fold_status(changes: ReadModelChanges, event: Any) -> None:
+        created = changes.claims.get(event.claim_id)
+        if created is None:
+            changes.claim_statuses[event.claim_id] = status
+        else:
+            changes.claims[event.claim_id] = evolve(created, status=status)
 
-    return handle
+    return fold_status
 
 
-def _document(event: e.DocumentRegistered, uow: UnitOfWork) -> None:
-    uow.compliance.save_document(
-        DocumentRecord(event.doc_type, event.version, event.document_hash, _block(event))
+def _document(changes: ReadModelChanges, event: e.DocumentRegistered) -> None:
+    changes.documents[event.doc_type, event.version] = DocumentRecord(
+        event.doc_type, event.version, event.document_hash, _block(event)
     )
 
 
-def _acceptance(event: e.DocumentAccepted, uow: UnitOfWork) -> None:
-    uow.compliance.add_acceptance(
+def _acceptance(changes: ReadModelChanges, event: e.DocumentAccepted) -> None:
+    changes.acceptances.setdefault(
+        (event.user, event.doc_type, event.version),
         AcceptanceRecord(
             event.user, event.doc_type, event.version, event.document_hash, event.accepted_at
-        )
+        ),
     )
 
 
-def _deletion(event: e.DeletionRequested, uow: UnitOfWork) -> None:
-    uow.compliance.save_deletion(
-        DeletionRecord(event.request_id, event.user, event.regime, event.requested_at, None)
+def _deletion(changes: ReadModelChanges, event: e.DeletionRequested) -> None:
+    changes.deletions[event.request_id] = DeletionRecord(
+        event.request_id, event.user, event.regime, event.requested_at, None
     )
 
 
-def _deletion_done(event: e.DeletionProcessed, uow: UnitOfWork) -> None:
-    deletion = _existing(uow.compliance.deletion(event.request_id), event)
-    uow.compliance.save_deletion(evolve(deletion, processed_at=event.processed_at))
+def _deletion_done(changes: ReadModelChanges, event: e.DeletionProcessed) -> None:
+    created = changes.deletions.get(event.request_id)
+    if created is None:
+        changes.processed[event.request_id] = event.processed_at
+    else:
+        changes.deletions[event.request_id] = evolve(created, processed_at=event.processed_at)
 
 
-def _existing(record: Any, event: e.DomainEvent) -> Any:
-    if record is None:
-        raise LookupError(f"{type(event).__name__} refers to something never indexed: {event}")
-    return record
-
-
-_HANDLERS: dict[type[e.DomainEvent], Callable[[Any, UnitOfWork], None]] = {
+_FOLDS: dict[type[e.DomainEvent], Callable[[ReadModelChanges, Any], None]] = {
     e.TokensTransferred: _tokens,
     e.ReleaseCreated: _release,
     e.SplitSet: _split,
@@ -201,11 +243,87 @@ _HANDLERS: dict[type[e.DomainEvent], Callable[[Any, UnitOfWork], None]] = {
 }
 
 
+# --- writing folded changes through the repository ports ------------------------------------
+
+
+def apply_changes(changes: ReadModelChanges, uow: UnitOfWork) -> None:
+    """Write ``changes`` into the read models of ``uow`` through its repositories. A change to
+    a record that was never indexed is refused (``LookupError``)."""
+    releases, sales, claims, compliance = uow.releases, uow.sales, uow.claims, uow.compliance
+    for release in changes.releases.values():
+        releases.save_release(release)
+    for release_id, (recipients, shares) in changes.splits.items():
+        release = _existing(releases.get_release(release_id), "release", release_id)
+        releases.save_release(evolve(release, recipients=recipients, shares_bps=shares))
+    for release_id, minted in changes.minted.items():
+        release = _existing(releases.get_release(release_id), "release", release_id)
+        releases.save_release(evolve(release, minted=minted))
+    for edition in changes.editions.values():
+        releases.save_edition(edition)
+    for token_id, owner in changes.owners.items():
+        edition = _existing(releases.get_edition(token_id), "edition", token_id)
+        releases.save_edition(evolve(edition, owner=owner))
+    for sale in changes.sales.values():
+        sales.add_sale(sale)
+    for claim in changes.claims.values():
+        claims.save_claim(claim)
+    for claim_id, status in changes.claim_statuses.items():
+        claim = _existing(claims.get_claim(claim_id), "claim", claim_id)
+        claims.save_claim(evolve(claim, status=status))
+    for document in changes.documents.values():
+        compliance.save_document(document)
+    for acceptance in changes.acceptances.values():
+        compliance.add_acceptance(acceptance)
+    for deletion in changes.deletions.values():
+        compliance.save_deletion(deletion)
+    for request_id, at in changes.processed.items():
+        deletion = _existing(compliance.deletion(request_id), "deletion request", request_id)
+        compliance.save_deletion(evolve(deletion, processed_at=at))
+    for account, delta in changes.balances.items():
+        uow.balances.set_balance(account, uow.balances.balance(account) + delta)
+    for recipient, currency in changes.credited.keys() | changes.withdrawn.keys():
+        payout = _payout(recipient, currency, uow)
+        credited = payout.credited + changes.credited[recipient, currency]
+        withdrawn = payout.withdrawn + changes.withdrawn[recipient, currency]
+        _save_or_drop(evolve(payout, credited=credited, withdrawn=withdrawn), uow)
+    uow.stats.add(dict(changes.figures))
+
+
+def _existing(record: Any, kind: str, key: object) -> Any:
+    if record is None:
+        raise LookupError(f"the events refer to {kind} {key}, which was never indexed")
+    return record
+
+
+def _payout(recipient: Address, currency: Address, uow: UnitOfWork) -> PayoutRecord:
+    found = uow.sales.payout(recipient, currency)
+    return found if found is not None else PayoutRecord(recipient, currency, 0, 0)
+
+
+def _save_or_drop(payout: PayoutRecord, uow: UnitOfWork) -> None:
+    """A payout at nothing credited and nothing withdrawn is not kept."""
+    if payout.credited == payout.withdrawn == 0:
+        uow.sales.remove_payout(payout.recipient, payout.currency)
+    else:
+        uow.sales.save_payout(payout)
+
+
 # --- inverses -------------------------------------------------------------------------------
 
 
+def unproject(event: e.DomainEvent, uow: UnitOfWork) -> None:
+    """Undo what ``event`` did to the read models: applied to the newest event first, it
+    leaves them as if the event had never been indexed."""
+    uow.stats.add({key: -value for key, value in figures_of(event).items()})
+    handler = _INVERSES.get(type(event))
+    if handler is not None:
+        handler(event, uow)
+
+
 def _untokens(event: e.TokensTransferred, uow: UnitOfWork) -> None:
-    _tokens(e.TokensTransferred(event.recipient, event.sender, event.amount), uow)
+    for account, delta in ((event.sender, event.amount), (event.recipient, -event.amount)):
+        if not account.is_zero:
+            uow.balances.set_balance(account, uow.balances.balance(account) + delta)
 
 
 def _unrelease(event: e.ReleaseCreated, uow: UnitOfWork) -> None:
@@ -213,32 +331,24 @@ def _unrelease(event: e.ReleaseCreated, uow: UnitOfWork) -> None:
 
 
 def _unsplit(event: e.SplitSet, uow: UnitOfWork) -> None:
-    release = _existing(uow.releases.get_release(event.release_id), event)
+    release = _existing(uow.releases.get_release(event.release_id), "release", event.release_id)
     uow.releases.save_release(evolve(release, recipients=(), shares_bps=()))
 
 
 def _unedition(event: e.EditionMinted, uow: UnitOfWork) -> None:
     uow.releases.remove_edition(event.token_id)
-    release = _existing(uow.releases.get_release(event.release_id), event)
+    release = _existing(uow.releases.get_release(event.release_id), "release", event.release_id)
     uow.releases.save_release(evolve(release, minted=event.edition - 1))
 
 
 def _unmove(event: e.EditionTransferred, uow: UnitOfWork) -> None:
     if not event.sender.is_zero:
-        edition = _existing(uow.releases.get_edition(event.token_id), event)
+        edition = _existing(uow.releases.get_edition(event.token_id), "edition", event.token_id)
         uow.releases.save_edition(evolve(edition, owner=event.sender))
 
 
 def _unsale(event: e.EditionSold, uow: UnitOfWork) -> None:
     uow.sales.remove_sale(event.settlement_id)
-
-
-def _save_or_drop(payout: PayoutRecord, uow: UnitOfWork) -> None:
-    """A payout back at nothing credited and nothing withdrawn was never there."""
-    if payout.credited == payout.withdrawn == 0:
-        uow.sales.remove_payout(payout.recipient, payout.currency)
-    else:
-        uow.sales.save_payout(payout)
 
 
 def _uncredit(event: e.PayoutCredited, uow: UnitOfWork) -> None:
@@ -255,6 +365,14 @@ def _unclaim(event: e.ClaimSubmitted, uow: UnitOfWork) -> None:
     uow.claims.remove_claim(event.claim_id)
 
 
+def _unclaim_status(status: ClaimStatus) -> Callable[[Any, UnitOfWork], None]:
+    def restore(event: Any, uow: UnitOfWork) -> None:
+        claim = _existing(uow.claims.get_claim(event.claim_id), "claim", event.claim_id)
+        uow.claims.save_claim(evolve(claim, status=status))
+
+    return restore
+
+
 def _undocument(event: e.DocumentRegistered, uow: UnitOfWork) -> None:
     uow.compliance.remove_document(event.doc_type, event.version)
 
@@ -268,7 +386,9 @@ def _undeletion(event: e.DeletionRequested, uow: UnitOfWork) -> None:
 
 
 def _undeletion_done(event: e.DeletionProcessed, uow: UnitOfWork) -> None:
-    deletion = _existing(uow.compliance.deletion(event.request_id), event)
+    deletion = _existing(
+        uow.compliance.deletion(event.request_id), "deletion request", event.request_id
+    )
     uow.compliance.save_deletion(evolve(deletion, processed_at=None))
 
 
@@ -282,9 +402,9 @@ _INVERSES: dict[type[e.DomainEvent], Callable[[Any, UnitOfWork], None]] = {
     e.PayoutCredited: _uncredit,
     e.PayoutWithdrawn: _unwithdraw,
     e.ClaimSubmitted: _unclaim,
-    e.ClaimVerified: _claim_status(ClaimStatus.PENDING),
-    e.ClaimRejected: _claim_status(ClaimStatus.PENDING),
-    e.ClaimPaid: _claim_status(ClaimStatus.VERIFIED),
+    e.ClaimVerified: _unclaim_status(ClaimStatus.PENDING),
+    e.ClaimRejected: _unclaim_status(ClaimStatus.PENDING),
+    e.ClaimPaid: _unclaim_status(ClaimStatus.VERIFIED),
     e.DocumentRegistered: _undocument,
     e.DocumentAccepted: _unaccept,
     e.DeletionRequested: _undeletion,

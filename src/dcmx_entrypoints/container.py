@@ -1,0 +1,166 @@
+"""The container: the one place that chooses implementations, all from the settings.
+
+It builds nothing until asked: ``Container(settings=...)`` is cheap, and each provider makes its
+object on first use (the ledger, the database engine) or on every use (a unit of work).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from typing import Any, cast
+
+from dependency_injector import containers, providers
+from sqlalchemy import Engine, text
+from web3 import HTTPProvider, Web3
+
+from dcmx_adapters.clock import SystemClock
+from dcmx_adapters.crypto import EthCrypto
+from dcmx_adapters.evm.chain import Web3Chain
+from dcmx_adapters.evm.ledger import EvmLedger, local_evm_ledger
+from dcmx_adapters.memory.ledger import MemoryLedger
+from dcmx_adapters.sql.database import create_engine_for
+from dcmx_adapters.sql.repositories import SqlUnitOfWork
+from dcmx_core.model.platform import Deployment
+from dcmx_core.ports import Clock, Ledger
+from dcmx_core.services.indexer import Indexer, IndexerSettings, IndexerStatus
+from dcmx_entrypoints.bootstrap import operator_person
+from dcmx_entrypoints.demo import Person
+from dcmx_entrypoints.settings import LedgerKind, Settings, SettingsError
+
+TRON_MODULE = "dcmx_adapters.tron.ledger"
+TRON_FACTORY = "tron_ledger"
+
+
+def database_engine(settings: Settings) -> Iterator[Engine]:
+    """The read models' engine; the SQLite file's directory is made on first use. Disposed
+    when the container's resources are shut down."""
+    sqlite_file = settings.sqlite_file
+    if sqlite_file is not None:
+        sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine_for(settings.database)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+class DatabasePing:
+    """Asks the database ``SELECT 1``: whether it answers at all."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def __call__(self) -> None:
+        with self._engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+
+def memory_ledger(operator: Person, crypto: EthCrypto, clock: Clock) -> Ledger:
+    """The rules themselves, administered by the operator: a fresh chain in this process."""
+    return MemoryLedger(admin=operator.address, crypto=crypto, clock=clock)
+
+
+def evm_ledger(settings: Settings, operator: Person, clock: Clock) -> Ledger:
+    """The contracts on the node at ``evm_rpc_url`` where the deployment file says they are, or
+    freshly deployed by the operator on an in-process chain (eth-tester or revm)."""
+    if settings.evm_rpc_url:
+        chain = Web3Chain(Web3(HTTPProvider(settings.evm_rpc_url)), {})
+        found = settings.evm_deployment
+        if found is None:  # Settings.load refuses this; a hand-built Settings may not
+            raise SettingsError("DCMX_EVM_DEPLOYMENT", "set when DCMX_EVM_RPC_URL is")
+        deployment = Deployment(
+            chain.chain_id,
+            found.token,
+            found.music_nft,
+            found.compliance,
+            found.rewards,
+            found.royalties,
+        )
+        return EvmLedger(chain, deployment, admin=operator.address, clock=clock)
+    keys = {operator.address: operator.key}
+    return local_evm_ledger(operator.address, clock, engine=settings.evm_engine.value, keys=keys)
+
+
+def tron_ledger(settings: Settings, clock: Clock) -> Ledger:
+    """The contracts on TRON, through the TRON adapter's ``tron_ledger(network, clock=...)``."""
+    try:
+        module = importlib.import_module(TRON_MODULE)
+    except ModuleNotFoundError as error:
+        if error.name is None or not TRON_MODULE.startswith(error.name):
+            raise
+        module = None
+    factory = getattr(module, TRON_FACTORY, None)
+    if factory is None:
+        raise SettingsError(
+            "DCMX_LEDGER",
+            "memory or evm: the TRON ledger is not available yet",
+            settings.ledger.value,
+        )
+    return cast(Ledger, factory(settings.tron_network, clock=clock))
+
+
+def chain_name(settings: Settings, ledger: Ledger) -> str:
+    """The name the read models file a chain's events under: ``evm:1337``, ``tron:nile``."""
+    if settings.ledger is LedgerKind.TRON and "://" not in settings.tron_network:
+        return f"tron:{settings.tron_network}"
+    return f"{settings.ledger.value}:{ledger.deployment.chain_id}"
+
+
+def indexer_settings(settings: Settings, chain: str) -> IndexerSettings:
+    return IndexerSettings(
+        chain=chain,
+        batch_blocks=settings.batch_blocks,
+        confirmations=settings.confirmations,
+        reorg_window=settings.reorg_window,
+    )
+
+
+def _ledger_kind(settings: Settings) -> str:
+    return settings.ledger.value
+
+
+class Container(containers.DeclarativeContainer):
+    """Everything DCMX runs on, chosen by ``settings``."""
+
+    settings: providers.Dependency[Settings] = providers.Dependency(instance_of=Settings)
+
+    clock: providers.Singleton[Clock] = providers.Singleton(SystemClock)
+    crypto: providers.Singleton[EthCrypto] = providers.Singleton(EthCrypto)
+    operator: providers.Singleton[Person] = providers.Singleton(operator_person, crypto)
+
+    engine: providers.Resource[Engine] = providers.Resource(database_engine, settings)
+    unit_of_work: providers.Factory[SqlUnitOfWork] = providers.Factory(SqlUnitOfWork, engine)
+    ping_database: providers.Factory[DatabasePing] = providers.Factory(DatabasePing, engine)
+
+    ledger: providers.Selector[Ledger] = providers.Selector(
+        providers.Callable(_ledger_kind, settings),
+        memory=providers.Singleton(memory_ledger, operator, crypto, clock),
+        evm=providers.Singleton(evm_ledger, settings, operator, clock),
+        tron=providers.Singleton(tron_ledger, settings, clock),
+    )
+    chain: providers.Singleton[str] = providers.Singleton(chain_name, settings, ledger)
+
+    indexer_settings: providers.Singleton[IndexerSettings] = providers.Singleton(
+        indexer_settings, settings, chain
+    )
+    indexer_status: providers.Singleton[IndexerStatus] = providers.Singleton(IndexerStatus)
+    indexer: providers.Singleton[Indexer] = providers.Singleton(
+        Indexer,
+        ledger=ledger,
+        uow=unit_of_work,
+        settings=indexer_settings,
+        status=indexer_status,
+    )
+
+
+def container_for(settings: Settings) -> Container:
+    """A container for ``settings`` (nothing is built until it is asked for)."""
+    container = Container()
+    container.settings.override(providers.Object(settings))
+    return container
+
+
+def container_from_environment(**load: Any) -> Container:
+    """A container for the settings of this process's environment (and ``DCMX_CONFIG``)."""
+    return container_for(Settings.load(**load))

@@ -1,0 +1,128 @@
+"""The HTTP API: reads served from the read models (never from the ledger), health, readiness
+and metrics. ``create_app`` takes the pieces it needs, so tests can hand it any unit of work;
+``app_from_container`` takes them from the container."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, HTTPException, Path
+
+from dcmx_core import __version__
+from dcmx_core.model.values import Keccak
+from dcmx_core.ports import UnitOfWork
+from dcmx_core.services.indexer import IndexerStatus
+from dcmx_entrypoints.container import Container, container_from_environment
+from dcmx_entrypoints.http.health import ChainHead, ReadinessChecks, health_routes
+from dcmx_entrypoints.http.market import market_routes
+from dcmx_entrypoints.http.metrics import Metrics, RequestMetrics, metrics_routes
+from dcmx_entrypoints.http.problems import (
+    ProblemDescription,
+    install_problem_handlers,
+    known_problems,
+    problem_responses,
+)
+from dcmx_entrypoints.http.reading import Reads
+from dcmx_entrypoints.http.records import records_routes
+from dcmx_entrypoints.http.schemas import AddressText, Render
+from dcmx_entrypoints.settings import LedgerKind
+
+DESCRIPTION = """The read side of DCMX: releases, editions, balances, sales, payouts, claims and
+the compliance record, as the indexer has built them from the ledger's events.
+
+Lists page by keyset: pass a page's `next` as `?after=` for the one after it. Amounts are
+decimal strings (base units), hashes 0x hex, addresses the chain's own rendering. Every answer
+carries `block`, the indexed block the data is consistent with. Errors are RFC 9457 problem
+documents whose `type` names the kind of error (see `/problems/{kind}`)."""
+
+
+def create_app(
+    *,
+    unit_of_work: Callable[[], UnitOfWork],
+    chain: str,
+    ledger: ChainHead,
+    keccak: Keccak,
+    status: IndexerStatus | None = None,
+    tron_addresses: bool = False,
+    ping_database: Callable[[], None] | None = None,
+    page_size_max: int = 100,
+    ready_max_lag: int = 10,
+) -> FastAPI:
+    """The API over the read models ``unit_of_work()`` gives (a fresh unit of work a request,
+    or the same one when it is the in-memory kind), for the events of ``chain``. ``ledger`` is
+    asked for its head by the readiness check only; ``status`` is the in-process indexer's, for
+    the metrics."""
+    app = FastAPI(
+        title="DCMX Core API",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+    )
+    install_problem_handlers(app)
+    metrics = Metrics(status or IndexerStatus())
+    app.add_middleware(RequestMetrics, metrics=metrics)
+    render = Render(AddressText(keccak, base58=tron_addresses))
+    reads = Reads(unit_of_work, chain, render, page_size_max)
+    checks = ReadinessChecks(unit_of_work, chain, ledger, ready_max_lag, ping_database)
+    app.include_router(market_routes(reads))
+    app.include_router(records_routes(reads))
+    app.include_router(health_routes(checks))
+    app.include_router(metrics_routes(metrics))
+    app.include_router(_problem_docs())
+    app.state.metrics = metrics
+    return app
+
+
+def _problem_docs() -> APIRouter:
+    router = APIRouter(tags=["operations"])
+    kinds = known_problems()
+
+    @router.get(
+        "/problems/{kind}",
+        response_model=ProblemDescription,
+        summary="What a kind of problem means",
+        responses=problem_responses(404, 422),
+    )
+    def problem(kind: Annotated[str, Path(max_length=64)]) -> ProblemDescription:
+        found = kinds.get(kind)
+        if found is None:
+            raise HTTPException(404, f"no problem kind {kind!r}")
+        return ProblemDescription(
+            type=found.type, title=found.title, status=found.status, description=found.description
+        )
+
+    return router
+
+
+def app_from_container(container: Container) -> FastAPI:
+    """The API wired from the container: SQL read models, the configured ledger, settings'
+    page size and lag bound. Shutting the app down disposes the container's resources."""
+    settings = container.settings()
+    app = create_app(
+        unit_of_work=container.unit_of_work,
+        chain=container.chain(),
+        ledger=container.ledger(),
+        keccak=container.crypto().keccak256,
+        status=container.indexer_status(),
+        tron_addresses=settings.ledger is LedgerKind.TRON,
+        ping_database=container.ping_database(),
+        page_size_max=settings.page_size_max,
+        ready_max_lag=settings.ready_max_lag,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        container.shutdown_resources()
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """For ``uvicorn --factory dcmx_entrypoints.http:app_from_environment``."""
+    return app_from_container(container_from_environment())

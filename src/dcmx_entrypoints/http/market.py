@@ -1,0 +1,168 @@
+"""Read endpoints of the market: releases and their editions, editions an account owns, token
+balances and holders, sales and payouts."""
+
+# No `from __future__ import annotations`: FastAPI reads the routes' annotations at run
+# time, and some name values local to the function that builds the routes (the page bound).
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from dcmx_core.exceptions import UnknownRelease
+from dcmx_core.model.values import Address
+from dcmx_core.ports import UnitOfWork
+from dcmx_entrypoints.http.paging import PageRequest, address_key, cut, decode_cursor
+from dcmx_entrypoints.http.reading import (
+    ONE_PROBLEMS,
+    PAGED_PROBLEMS,
+    Reads,
+    ReleaseId,
+    route_options,
+)
+from dcmx_entrypoints.http.schemas import (
+    Balance,
+    Edition,
+    Holder,
+    Page,
+    Payout,
+    Release,
+    ReleaseWithEditions,
+    Sale,
+)
+
+
+def _after_int(list_name: str, page: PageRequest) -> int:
+    if page.after is None:
+        return 0
+    (key,) = decode_cursor(list_name, page.after, (int,))
+    return int(key)
+
+
+def _known_release(uow: UnitOfWork, release_id: int) -> None:
+    if uow.releases.get_release(release_id) is None:
+        raise UnknownRelease(release_id)
+
+
+def market_routes(reads: Reads) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["market"])
+    render = reads.render
+    paged = Depends(reads.page_parameters())
+    account = Depends(reads.account_parameter())
+
+    @router.get(
+        "/releases",
+        response_model=Page[Release],
+        **route_options("Releases, by release number", PAGED_PROBLEMS),
+    )
+    def releases(page: PageRequest = paged) -> Page[Release]:
+        after = _after_int("releases", page)
+        with reads.reading() as (uow, block):
+            found = uow.releases.list_releases(after=after, limit=page.limit + 1)
+        shown, next_ = cut(found, page.limit, "releases", lambda r: (r.release_id,))
+        return Page(items=[render.release(r) for r in shown], next=next_, block=block)
+
+    @router.get(
+        "/releases/{release_id}",
+        response_model=ReleaseWithEditions,
+        **route_options("One release, with the first page of its editions", ONE_PROBLEMS),
+    )
+    def release(release_id: ReleaseId) -> ReleaseWithEditions:
+        limit = reads.page_size_max
+        with reads.reading() as (uow, block):
+            found = uow.releases.get_release(release_id)
+            if found is None:
+                raise UnknownRelease(release_id)
+            editions = uow.releases.editions_of_release(release_id, limit=limit + 1)
+        shown, next_ = cut(editions, limit, "release-editions", lambda e: (e.token_id,))
+        return ReleaseWithEditions(
+            release=render.release(found),
+            editions=[render.edition(e) for e in shown],
+            editions_next=next_,
+            block=block,
+        )
+
+    @router.get(
+        "/releases/{release_id}/editions",
+        response_model=Page[Edition],
+        **route_options("The editions of a release, by token id", ONE_PROBLEMS),
+    )
+    def release_editions(release_id: ReleaseId, page: PageRequest = paged) -> Page[Edition]:
+        after = _after_int("release-editions", page)
+        with reads.reading() as (uow, block):
+            _known_release(uow, release_id)
+            found = uow.releases.editions_of_release(release_id, after=after, limit=page.limit + 1)
+        shown, next_ = cut(found, page.limit, "release-editions", lambda e: (e.token_id,))
+        return Page(items=[render.edition(e) for e in shown], next=next_, block=block)
+
+    @router.get(
+        "/releases/{release_id}/sales",
+        response_model=Page[Sale],
+        **route_options("The sales of a release, by settlement", ONE_PROBLEMS),
+    )
+    def sales(release_id: ReleaseId, page: PageRequest = paged) -> Page[Sale]:
+        after = _after_int("sales", page)
+        with reads.reading() as (uow, block):
+            _known_release(uow, release_id)
+            found = uow.sales.sales_of_release(release_id, after=after, limit=page.limit + 1)
+        shown, next_ = cut(found, page.limit, "sales", lambda s: (s.settlement_id,))
+        return Page(items=[render.sale(s) for s in shown], next=next_, block=block)
+
+    @router.get(
+        "/accounts/{address}/editions",
+        response_model=Page[Edition],
+        **route_options("The editions (NFTs) an account owns, by token id", PAGED_PROBLEMS),
+    )
+    def owned(owner: Address = account, page: PageRequest = paged) -> Page[Edition]:
+        after = _after_int("owned-editions", page)
+        with reads.reading() as (uow, block):
+            found = uow.releases.editions_of_owner(owner, after=after, limit=page.limit + 1)
+        shown, next_ = cut(found, page.limit, "owned-editions", lambda e: (e.token_id,))
+        return Page(items=[render.edition(e) for e in shown], next=next_, block=block)
+
+    @router.get(
+        "/accounts/{address}/balance",
+        response_model=Balance,
+        **route_options("An account's DCMX token balance", PAGED_PROBLEMS),
+    )
+    def balance(holder: Address = account) -> Balance:
+        with reads.reading() as (uow, block):
+            amount = uow.balances.balance(holder)
+        return Balance(account=render.address(holder), amount=str(amount), block=block)
+
+    @router.get(
+        "/token/holders",
+        response_model=Page[Holder],
+        **route_options(
+            "The largest DCMX holders, largest first (one page: `next` is always null)",
+            PAGED_PROBLEMS,
+        ),
+    )
+    def holders(
+        limit: Annotated[
+            int,
+            Query(
+                ge=1,
+                le=reads.page_size_max,
+                description=f"How many holders, 1 to {reads.page_size_max}.",
+            ),
+        ] = reads.page_size_max,
+    ) -> Page[Holder]:
+        with reads.reading() as (uow, block):
+            found = uow.balances.holders(limit=limit)
+        return Page(items=[render.holder(a, amount) for a, amount in found], next=None, block=block)
+
+    @router.get(
+        "/accounts/{address}/payouts",
+        response_model=Page[Payout],
+        **route_options("What an account is owed and has withdrawn, by currency", PAGED_PROBLEMS),
+    )
+    def payouts(recipient: Address = account, page: PageRequest = paged) -> Page[Payout]:
+        after = None
+        if page.after is not None:
+            after = address_key(decode_cursor("payouts", page.after, (str,)))
+        with reads.reading() as (uow, block):
+            found = uow.sales.payouts_of(recipient, after=after, limit=page.limit + 1)
+        shown, next_ = cut(found, page.limit, "payouts", lambda p: (p.currency.to_hex(),))
+        return Page(items=[render.payout(p) for p in shown], next=next_, block=block)
+
+    return router

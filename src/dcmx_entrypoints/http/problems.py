@@ -1,0 +1,234 @@
+"""Errors as RFC 9457 problem details (`application/problem+json`).
+
+Every kind of error has a stable `type`: `/problems/<kind>`, relative to the API, where a
+client can read what the kind means. A domain refusal's kind is its class name in kebab case
+(`UnknownRelease` → `unknown-release`) and its status follows its branch of the error tree;
+the API's own kinds (bad input, unknown route, not ready) are listed in `API_PROBLEMS`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any, Final
+
+from attrs import frozen
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException
+
+from dcmx_core import exceptions
+from dcmx_core.exceptions import DcmxError
+
+MEDIA_TYPE: Final = "application/problem+json"
+PREFIX: Final = "/problems/"
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: what went wrong, in a form a program can branch on (`type`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="The kind of problem: a URI reference, stable per kind.")
+    title: str = Field(description="A short summary of the kind of problem.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str = Field(description="What went wrong this time.")
+    instance: str = Field(description="The path of the request that met the problem.")
+
+
+class ProblemDescription(BaseModel):
+    """What a kind of problem means (the document a problem's `type` points to)."""
+
+    type: str
+    title: str
+    status: int
+    description: str
+
+
+@frozen
+class ProblemKind:
+    name: str
+    title: str
+    status: int
+    description: str
+
+    @property
+    def type(self) -> str:
+        return PREFIX + self.name
+
+
+API_PROBLEMS: Final[Mapping[str, ProblemKind]] = {
+    kind.name: kind
+    for kind in (
+        ProblemKind(
+            "validation-error",
+            "Invalid request",
+            422,
+            "A path or query parameter is missing, malformed or out of its range (a page limit "
+            "above the maximum, an unknown document type or event kind); `errors` says which.",
+        ),
+        ProblemKind(
+            "invalid-cursor",
+            "Invalid cursor",
+            422,
+            "The `after` cursor was not given out by this list; start again without it.",
+        ),
+        ProblemKind("not-found", "Not found", 404, "No resource lives at this path."),
+        ProblemKind(
+            "method-not-allowed", "Method not allowed", 405, "The resource does not offer it."
+        ),
+        ProblemKind(
+            "not-ready",
+            "Not ready",
+            503,
+            "A readiness check failed: the database, the ledger or the indexer's lag; "
+            "`checks` says which.",
+        ),
+        ProblemKind(
+            "database-unavailable",
+            "Database unavailable",
+            503,
+            "The read models' database did not answer or refused the query.",
+        ),
+        ProblemKind("internal-error", "Internal error", 500, "Something failed on our side."),
+    )
+}
+
+_BRANCH_STATUS: Final[tuple[tuple[type[DcmxError], int], ...]] = (
+    (exceptions.InvalidArgument, 422),
+    (exceptions.UnknownId, 404),
+    (exceptions.Unauthorized, 403),
+    (exceptions.InsufficientFunds, 409),
+    (exceptions.CapExceeded, 409),
+    (exceptions.Duplicate, 409),
+    (exceptions.LimitExceeded, 409),
+    (exceptions.StateConflict, 409),
+)
+
+
+class InvalidCursor(ValueError):
+    """An `after` cursor this list did not give out."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"invalid cursor: {reason}")
+
+
+def kebab(name: str) -> str:
+    """`UnknownRelease` → `unknown-release`."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+def domain_problem(kind: type[DcmxError]) -> ProblemKind:
+    """The problem kind of a domain refusal: named after its class, status by its branch."""
+    status = next((code for branch, code in _BRANCH_STATUS if issubclass(kind, branch)), 500)
+    words = kebab(kind.__name__).replace("-", " ")
+    # A class's docstring is its own (never inherited): many refusals need none.
+    doc = (kind.__doc__ or "").strip().splitlines()
+    description = doc[0] if doc else words.capitalize()
+    return ProblemKind(kebab(kind.__name__), words.capitalize(), status, description)
+
+
+def _domain_errors() -> Iterator[type[DcmxError]]:
+    stack: list[type[DcmxError]] = [DcmxError]
+    while stack:
+        kind = stack.pop()
+        yield kind
+        stack.extend(kind.__subclasses__())
+
+
+def known_problems() -> dict[str, ProblemKind]:
+    """Every problem kind the API can answer with."""
+    found = {kind.name: kind for kind in map(domain_problem, _domain_errors())}
+    return {**found, **API_PROBLEMS}
+
+
+def problem_response(
+    request: Request, kind: ProblemKind, detail: str, **extra: Any
+) -> JSONResponse:
+    body = Problem(
+        type=kind.type,
+        title=kind.title,
+        status=kind.status,
+        detail=detail,
+        instance=request.url.path,
+        **extra,
+    )
+    return JSONResponse(
+        jsonable_encoder(body.model_dump()), status_code=kind.status, media_type=MEDIA_TYPE
+    )
+
+
+def _http_kind(status: int) -> ProblemKind:
+    if status == 404:
+        return API_PROBLEMS["not-found"]
+    if status == 405:
+        return API_PROBLEMS["method-not-allowed"]
+    return ProblemKind(f"http-{status}", f"HTTP {status}", status, "An HTTP-level refusal.")
+
+
+async def _on_domain_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DcmxError)
+    return problem_response(request, domain_problem(type(error)), error.message)
+
+
+async def _on_validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    errors = [
+        {"loc": list(item["loc"]), "msg": item["msg"], "type": item["type"]}
+        for item in error.errors()
+    ]
+    detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
+    return problem_response(request, API_PROBLEMS["validation-error"], detail, errors=errors)
+
+
+async def _on_invalid_cursor(request: Request, error: Exception) -> JSONResponse:
+    return problem_response(request, API_PROBLEMS["invalid-cursor"], str(error))
+
+
+async def _on_http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    response = problem_response(request, _http_kind(error.status_code), str(error.detail))
+    if error.headers:
+        response.headers.update(error.headers)
+    return response
+
+
+async def _on_database_error(request: Request, error: Exception) -> JSONResponse:
+    # The driver's message may name hosts and users: say only which kind of failure it was.
+    detail = f"the database failed: {type(error).__name__}"
+    return problem_response(request, API_PROBLEMS["database-unavailable"], detail)
+
+
+async def _on_anything_else(request: Request, error: Exception) -> JSONResponse:
+    return problem_response(request, API_PROBLEMS["internal-error"], "an unexpected error")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Answer every error with a problem document."""
+    app.add_exception_handler(DcmxError, _on_domain_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(InvalidCursor, _on_invalid_cursor)
+    app.add_exception_handler(HTTPException, _on_http_error)
+    app.add_exception_handler(DBAPIError, _on_database_error)
+    app.add_exception_handler(Exception, _on_anything_else)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI description of the problems a route may answer with."""
+    descriptions = {
+        404: "The resource does not exist.",
+        422: "A parameter is invalid (a malformed address, a bad cursor, a limit too high).",
+        503: "Not ready, or the database is unavailable.",
+    }
+    return {
+        status: {
+            "model": Problem,
+            "description": descriptions.get(status, "A problem."),
+            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

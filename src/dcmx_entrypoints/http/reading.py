@@ -1,0 +1,73 @@
+"""What every read endpoint shares: a unit of work per request, the checkpoint the data is
+consistent with, the page parameters and the address in the path."""
+
+# No `from __future__ import annotations`: FastAPI reads the routes' annotations at run
+# time, and some name values local to the function that builds the routes (the page bound).
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from attrs import frozen
+from fastapi import Path, Query
+
+from dcmx_core.model.values import Address
+from dcmx_core.ports import UnitOfWork
+from dcmx_entrypoints.http.paging import MAX_KEY, PageRequest
+from dcmx_entrypoints.http.problems import problem_responses
+from dcmx_entrypoints.http.schemas import Render
+
+ADDRESS_HELP = "An address: 0x hex (EIP-55 checksum if mixed case) or TRON base58check (T…)."
+PAGED_PROBLEMS = problem_responses(422, 503)
+ONE_PROBLEMS = problem_responses(404, 422, 503)
+
+
+@frozen
+class Reads:
+    """Where the read endpoints read from, and how they answer."""
+
+    unit_of_work: Callable[[], UnitOfWork]
+    chain: str
+    render: Render
+    page_size_max: int
+
+    @contextmanager
+    def reading(self) -> Iterator[tuple[UnitOfWork, int | None]]:
+        """The read models in one transaction, and the checkpoint's block in it (or None)."""
+        uow = self.unit_of_work()
+        with uow:
+            checkpoint = uow.checkpoints.get_checkpoint(self.chain)
+            yield uow, None if checkpoint is None else checkpoint.block_number
+
+    def page_parameters(self) -> Callable[..., PageRequest]:
+        maximum = self.page_size_max
+
+        def page(
+            after: Annotated[
+                str | None,
+                Query(description="The `next` cursor of the page before; none for the first."),
+            ] = None,
+            limit: Annotated[
+                int, Query(ge=1, le=maximum, description=f"Records a page, 1 to {maximum}.")
+            ] = maximum,
+        ) -> PageRequest:
+            return PageRequest(after, limit)
+
+        return page
+
+    def account_parameter(self) -> Callable[..., Address]:
+        addresses = self.render.addresses
+
+        def account(
+            address: Annotated[str, Path(description=ADDRESS_HELP, max_length=64)],
+        ) -> Address:
+            return addresses.parse(address)
+
+        return account
+
+
+ReleaseId = Annotated[int, Path(ge=1, le=MAX_KEY, description="The release's number.")]
+
+
+def route_options(summary: str, problems: dict[int | str, dict[str, Any]]) -> dict[str, Any]:
+    return {"summary": summary, "responses": problems}

@@ -1,0 +1,184 @@
+"""Read endpoints of rewards, compliance and the chain's record: claims, document versions,
+acceptances, open deletion requests, the raw events and the quarantined logs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Final
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from dcmx_core.events import EVENT_TYPES
+from dcmx_core.model.enums import DocumentType
+from dcmx_core.model.values import Address, Hash32
+from dcmx_entrypoints.http.paging import PageRequest, cut, decode_cursor
+from dcmx_entrypoints.http.problems import InvalidCursor
+from dcmx_entrypoints.http.reading import PAGED_PROBLEMS, Reads, route_options
+from dcmx_entrypoints.http.schemas import (
+    Acceptance,
+    Claim,
+    DeletionRequest,
+    Document,
+    Event,
+    Page,
+    Quarantined,
+)
+
+EVENT_KINDS: Final = tuple(sorted(kind.__name__ for kind in EVENT_TYPES))
+DOCUMENT_TYPES: Final = tuple(doc_type.name.lower() for doc_type in DocumentType)
+
+
+def _one_of(names: tuple[str, ...]) -> str:
+    return "^(" + "|".join(names) + ")$"
+
+
+def _after_int(list_name: str, page: PageRequest) -> int:
+    if page.after is None:
+        return 0
+    (key,) = decode_cursor(list_name, page.after, (int,))
+    return int(key)
+
+
+def records_routes(reads: Reads) -> APIRouter:
+    router = APIRouter(prefix="/v1")
+    render = reads.render
+    paged = Depends(reads.page_parameters())
+    account = Depends(reads.account_parameter())
+
+    @router.get(
+        "/accounts/{address}/claims",
+        response_model=Page[Claim],
+        tags=["rewards"],
+        **route_options("A user's reward claims, by claim number", PAGED_PROBLEMS),
+    )
+    def claims(user: Address = account, page: PageRequest = paged) -> Page[Claim]:
+        after = _after_int("claims", page)
+        with reads.reading() as (uow, block):
+            found = uow.claims.claims_of(user, after=after, limit=page.limit + 1)
+        shown, next_ = cut(found, page.limit, "claims", lambda c: (c.claim_id,))
+        return Page(items=[render.claim(c) for c in shown], next=next_, block=block)
+
+    @router.get(
+        "/documents/{doc_type}",
+        response_model=Page[Document],
+        tags=["compliance"],
+        **route_options("The registered versions of a legal document, by version", PAGED_PROBLEMS),
+    )
+    def documents(
+        doc_type: Annotated[
+            str,
+            Path(
+                pattern=_one_of(DOCUMENT_TYPES), description="One of " + ", ".join(DOCUMENT_TYPES)
+            ),
+        ],
+        page: PageRequest = paged,
+    ) -> Page[Document]:
+        after = _after_int("documents", page)
+        kind = DocumentType[doc_type.upper()]
+        with reads.reading() as (uow, block):
+            found = uow.compliance.documents(kind, after=after, limit=page.limit + 1)
+        shown, next_ = cut(found, page.limit, "documents", lambda d: (d.version,))
+        return Page(items=[render.document(d) for d in shown], next=next_, block=block)
+
+    @router.get(
+        "/accounts/{address}/acceptances",
+        response_model=Page[Acceptance],
+        tags=["compliance"],
+        **route_options("A user's acceptances of legal documents, oldest first", PAGED_PROBLEMS),
+    )
+    def acceptances(user: Address = account, page: PageRequest = paged) -> Page[Acceptance]:
+        after = None
+        if page.after is not None:
+            at, doc_type, version = decode_cursor("acceptances", page.after, (int, int, int))
+            after = (int(at), _document_type(int(doc_type)), int(version))
+        with reads.reading() as (uow, block):
+            found = uow.compliance.acceptances_of(user, after=after, limit=page.limit + 1)
+        shown, next_ = cut(
+            found,
+            page.limit,
+            "acceptances",
+            lambda a: (a.accepted_at, int(a.doc_type), a.version),
+        )
+        return Page(items=[render.acceptance(a) for a in shown], next=next_, block=block)
+
+    @router.get(
+        "/deletion-requests/open",
+        response_model=Page[DeletionRequest],
+        tags=["compliance"],
+        **route_options("Deletion requests not yet processed, by request number", PAGED_PROBLEMS),
+    )
+    def open_deletions(page: PageRequest = paged) -> Page[DeletionRequest]:
+        after = _after_int("open-deletions", page)
+        with reads.reading() as (uow, block):
+            found = uow.compliance.open_deletions(after=after, limit=page.limit + 1)
+        shown, next_ = cut(found, page.limit, "open-deletions", lambda d: (d.request_id,))
+        return Page(items=[render.deletion(d) for d in shown], next=next_, block=block)
+
+    @router.get(
+        "/events",
+        response_model=Page[Event],
+        tags=["chain"],
+        **route_options("The indexed events, in chain order", PAGED_PROBLEMS),
+    )
+    def events(
+        kind: Annotated[
+            str | None,
+            Query(pattern=_one_of(EVENT_KINDS), description="Only events of this name."),
+        ] = None,
+        page: PageRequest = paged,
+    ) -> Page[Event]:
+        after = None
+        if page.after is not None:
+            block_number, log_index = decode_cursor("events", page.after, (int, int))
+            after = (int(block_number), int(log_index))
+        with reads.reading() as (uow, block):
+            found = uow.events.list(reads.chain, after=after, limit=page.limit + 1, kind=kind)
+        shown, next_ = cut(
+            found,
+            page.limit,
+            "events",
+            lambda e: (e.position.block_number, e.position.log_index),
+        )
+        return Page(items=[render.event(e) for e in shown], next=next_, block=block)
+
+    @router.get(
+        "/quarantine",
+        response_model=Page[Quarantined],
+        tags=["chain"],
+        **route_options("Logs the indexer could not decode, in chain order", PAGED_PROBLEMS),
+    )
+    def quarantine(page: PageRequest = paged) -> Page[Quarantined]:
+        after: tuple[int, int, bytes] | None = None
+        if page.after is not None:
+            block_number, log_index, tx = decode_cursor("quarantine", page.after, (int, int, str))
+            after = (int(block_number), int(log_index), _tx_bytes(str(tx)))
+        with reads.reading() as (uow, block):
+            logs = uow.quarantine.quarantined(reads.chain)
+        ordered = sorted(logs, key=lambda q: (q.block_number, q.log_index, q.tx_id.raw))
+        following = [
+            q
+            for q in ordered
+            if after is None or (q.block_number, q.log_index, q.tx_id.raw) > after
+        ]
+        shown, next_ = cut(
+            following[: page.limit + 1],
+            page.limit,
+            "quarantine",
+            lambda q: (q.block_number, q.log_index, q.tx_id.to_hex()),
+        )
+        return Page(items=[render.quarantined(q) for q in shown], next=next_, block=block)
+
+    return router
+
+
+def _tx_bytes(text: str) -> bytes:
+    try:
+        return Hash32.from_hex(text).raw
+    except ValueError:
+        raise InvalidCursor("not a cursor of the list of quarantine") from None
+
+
+def _document_type(value: int) -> DocumentType:
+    try:
+        return DocumentType(value)
+    except ValueError:
+        raise InvalidCursor("not a cursor of the list of acceptances") from None

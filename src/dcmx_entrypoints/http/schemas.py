@@ -1,0 +1,342 @@
+"""What the API answers with: one pydantic model per read model, and how a record becomes one.
+
+Amounts are decimal strings (a uint256 does not fit a JSON number), hashes `0x` hex, enums
+their lower-case names, and addresses the chain's own rendering (`AddressText`).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any, Generic, TypeVar
+
+import attrs
+from attrs import frozen
+from pydantic import BaseModel, Field
+
+from dcmx_core.events import DomainEvent
+from dcmx_core.model.values import Address, Hash32, Keccak
+from dcmx_core.read_models import (
+    AcceptanceRecord,
+    ClaimRecord,
+    DeletionRecord,
+    DocumentRecord,
+    EditionRecord,
+    PayoutRecord,
+    QuarantinedLog,
+    ReleaseRecord,
+    SaleRecord,
+    StoredEvent,
+)
+
+Item = TypeVar("Item")
+
+AMOUNT = "An amount in base units, as a decimal string."
+BLOCK = (
+    "The block number of the indexer's checkpoint the data is consistent with; null before the "
+    "first block is indexed."
+)
+
+
+@frozen
+class AddressText:
+    """Addresses as text for one chain: EIP-55 hex on EVM chains, base58check on TRON. Either
+    rendering is read."""
+
+    keccak: Keccak
+    base58: bool = False
+
+    def parse(self, text: str) -> Address:
+        return Address.parse(text.strip(), self.keccak)
+
+    def render(self, address: Address) -> str:
+        return address.to_base58() if self.base58 else address.to_checksum_hex(self.keccak)
+
+
+def enum_name(value: IntEnum) -> str:
+    return value.name.lower()
+
+
+class Page(BaseModel, Generic[Item]):
+    items: list[Item]
+    next: str | None = Field(description="The cursor of the next page (`?after=`), or null.")
+    block: int | None = Field(description=BLOCK)
+
+
+class SplitShare(BaseModel):
+    recipient: str
+    share_bps: int = Field(description="Basis points of 10,000.")
+
+
+class Edition(BaseModel):
+    token_id: int
+    release_id: int
+    edition: int
+    owner: str
+
+
+class Release(BaseModel):
+    release_id: int
+    artist: str
+    title: str
+    artist_name: str
+    content_hash: str
+    max_editions: int
+    minted: int
+    royalty_bps: int
+    split: list[SplitShare]
+    created_block: int
+
+
+class ReleaseWithEditions(BaseModel):
+    release: Release
+    editions: list[Edition] = Field(description="The first page of the release's editions.")
+    editions_next: str | None = Field(
+        description="The cursor of the next page at /v1/releases/{release_id}/editions, or null."
+    )
+    block: int | None = Field(description=BLOCK)
+
+
+class Balance(BaseModel):
+    account: str
+    amount: str = Field(description=AMOUNT)
+    block: int | None = Field(description=BLOCK)
+
+
+class Holder(BaseModel):
+    account: str
+    amount: str = Field(description=AMOUNT)
+
+
+class Sale(BaseModel):
+    settlement_id: int
+    release_id: int
+    token_id: int
+    seller: str
+    buyer: str
+    currency: str = Field(description="The zero address for the native coin, else a token.")
+    price: str = Field(description=AMOUNT)
+    primary: bool
+    block_number: int
+
+
+class Payout(BaseModel):
+    recipient: str
+    currency: str
+    credited: str = Field(description=AMOUNT)
+    withdrawn: str = Field(description=AMOUNT)
+    pending: str = Field(description=AMOUNT)
+
+
+class Claim(BaseModel):
+    claim_id: int
+    user: str
+    pool: str
+    amount: str = Field(description=AMOUNT)
+    proof_hash: str
+    day: int = Field(description="The UTC day (days since the Unix epoch) it counts against.")
+    status: str
+
+
+class Document(BaseModel):
+    doc_type: str
+    version: int
+    document_hash: str
+    registered_block: int
+
+
+class Acceptance(BaseModel):
+    user: str
+    doc_type: str
+    version: int
+    document_hash: str
+    accepted_at: int = Field(description="Unix seconds.")
+
+
+class DeletionRequest(BaseModel):
+    request_id: int
+    user: str
+    regime: str
+    requested_at: int = Field(description="Unix seconds.")
+    processed_at: int | None = Field(description="Unix seconds; null while open.")
+
+
+class Event(BaseModel):
+    chain: str
+    block_number: int
+    block_hash: str
+    tx_id: str
+    log_index: int
+    kind: str = Field(description="The event's name, such as TokensTransferred.")
+    data: dict[str, Any] = Field(
+        description="The event's fields: integers as decimal strings, addresses and hashes as "
+        "text, enums by name."
+    )
+
+
+class Quarantined(BaseModel):
+    chain: str
+    block_number: int
+    tx_id: str
+    log_index: int
+    reason: str
+    raw: str = Field(description="The log as it came, 0x hex.")
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    checks: dict[str, str]
+    head: int | None
+    indexed: int | None
+    lag: int | None
+
+
+# --- records into models --------------------------------------------------------------------
+
+
+@frozen
+class Render:
+    """Records into response models, with one chain's address rendering."""
+
+    addresses: AddressText
+
+    def address(self, address: Address) -> str:
+        return self.addresses.render(address)
+
+    def release(self, record: ReleaseRecord) -> Release:
+        split = [
+            SplitShare(recipient=self.address(r), share_bps=s)
+            for r, s in zip(record.recipients, record.shares_bps, strict=True)
+        ]
+        return Release(
+            release_id=record.release_id,
+            artist=self.address(record.artist),
+            title=record.title,
+            artist_name=record.artist_name,
+            content_hash=record.content_hash.to_hex(),
+            max_editions=record.max_editions,
+            minted=record.minted,
+            royalty_bps=record.royalty_bps,
+            split=split,
+            created_block=record.created_block,
+        )
+
+    def edition(self, record: EditionRecord) -> Edition:
+        return Edition(
+            token_id=record.token_id,
+            release_id=record.release_id,
+            edition=record.edition,
+            owner=self.address(record.owner),
+        )
+
+    def holder(self, account: Address, amount: int) -> Holder:
+        return Holder(account=self.address(account), amount=str(amount))
+
+    def sale(self, record: SaleRecord) -> Sale:
+        return Sale(
+            settlement_id=record.settlement_id,
+            release_id=record.release_id,
+            token_id=record.token_id,
+            seller=self.address(record.seller),
+            buyer=self.address(record.buyer),
+            currency=self.address(record.currency),
+            price=str(record.price),
+            primary=record.primary,
+            block_number=record.block_number,
+        )
+
+    def payout(self, record: PayoutRecord) -> Payout:
+        return Payout(
+            recipient=self.address(record.recipient),
+            currency=self.address(record.currency),
+            credited=str(record.credited),
+            withdrawn=str(record.withdrawn),
+            pending=str(record.pending),
+        )
+
+    def claim(self, record: ClaimRecord) -> Claim:
+        return Claim(
+            claim_id=record.claim_id,
+            user=self.address(record.user),
+            pool=enum_name(record.pool),
+            amount=str(record.amount),
+            proof_hash=record.proof_hash.to_hex(),
+            day=record.day,
+            status=enum_name(record.status),
+        )
+
+    def document(self, record: DocumentRecord) -> Document:
+        return Document(
+            doc_type=enum_name(record.doc_type),
+            version=record.version,
+            document_hash=record.document_hash.to_hex(),
+            registered_block=record.registered_block,
+        )
+
+    def acceptance(self, record: AcceptanceRecord) -> Acceptance:
+        return Acceptance(
+            user=self.address(record.user),
+            doc_type=enum_name(record.doc_type),
+            version=record.version,
+            document_hash=record.document_hash.to_hex(),
+            accepted_at=record.accepted_at,
+        )
+
+    def deletion(self, record: DeletionRecord) -> DeletionRequest:
+        return DeletionRequest(
+            request_id=record.request_id,
+            user=self.address(record.user),
+            regime=enum_name(record.regime),
+            requested_at=record.requested_at,
+            processed_at=record.processed_at,
+        )
+
+    def event(self, stored: StoredEvent) -> Event:
+        position = stored.position
+        return Event(
+            chain=stored.chain,
+            block_number=position.block_number,
+            block_hash=position.block_hash.to_hex(),
+            tx_id=position.tx_id.to_hex(),
+            log_index=position.log_index,
+            kind=type(stored.event).__name__,
+            data=self.event_fields(stored.event),
+        )
+
+    def event_fields(self, event: DomainEvent) -> dict[str, Any]:
+        return {
+            field.name: self.value(getattr(event, field.name))
+            for field in attrs.fields(type(event))
+            if field.name != "position"
+        }
+
+    def value(self, value: object) -> Any:
+        """A field of an event as JSON; a type no event field has fails loudly."""
+        if value is None or isinstance(value, (bool, str)):
+            return value
+        if isinstance(value, IntEnum):
+            return enum_name(value)
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, Address):
+            return self.address(value)
+        if isinstance(value, Hash32):
+            return value.to_hex()
+        if isinstance(value, bytes):
+            return "0x" + value.hex()
+        if isinstance(value, tuple):
+            return [self.value(item) for item in value]
+        raise TypeError(f"no JSON rendering for an event field of type {type(value).__name__}")
+
+    def quarantined(self, log: QuarantinedLog) -> Quarantined:
+        return Quarantined(
+            chain=log.chain,
+            block_number=log.block_number,
+            tx_id=log.tx_id.to_hex(),
+            log_index=log.log_index,
+            reason=log.reason,
+            raw="0x" + log.raw.hex(),
+        )

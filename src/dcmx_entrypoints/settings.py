@@ -1,0 +1,319 @@
+"""Settings: what the container builds from, read from ``DCMX_*`` environment variables and an
+optional TOML file, checked once at start.
+
+The file's keys are the settings' names (``ledger = "evm"``, ``api_port = 8080``); its path is
+``DCMX_CONFIG`` or the one given to ``Settings.load``. An environment variable wins over the
+file, the file over the default. Any value out of what a setting accepts is refused with one
+``SettingsError`` naming the variable and what it accepts; nothing is half-loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import platformdirs
+from attrs import field, frozen
+from sqlalchemy.engine import make_url
+
+from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, create_engine_for
+from dcmx_core.exceptions import InvalidAddress
+from dcmx_core.model.values import Address
+
+PREFIX: Final = "DCMX_"
+CONFIG_VARIABLE: Final = "DCMX_CONFIG"
+APP_NAME: Final = "dcmx"
+DATABASE_FILE: Final = "dcmx.sqlite3"
+TRON_NETWORKS: Final = ("local", "shasta", "nile", "mainnet")
+DEPLOYMENT_CONTRACTS: Final = ("token", "music_nft", "compliance", "rewards", "royalties")
+
+
+class SettingsError(ValueError):
+    """A setting's value is not one it accepts; the message names the variable."""
+
+    def __init__(
+        self, variable: str, accepts: str, given: object = None, *, source: str = ""
+    ) -> None:
+        shown = "" if given is None else f", not {given!r}"
+        where = f" ({source})" if source else ""
+        super().__init__(f"{variable}{where} must be {accepts}{shown}")
+        self.variable = variable
+        self.accepts = accepts
+
+
+class LedgerKind(StrEnum):
+    MEMORY = "memory"
+    EVM = "evm"
+    TRON = "tron"
+
+
+class EvmEngine(StrEnum):
+    ETH_TESTER = "eth-tester"
+    REVM = "revm"
+
+
+@frozen
+class EvmDeployment:
+    """Where the five contracts live on a remote EVM chain, as a deployment file names them."""
+
+    token: Address
+    music_nft: Address
+    compliance: Address
+    rewards: Address
+    royalties: Address
+
+
+def default_data_dir() -> Path:
+    """The user's data directory for DCMX (platformdirs), where the default database lives."""
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+@frozen
+class Settings:
+    ledger: LedgerKind = LedgerKind.MEMORY
+    evm_engine: EvmEngine = EvmEngine.ETH_TESTER
+    evm_rpc_url: str | None = None
+    evm_deployment: EvmDeployment | None = None
+    tron_network: str = "local"
+    data_dir: Path = field(factory=default_data_dir)
+    database_url: str = ""
+    """Empty means the SQLite file ``dcmx.sqlite3`` in ``data_dir`` (``sqlite_file``)."""
+    confirmations: int = 0
+    batch_blocks: int = 500
+    reorg_window: int = 64
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    page_size_max: int = 100
+    ready_max_lag: int = 10
+
+    @property
+    def database(self) -> str:
+        """The database URL to connect to."""
+        return self.database_url or f"sqlite:///{self.data_dir / DATABASE_FILE}"
+
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The SQLite file of the database, when it is one (its directory is made on demand)."""
+        url = make_url(self.database)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return Path(url.database)
+
+    @classmethod
+    def load(
+        cls, environ: Mapping[str, str] | None = None, config_file: str | Path | None = None
+    ) -> Settings:
+        """The settings from ``environ`` (the process environment by default) over the TOML
+        file at ``config_file`` (or ``DCMX_CONFIG``) over the defaults."""
+        environ = os.environ if environ is None else environ
+        raw = _raw_values(environ, config_file)
+        values = {name: _SETTINGS[name].parse(value) for name, value in raw.items()}
+        settings = cls(**values)
+        _check_together(settings)
+        return settings
+
+
+# --- one parser per setting -----------------------------------------------------------------
+
+
+@frozen
+class Raw:
+    """A value as given, and where it was given (for the error message)."""
+
+    value: object
+    source: str
+
+
+@frozen
+class _Setting:
+    name: str
+    parse_value: Callable[[str, object], Any]
+    secret: bool = False
+    """A value that may hold a password is never shown in an error."""
+
+    @property
+    def variable(self) -> str:
+        return PREFIX + self.name.upper()
+
+    def parse(self, raw: Raw) -> Any:
+        try:
+            return self.parse_value(self.variable, raw.value)
+        except SettingsError as error:
+            shown = None if self.secret else raw.value
+            raise SettingsError(error.variable, error.accepts, shown, source=raw.source) from None
+
+
+def _choice(kind: type[StrEnum]) -> Callable[[str, object], Any]:
+    accepts = "one of " + ", ".join(member.value for member in kind)
+
+    def parse(variable: str, value: object) -> Any:
+        if isinstance(value, str) and value.strip().lower() in {m.value for m in kind}:
+            return kind(value.strip().lower())
+        raise SettingsError(variable, accepts)
+
+    return parse
+
+
+def _integer(minimum: int, maximum: int | None = None) -> Callable[[str, object], int]:
+    accepts = (
+        f"an integer from {minimum} to {maximum}"
+        if maximum is not None
+        else f"an integer of at least {minimum}"
+    )
+
+    def parse(variable: str, value: object) -> int:
+        number: int | None = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+            number = int(value.strip())
+        if number is None or number < minimum or (maximum is not None and number > maximum):
+            raise SettingsError(variable, accepts)
+        return number
+
+    return parse
+
+
+def _http_url(text: object) -> bool:
+    if not isinstance(text, str):
+        return False
+    parts = urlsplit(text.strip())
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _rpc_url(variable: str, value: object) -> str | None:
+    if isinstance(value, str) and not value.strip():
+        return None
+    if not _http_url(value):
+        raise SettingsError(variable, "an http:// or https:// URL of an EVM JSON-RPC node")
+    return str(value).strip()
+
+
+def _tron_network(variable: str, value: object) -> str:
+    if isinstance(value, str) and value.strip().lower() in TRON_NETWORKS:
+        return value.strip().lower()
+    if _http_url(value):
+        return str(value).strip()
+    raise SettingsError(
+        variable, "one of " + ", ".join(TRON_NETWORKS) + ", or an http(s):// URL of a TRON node"
+    )
+
+
+def _database_url(variable: str, value: object) -> str:
+    if isinstance(value, str) and not value.strip():
+        return ""  # the default database
+    if not isinstance(value, str):
+        raise SettingsError(
+            variable, "postgresql+psycopg://user:password@host:port/database or sqlite:///path"
+        )
+    try:
+        # Building an engine connects to nothing: it checks the URL the way it will be used.
+        create_engine_for(value.strip()).dispose()
+    except UnsupportedDatabaseUrl as error:
+        # Never echo the URL itself: it may hold a password.
+        raise SettingsError(
+            variable,
+            f"postgresql+psycopg://user:password@host:port/database or sqlite:///path "
+            f"(given: {error.shown})",
+        ) from None
+    return value.strip()
+
+
+def _directory(variable: str, value: object) -> Path:
+    if not isinstance(value, str) or not value.strip():
+        raise SettingsError(variable, "the path of a directory")
+    path = Path(value.strip()).expanduser()
+    if path.exists() and not path.is_dir():
+        raise SettingsError(variable, "the path of a directory (this is a file)")
+    return path
+
+
+def _host(variable: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip() or any(c.isspace() for c in value.strip()):
+        raise SettingsError(variable, "a host name or IP address to listen on")
+    return value.strip()
+
+
+def _deployment(variable: str, value: object) -> EvmDeployment | None:
+    accepts = (
+        "the path of a JSON file naming the contracts' addresses: {"
+        + ", ".join(f'"{name}": "0x…"' for name in DEPLOYMENT_CONTRACTS)
+        + "}"
+    )
+    if isinstance(value, str) and not value.strip():
+        return None
+    if not isinstance(value, str):
+        raise SettingsError(variable, accepts)
+    try:
+        data = json.loads(Path(value.strip()).expanduser().read_text(encoding="utf-8"))
+        return EvmDeployment(*(Address.parse(data[name]) for name in DEPLOYMENT_CONTRACTS))
+    except (OSError, ValueError, KeyError, TypeError, InvalidAddress):
+        raise SettingsError(variable, accepts) from None
+
+
+_SETTINGS: Final[dict[str, _Setting]] = {
+    setting.name: setting
+    for setting in (
+        _Setting("ledger", _choice(LedgerKind)),
+        _Setting("evm_engine", _choice(EvmEngine)),
+        _Setting("evm_rpc_url", _rpc_url),
+        _Setting("evm_deployment", _deployment),
+        _Setting("tron_network", _tron_network),
+        _Setting("data_dir", _directory),
+        _Setting("database_url", _database_url, secret=True),
+        _Setting("confirmations", _integer(0)),
+        _Setting("batch_blocks", _integer(1)),
+        _Setting("reorg_window", _integer(1)),
+        _Setting("api_host", _host),
+        _Setting("api_port", _integer(1, 65_535)),
+        _Setting("page_size_max", _integer(1, 10_000)),
+        _Setting("ready_max_lag", _integer(0)),
+    )
+}
+
+
+# --- where the values come from -------------------------------------------------------------
+
+
+def _raw_values(environ: Mapping[str, str], config_file: str | Path | None) -> dict[str, Raw]:
+    path = config_file if config_file is not None else environ.get(CONFIG_VARIABLE) or None
+    raw = _file_values(Path(path).expanduser()) if path is not None else {}
+    for name, setting in _SETTINGS.items():
+        if setting.variable in environ:
+            raw[name] = Raw(environ[setting.variable], "environment")
+    return raw
+
+
+def _file_values(path: Path) -> dict[str, Raw]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise SettingsError(CONFIG_VARIABLE, "the path of a readable TOML file", str(path)) from (
+            error
+        )
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(CONFIG_VARIABLE, f"a valid TOML file ({error})", str(path)) from None
+    unknown = sorted(set(data) - set(_SETTINGS))
+    if unknown:
+        raise SettingsError(
+            CONFIG_VARIABLE,
+            "a TOML file of these keys only: " + ", ".join(_SETTINGS),
+            f"{path} with {', '.join(unknown)}",
+        )
+    return {name: Raw(value, f"{name} in {path}") for name, value in data.items()}
+
+
+def _check_together(settings: Settings) -> None:
+    """What one setting asks of another."""
+    if settings.ledger is LedgerKind.EVM and settings.evm_rpc_url and not settings.evm_deployment:
+        raise SettingsError(
+            _SETTINGS["evm_deployment"].variable,
+            "set when DCMX_EVM_RPC_URL is: the path of a JSON file naming the addresses of the "
+            "contracts on that node",
+        )

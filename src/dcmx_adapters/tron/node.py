@@ -1,0 +1,366 @@
+"""A local TRON node in one process: the chain (blocks, transactions and their infos), the
+accounts and contracts (on the TVM, see ``tvm.py``), and java-tron's HTTP API over them
+(``request``; the endpoints themselves are in ``api.py``).
+
+A broadcast transaction is checked the way java-tron checks it (duplicate, signature, TaPoS
+reference, expiration, the contract's own rules), executed, and mined at once in a block of its
+own. Blocks take the node's clock time (wall clock plus ``warp``), at least 1 ms after the last
+block ever made, so that blocks mined after a reorganization get new ids even where their content
+repeats. The head is solidified (final) ``solidify_depth`` blocks behind; reorganizations reach
+only the blocks above the solidified head, as on TRON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from dcmx_adapters.crypto import EthCrypto
+from dcmx_adapters.tron import api
+from dcmx_adapters.tron.protobuf import MalformedMessage, parse_address
+from dcmx_adapters.tron.records import Block, Receipt, seal
+from dcmx_adapters.tron.transaction import (
+    MAX_FEE_LIMIT,
+    ZERO_ADDRESS,
+    Refused,
+    Transaction,
+    address_json,
+    contract_address,
+)
+from dcmx_adapters.tron.tvm import Execution, Tvm
+from dcmx_core.exceptions import OutOfRange
+
+SOLIDIFY_DEPTH: Final = 19
+TAPOS_WINDOW: Final = 65_536
+MAX_EXPIRATION_MS: Final = 24 * 3600 * 1000
+MAX_ENERGY: Final = 150_000_000
+"""Energy a transaction may use when energy is free (``energy_price`` 0): the mainnet cap."""
+_GENESIS_PARENT: Final = hashlib.sha256(b"local tron node genesis").digest()
+_WITNESS_KEY: Final = hashlib.sha256(b"local tron node witness").digest()
+
+
+class LocalTronNode:
+    """A TRON full node in memory, with the development operations of a test chain."""
+
+    def __init__(
+        self,
+        *,
+        solidify_depth: int = SOLIDIFY_DEPTH,
+        chain_id: int | None = None,
+        energy_price: int = 0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if solidify_depth < 0:
+            raise OutOfRange("solidify_depth", solidify_depth, "0 or more")
+        self.solidify_depth = solidify_depth
+        self.energy_price = energy_price
+        self._clock = clock
+        self._offset_ms = 0
+        genesis = seal(0, _GENESIS_PARENT, 0, [], _WITNESS_KEY)
+        # As on TRON, the TVM's block.chainid is the genesis block id's last 4 bytes by default.
+        self.chain_id = chain_id if chain_id is not None else int.from_bytes(genesis.block_id[-4:])
+        self.tvm = Tvm(self.chain_id)
+        genesis.checkpoint = self.tvm.checkpoint()
+        self._blocks: list[Block] = [genesis]
+        self._latest_time = 0
+        self._txs: dict[bytes, tuple[int, int]] = {}
+        self._accounts: dict[bytes, tuple[int, int]] = {}
+        """Address → (block number, time) of the accounts that exist (received TRX or code)."""
+        self._contracts: dict[bytes, dict[str, Any]] = {}
+        """Contract address → its ``SmartContract`` (hex JSON form)."""
+
+    # --- the HTTP API ----------------------------------------------------------------------
+
+    def request(self, method: str, params: Mapping[str, Any] | None = None) -> Any:
+        """Answer one java-tron HTTP API call (``"wallet/getnowblock"``, ...) with its JSON."""
+        return api.dispatch(self, method.strip("/"), dict(params or {}))
+
+    # --- chain -----------------------------------------------------------------------------
+
+    @property
+    def head(self) -> Block:
+        return self._blocks[-1]
+
+    @property
+    def solid_number(self) -> int:
+        return max(0, self.head.number - self.solidify_depth)
+
+    @property
+    def witness_key(self) -> bytes:
+        return _WITNESS_KEY
+
+    def block(self, number: int) -> Block | None:
+        return self._blocks[number] if 0 <= number < len(self._blocks) else None
+
+    def block_by_id(self, block_id: bytes) -> Block | None:
+        found = self.block(int.from_bytes(block_id[:8])) if len(block_id) == 32 else None
+        return found if found is not None and found.block_id == block_id else None
+
+    def transaction(self, txid: bytes) -> tuple[Block, Transaction, Receipt] | None:
+        where = self._txs.get(txid)
+        if where is None:
+            return None
+        block = self._blocks[where[0]]
+        tx, receipt = block.entries[where[1]]
+        return block, tx, receipt
+
+    def now_ms(self) -> int:
+        """The node's clock: wall-clock milliseconds plus what ``warp`` added."""
+        return int(self._clock() * 1000) + self._offset_ms
+
+    def next_timestamp(self) -> int:
+        return max(self.now_ms(), self._latest_time + 1)
+
+    def call(self, owner: bytes, contract: bytes, data: bytes) -> Execution:
+        """Run a view on the head state; like java-tron's constant calls it sees the head
+        block's number and time."""
+        witness = bytes.fromhex(self.head.header["witness_address"])
+        self.tvm.set_block(self.head.number, self.head.timestamp, witness)
+        return self.tvm.call(owner, contract, data, MAX_ENERGY)
+
+    # --- accounts and contracts ------------------------------------------------------------
+
+    def account(self, address: bytes) -> tuple[int, int] | None:
+        """(block number, time) at which ``address`` came into being, or None."""
+        return self._accounts.get(address)
+
+    def balance(self, address: str | bytes) -> int:
+        """An account's TRX balance in sun."""
+        return self.tvm.balance(_address(address))
+
+    def contract(self, address: bytes) -> dict[str, Any] | None:
+        return self._contracts.get(address)
+
+    def _activate(self, address: bytes, block: Block) -> None:
+        # Keyed by block number: a reorganization forgets the accounts of the blocks it drops
+        # (funding between blocks counts as part of the block below it).
+        self._accounts.setdefault(address, (block.number, block.timestamp))
+
+    # --- development operations ------------------------------------------------------------
+
+    def fund(self, address: str | bytes, sun: int) -> None:
+        """Give ``address`` ``sun`` from the node's faucet (no block is mined)."""
+        if sun <= 0:
+            raise OutOfRange("sun", sun, "more than 0")
+        account = _address(address)
+        self.tvm.fund(account, sun)
+        self._activate(account, self.head)
+
+    def mine(self, blocks: int = 1) -> None:
+        """Mine ``blocks`` empty blocks."""
+        if blocks < 0:
+            raise OutOfRange("blocks", blocks, "0 or more")
+        for _ in range(blocks):
+            self._append(self._open_block([]))
+
+    def warp(self, seconds: float) -> None:
+        """Move the node's clock forward (later blocks and expiration checks see it)."""
+        if seconds < 0:
+            raise OutOfRange("seconds", seconds, "0 or more")
+        self._offset_ms += round(seconds * 1000)
+
+    def reorganize(self, depth: int) -> None:
+        """Drop the newest ``depth`` blocks, their transactions and their state. Solidified
+        blocks are final: ``depth`` reaches down to the block above the solidified head."""
+        reach = self.head.number - self.solid_number
+        if not 1 <= depth <= reach:
+            raise OutOfRange("depth", depth, f"1 to {reach} (blocks above the solidified head)")
+        dropped = self._blocks[-depth:]
+        del self._blocks[-depth:]
+        self.tvm.revert(dropped[0].checkpoint, [a for b in dropped for a in b.created])
+        for block in dropped:
+            for tx, _ in block.entries:
+                del self._txs[tx.txid]
+            for address in block.created:
+                del self._contracts[address]
+        head = self.head.number
+        self._accounts = {a: when for a, when in self._accounts.items() if when[0] <= head}
+
+    # --- transactions ----------------------------------------------------------------------
+
+    def broadcast(self, tx: Transaction) -> Receipt:
+        """Check, execute and mine ``tx``; a refusal raises ``Refused`` and mines nothing."""
+        if tx.txid in self._txs:
+            raise Refused("DUP_TRANSACTION_ERROR", "Dup transaction.")
+        self._check_signature(tx)
+        self._check_tapos(tx)
+        timestamp = self.next_timestamp()
+        if not timestamp < tx.expiration <= timestamp + MAX_EXPIRATION_MS:
+            raise Refused(
+                "TRANSACTION_EXPIRATION_ERROR",
+                f"Transaction expiration, transaction expiration time is {tx.expiration}, "
+                f"but headBlockTime is {timestamp}",
+            )
+        if len(tx.contracts) != 1:
+            raise Refused("CONTRACT_VALIDATE_ERROR", "act size should be exactly 1")
+        block = self._open_block([tx])
+        try:
+            receipt = self._execute(tx, block)
+        except Refused:
+            self.tvm.revert(block.checkpoint, [])
+            raise
+        block.entries.append((tx, receipt))
+        self._append(block)
+        return receipt
+
+    def _check_signature(self, tx: Transaction) -> None:
+        if not tx.signatures or not tx.contracts:
+            raise Refused("SIGERROR", "Validate signature error: miss sig or contract")
+        if len(tx.signatures) > 1:
+            raise Refused(
+                "SIGERROR",
+                f"Validate signature error: Signature count is {len(tx.signatures)} more than "
+                "key counts of permission : 1",
+            )
+        signature = tx.signatures[0]
+        if len(signature) != 65:
+            raise Refused(
+                "SIGERROR", f"Validate signature error: Signature size is {len(signature)}"
+            )
+        signer = tx.signers()[0]
+        if signer != tx.owner:
+            who = address_json(signer, True) if signer else "no key"
+            raise Refused(
+                "SIGERROR",
+                f"Validate signature error: {signature.hex()} is signed by {who} "
+                "but it is not contained of permission.",
+            )
+
+    def _check_tapos(self, tx: Transaction) -> None:
+        ref = int.from_bytes(tx.ref_block_bytes or b"\x00")
+        number = self.head.number - (self.head.number - ref) % TAPOS_WINDOW
+        block = self.block(number) if len(tx.ref_block_bytes) == 2 else None
+        if block is None:
+            raise Refused("TAPOS_ERROR", f"Tapos failed, block not found, ref block {ref}")
+        if block.block_id[8:16] != tx.ref_block_hash:
+            raise Refused(
+                "TAPOS_ERROR",
+                f"Tapos failed, different block hash, {ref}, {tx.ref_block_hash.hex()}, "
+                f"recent block {block.block_id[8:16].hex()}",
+            )
+
+    def _open_block(self, transactions: list[Transaction]) -> Block:
+        number = self.head.number + 1
+        block = seal(number, self.head.block_id, self.next_timestamp(), transactions, _WITNESS_KEY)
+        block.checkpoint = self.tvm.checkpoint()
+        self.tvm.set_block(number, block.timestamp, bytes.fromhex(block.header["witness_address"]))
+        return block
+
+    def _append(self, block: Block) -> None:
+        for index, (tx, _) in enumerate(block.entries):
+            self._txs[tx.txid] = (block.number, index)
+        self._blocks.append(block)
+        self._latest_time = max(self._latest_time, block.timestamp)
+
+    def _execute(self, tx: Transaction, block: Block) -> Receipt:
+        kind, parameter, owner = tx.contract_type, tx.parameter, tx.owner
+        if kind == "TransferContract":
+            return self._transfer(tx, block, parameter, owner)
+        if owner not in self._accounts:
+            raise Refused("CONTRACT_VALIDATE_ERROR", f"Validate {kind} error, no OwnerAccount.")
+        if not 0 <= tx.fee_limit <= MAX_FEE_LIMIT:
+            raise Refused(
+                "CONTRACT_VALIDATE_ERROR", f"feeLimit must be >= 0 and <= {MAX_FEE_LIMIT}"
+            )
+        if kind == "TriggerSmartContract":
+            target = parse_address(parameter.get("contract_address", ""))
+            if target not in self._contracts:
+                raise Refused(
+                    "CONTRACT_VALIDATE_ERROR", "No contract or not a valid smart contract"
+                )
+            value = int(parameter.get("call_value", 0))
+            data = bytes.fromhex(parameter.get("data", ""))
+            limit = self._energy_limit(owner, tx.fee_limit, value)
+            outcome = self.tvm.trigger(owner, target, data, value, limit)
+            return self._settle(tx, block, outcome, target)
+        return self._create(tx, block, parameter, owner)
+
+    def _transfer(
+        self, tx: Transaction, block: Block, parameter: dict[str, Any], owner: bytes
+    ) -> Receipt:
+        to = parse_address(parameter.get("to_address", ""))
+        amount = int(parameter.get("amount", 0))
+        refusal = (
+            "Amount must be greater than 0."
+            if amount <= 0
+            else "Cannot transfer TRX to yourself."
+            if to == owner
+            else "Validate TransferContract error, no OwnerAccount."
+            if owner not in self._accounts
+            else "Validate TransferContract error, balance is not sufficient."
+            if self.tvm.balance(owner) < amount
+            else "Cannot transfer TRX to a smartContract."
+            if to in self._contracts
+            else ""
+        )
+        if refusal:
+            raise Refused("CONTRACT_VALIDATE_ERROR", refusal)
+        self.tvm.transfer(owner, to, amount)
+        self._activate(to, block)
+        return Receipt(tx.txid, block.number, block.timestamp, tx.bandwidth)
+
+    def _create(
+        self, tx: Transaction, block: Block, parameter: dict[str, Any], owner: bytes
+    ) -> Receipt:
+        new = dict(parameter.get("new_contract", {}))
+        address = contract_address(tx.txid, owner)
+        if parse_address(new.get("origin_address", "")) != owner:
+            raise Refused("CONTRACT_VALIDATE_ERROR", "OwnerAddress is not equals OriginAddress")
+        if not 0 <= int(new.get("consume_user_resource_percent", 0)) <= 100:
+            raise Refused("CONTRACT_VALIDATE_ERROR", "percent must be >= 0 and <= 100")
+        if address in self._contracts or self.tvm.code(address):
+            raise Refused(
+                "CONTRACT_VALIDATE_ERROR",
+                f"Trying to create a contract with existing contract address: {address.hex()}",
+            )
+        value = int(new.get("call_value", 0))
+        code = bytes.fromhex(new.get("bytecode", ""))
+        limit = self._energy_limit(owner, tx.fee_limit, value)
+        outcome = self.tvm.create(owner, address, code, value, limit)
+        if outcome.succeeded:
+            new |= {"contract_address": address.hex(), "trx_hash": tx.txid.hex()}
+            new["code_hash"] = EthCrypto().keccak256(outcome.output).hex()
+            self._contracts[address] = new
+            block.created.append(address)
+            self._activate(address, block)
+        return self._settle(tx, block, outcome, address)
+
+    def _energy_limit(self, owner: bytes, fee_limit: int, value: int) -> int:
+        if not self.energy_price:
+            return MAX_ENERGY
+        affordable = min(fee_limit, max(self.tvm.balance(owner) - value, 0))
+        return min(affordable // self.energy_price, MAX_ENERGY)
+
+    def _settle(self, tx: Transaction, block: Block, outcome: Execution, to: bytes) -> Receipt:
+        """Burn the energy fee and write the receipt (a failed run is mined too, as on TRON)."""
+        fee = outcome.energy * self.energy_price
+        if fee:
+            self.tvm.transfer(tx.owner, ZERO_ADDRESS, fee)
+        return Receipt(
+            tx.txid,
+            block.number,
+            block.timestamp,
+            tx.bandwidth,
+            result=outcome.result,
+            output=outcome.output,
+            contract_address=to,
+            energy=outcome.energy,
+            fee=fee,
+            logs=outcome.logs,
+            message=outcome.message,
+        )
+
+
+def _address(address: str | bytes) -> bytes:
+    """A TRON address given as base58check, hex (41…, or 0x + 20 bytes) or raw bytes."""
+    if isinstance(address, bytes):
+        if len(address) == 20:
+            return b"\x41" + address
+        if len(address) == 21 and address[0] == 0x41:
+            return address
+        raise MalformedMessage(f"{address.hex()} is not a TRON address")
+    if address.startswith("0x") and len(address) == 42:
+        return b"\x41" + bytes.fromhex(address[2:])
+    return parse_address(address)

@@ -1,0 +1,325 @@
+"""The few protobuf messages of java-tron that a transaction's id and a block's id are hashed
+from, with their JSON forms as java-tron's HTTP API reads and prints them.
+
+A transaction id is the SHA-256 of the serialized ``Transaction.raw``, so it must be serialized
+exactly as java-tron does: fields in number order, proto3 defaults left out, an ``Any`` holding
+the serialized contract. JSON comes in and goes out the way java-tron's ``JsonFormat`` handles it:
+bytes as hex; with ``visible`` addresses as base58check and a few text fields as text; enum names
+in any case of their first letter (``"function"`` is ``Function``); unknown keys ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final, Literal
+
+from attrs import frozen
+from tronpy.keys import to_base58check_address, to_hex_address  # type: ignore[import-untyped]
+
+Kind = Literal["int", "bool", "bytes", "address", "text", "string", "enum", "message", "any"]
+
+
+class MalformedMessage(ValueError):
+    """A JSON message that java-tron could not have parsed (bad hex, address, enum or type)."""
+
+
+@frozen
+class Field:
+    name: str
+    number: int
+    kind: Kind
+    repeated: bool = False
+    target: str = ""
+    """The message type of a ``message`` field, or the enum of an ``enum`` field."""
+
+
+CONTRACT_TYPES: Final[Mapping[str, int]] = {
+    "TransferContract": 1,
+    "CreateSmartContract": 30,
+    "TriggerSmartContract": 31,
+}
+"""The contract types this node executes (java-tron's ``Transaction.Contract.ContractType``)."""
+
+ENUMS: Final[Mapping[str, Mapping[str, int]]] = {
+    "ContractType": CONTRACT_TYPES,
+    "EntryType": {
+        "UnknownEntryType": 0,
+        "Constructor": 1,
+        "Function": 2,
+        "Event": 3,
+        "Fallback": 4,
+        "Receive": 5,
+        "Error": 6,
+    },
+    "StateMutabilityType": {
+        "UnknownMutabilityType": 0,
+        "Pure": 1,
+        "View": 2,
+        "Nonpayable": 3,
+        "Payable": 4,
+    },
+}
+
+F = Field
+MESSAGES: Final[Mapping[str, tuple[Field, ...]]] = {
+    "Transaction": (
+        F("raw_data", 1, "message", target="Transaction.raw"),
+        F("signature", 2, "bytes", repeated=True),
+    ),
+    "Transaction.raw": (
+        F("ref_block_bytes", 1, "bytes"),
+        F("ref_block_num", 3, "int"),
+        F("ref_block_hash", 4, "bytes"),
+        F("expiration", 8, "int"),
+        F("auths", 9, "message", repeated=True, target="authority"),
+        F("data", 10, "bytes"),
+        F("contract", 11, "message", repeated=True, target="Transaction.Contract"),
+        F("scripts", 12, "bytes"),
+        F("timestamp", 14, "int"),
+        F("fee_limit", 18, "int"),
+    ),
+    "authority": (
+        F("account", 1, "message", target="AccountId"),
+        F("permission_name", 2, "text"),
+    ),
+    "AccountId": (F("name", 1, "text"), F("address", 2, "address")),
+    "Transaction.Contract": (
+        F("type", 1, "enum", target="ContractType"),
+        F("parameter", 2, "any"),
+        F("provider", 3, "bytes"),
+        F("ContractName", 4, "text"),
+        F("Permission_id", 5, "int"),
+    ),
+    "TransferContract": (
+        F("owner_address", 1, "address"),
+        F("to_address", 2, "address"),
+        F("amount", 3, "int"),
+    ),
+    "TriggerSmartContract": (
+        F("owner_address", 1, "address"),
+        F("contract_address", 2, "address"),
+        F("call_value", 3, "int"),
+        F("data", 4, "bytes"),
+        F("call_token_value", 5, "int"),
+        F("token_id", 6, "int"),
+    ),
+    "CreateSmartContract": (
+        F("owner_address", 1, "address"),
+        F("new_contract", 2, "message", target="SmartContract"),
+        F("call_token_value", 3, "int"),
+        F("token_id", 4, "int"),
+    ),
+    "SmartContract": (
+        F("origin_address", 1, "address"),
+        F("contract_address", 2, "address"),
+        F("abi", 3, "message", target="SmartContract.ABI"),
+        F("bytecode", 4, "bytes"),
+        F("call_value", 5, "int"),
+        F("consume_user_resource_percent", 6, "int"),
+        F("name", 7, "string"),
+        F("origin_energy_limit", 8, "int"),
+        F("code_hash", 9, "bytes"),
+        F("trx_hash", 10, "bytes"),
+        F("version", 11, "int"),
+    ),
+    "SmartContract.ABI": (F("entrys", 1, "message", repeated=True, target="ABI.Entry"),),
+    "ABI.Entry": (
+        F("anonymous", 1, "bool"),
+        F("constant", 2, "bool"),
+        F("name", 3, "string"),
+        F("inputs", 4, "message", repeated=True, target="ABI.Param"),
+        F("outputs", 5, "message", repeated=True, target="ABI.Param"),
+        F("type", 6, "enum", target="EntryType"),
+        F("payable", 7, "bool"),
+        F("stateMutability", 8, "enum", target="StateMutabilityType"),
+    ),
+    "ABI.Param": (F("indexed", 1, "bool"), F("name", 2, "string"), F("type", 3, "string")),
+    "BlockHeader.raw": (
+        F("timestamp", 1, "int"),
+        F("txTrieRoot", 2, "bytes"),
+        F("parentHash", 3, "bytes"),
+        F("number", 7, "int"),
+        F("witness_id", 8, "int"),
+        F("witness_address", 9, "address"),
+        F("version", 10, "int"),
+        F("accountStateRoot", 11, "bytes"),
+    ),
+}
+del F
+
+_INT64: Final = 1 << 64
+
+
+# --- wire format -----------------------------------------------------------------------------
+
+
+def varint(value: int) -> bytes:
+    """A base-128 varint; negative numbers as their 64-bit two's complement (int64)."""
+    value %= _INT64
+    out = bytearray()
+    while value > 0x7F:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _tag(number: int, wire_type: int) -> bytes:
+    return varint(number << 3 | wire_type)
+
+
+def _delimited(number: int, payload: bytes) -> bytes:
+    return _tag(number, 2) + varint(len(payload)) + payload
+
+
+# --- JSON in, bytes out ----------------------------------------------------------------------
+
+
+def encode(message: str, value: Mapping[str, Any], *, visible: bool = False) -> bytes:
+    """Serialize the JSON form of ``message`` as java-tron would after parsing it."""
+    if not isinstance(value, Mapping):
+        raise MalformedMessage(f"{message} must be a JSON object, not {type(value).__name__}")
+    out = bytearray()
+    for field in MESSAGES[message]:
+        item = value.get(field.name)
+        if item is None:
+            continue
+        if field.repeated:
+            if not isinstance(item, list):
+                raise MalformedMessage(f"{message}.{field.name} must be a list")
+            for element in item:
+                out += _encode_one(field, element, visible, always=True)
+        else:
+            out += _encode_one(field, item, visible, always=False)
+    return bytes(out)
+
+
+def _encode_one(field: Field, item: Any, visible: bool, *, always: bool) -> bytes:
+    number = field.number
+    if field.kind in ("int", "bool", "enum"):
+        scalar = enum_number(field.target, item) if field.kind == "enum" else _integer(item)
+        return _tag(number, 0) + varint(scalar) if scalar or always else b""
+    if field.kind == "message":
+        return _delimited(number, encode(field.target, item, visible=visible))
+    if field.kind == "any":
+        return _delimited(number, _encode_any(item, visible))
+    raw = parse_bytes(field.kind, item, visible)
+    return _delimited(number, raw) if raw or always else b""
+
+
+def _encode_any(parameter: Any, visible: bool) -> bytes:
+    if not isinstance(parameter, Mapping):
+        raise MalformedMessage("a contract's parameter must be a JSON object")
+    type_url = str(parameter.get("type_url", ""))
+    contract_type = type_url.rsplit(".", 1)[-1]
+    if contract_type not in CONTRACT_TYPES:
+        raise MalformedMessage(f"contract type {contract_type or type_url!r} is not executed here")
+    inner = encode(contract_type, parameter.get("value", {}), visible=visible)
+    out = _delimited(1, type_url.encode()) if type_url else b""
+    return out + (_delimited(2, inner) if inner else b"")
+
+
+def _integer(item: Any) -> int:
+    if isinstance(item, bool):
+        return int(item)
+    if isinstance(item, int):
+        return item
+    if isinstance(item, str) and item.lstrip("-").isdigit():
+        return int(item)
+    raise MalformedMessage(f"{item!r} is not an integer")
+
+
+def enum_number(enum: str, item: Any) -> int:
+    """The number of an enum value given by name (first letter in either case) or number."""
+    values = ENUMS[enum]
+    if isinstance(item, int) and not isinstance(item, bool):
+        if item not in values.values():
+            raise MalformedMessage(f"{enum} has no value numbered {item}")
+        return item
+    name = str(item)
+    if name.islower():
+        name = name[:1].upper() + name[1:]
+    if name not in values:
+        raise MalformedMessage(f'{enum} has no value named "{name}"')
+    return values[name]
+
+
+def parse_bytes(kind: Kind, item: Any, visible: bool) -> bytes:
+    """The bytes of a JSON bytes field: hex; an address also as base58check; text as UTF-8."""
+    if not isinstance(item, str):
+        raise MalformedMessage(f"{item!r} is not a string")
+    if kind == "string" or (kind == "text" and visible):
+        return item.encode()
+    if kind == "address" and item:
+        return parse_address(item)
+    try:
+        return bytes.fromhex(item.removeprefix("0x"))
+    except ValueError:
+        raise MalformedMessage(f"{item!r} is not hex") from None
+
+
+def parse_address(text: str) -> bytes:
+    """A TRON address, base58check or 21-byte hex, as its 21 bytes (0x41 first)."""
+    try:
+        return bytes.fromhex(to_hex_address(text))
+    except ValueError as error:
+        raise MalformedMessage(f"{text!r} is not a TRON address: {error}") from None
+
+
+def render_address(raw: bytes, visible: bool) -> str:
+    return str(to_base58check_address(raw.hex())) if visible else raw.hex()
+
+
+# --- JSON in, JSON out -----------------------------------------------------------------------
+
+
+def render(
+    message: str, value: Mapping[str, Any], *, visible: bool, parsed_visible: bool = False
+) -> dict[str, Any]:
+    """The JSON java-tron prints (with or without ``visible``) for ``value``, which was sent
+    with or without ``parsed_visible``: defaults left out, unknown keys dropped. Rendering with
+    both false gives the hex form the node keeps."""
+    if not isinstance(value, Mapping):
+        raise MalformedMessage(f"{message} must be a JSON object, not {type(value).__name__}")
+    out: dict[str, Any] = {}
+    for field in MESSAGES[message]:
+        item = value.get(field.name)
+        if item is None:
+            continue
+        if field.repeated:
+            if not isinstance(item, list):
+                raise MalformedMessage(f"{message}.{field.name} must be a list")
+            out[field.name] = [_render_one(field, e, visible, parsed_visible) for e in item]
+        else:
+            rendered = _render_one(field, item, visible, parsed_visible)
+            if rendered not in (0, False, "") or field.kind in ("message", "any"):
+                out[field.name] = rendered
+    return out
+
+
+def _render_one(field: Field, item: Any, visible: bool, parsed_visible: bool) -> Any:
+    if field.kind == "int":
+        return _integer(item)
+    if field.kind == "bool":
+        return bool(item)
+    if field.kind == "enum":
+        number = enum_number(field.target, item)
+        return next(name for name, n in ENUMS[field.target].items() if n == number)
+    if field.kind == "message":
+        return render(field.target, item, visible=visible, parsed_visible=parsed_visible)
+    if field.kind == "any":
+        if not isinstance(item, Mapping):
+            raise MalformedMessage("a contract's parameter must be a JSON object")
+        type_url = str(item.get("type_url", ""))
+        contract_type = type_url.rsplit(".", 1)[-1]
+        if contract_type not in CONTRACT_TYPES:
+            raise MalformedMessage(f"contract type {contract_type!r} is not executed here")
+        value = item.get("value", {})
+        inner = render(contract_type, value, visible=visible, parsed_visible=parsed_visible)
+        return {"value": inner, "type_url": type_url}
+    raw = parse_bytes(field.kind, item, parsed_visible)
+    if field.kind == "address":
+        return render_address(raw, visible) if raw else ""
+    if field.kind == "string" or (field.kind == "text" and visible):
+        return raw.decode(errors="replace")
+    return raw.hex()

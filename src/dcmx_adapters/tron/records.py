@@ -1,0 +1,155 @@
+"""What the local TRON node keeps of its chain: blocks with their transactions, and each
+transaction's info (java-tron's ``TransactionInfo``), printed as java-tron's HTTP API does."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Final
+
+from attrs import define, field, frozen
+
+from dcmx_adapters.crypto import EthCrypto
+from dcmx_adapters.tron.protobuf import encode, render
+from dcmx_adapters.tron.transaction import Transaction, address_json, tron_address
+from dcmx_adapters.tron.tvm import Emitted
+
+BLOCK_VERSION: Final = 32
+_CRYPTO: Final = EthCrypto()
+
+
+@frozen
+class Receipt:
+    """A transaction's outcome. ``result`` is the TVM's ``contractResult`` (None for a transfer,
+    which the TVM never sees)."""
+
+    txid: bytes
+    block_number: int
+    block_timestamp: int
+    net_usage: int
+    result: str | None = None
+    output: bytes = b""
+    contract_address: bytes | None = None
+    energy: int = 0
+    fee: int = 0
+    logs: tuple[Emitted, ...] = ()
+    message: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.result not in (None, "SUCCESS")
+
+    @property
+    def contract_ret(self) -> str:
+        """The ``contractRet`` a block shows for the transaction."""
+        return self.result or "SUCCESS"
+
+    def to_json(self, *, visible: bool) -> dict[str, Any]:
+        """java-tron's ``gettransactioninfobyid``: with ``visible``, addresses (logs too) are
+        base58check and ``resMessage`` is text; without it, hex, log addresses without 0x41."""
+        receipt: dict[str, Any] = {}
+        if self.fee:
+            receipt["energy_fee"] = self.fee
+        if self.energy:
+            receipt["energy_usage_total"] = self.energy
+        receipt["net_usage"] = self.net_usage
+        if self.result is not None:
+            receipt["result"] = self.result
+        info: dict[str, Any] = {"id": self.txid.hex()}
+        if self.fee:
+            info["fee"] = self.fee
+        info["blockNumber"] = self.block_number
+        info["blockTimeStamp"] = self.block_timestamp
+        info["contractResult"] = [self.output.hex()]
+        if self.contract_address is not None:
+            info["contract_address"] = address_json(self.contract_address, visible)
+        info["receipt"] = receipt
+        if self.logs:
+            info["log"] = [_log_json(log, visible) for log in self.logs]
+        if self.failed:
+            info["result"] = "FAILED"
+            text = self.message.encode()
+            info["resMessage"] = self.message if visible else text.hex()
+        return info
+
+
+def _log_json(log: Emitted, visible: bool) -> dict[str, Any]:
+    address = address_json(tron_address(log.address), True) if visible else log.address.hex()
+    out: dict[str, Any] = {"address": address}
+    if log.topics:
+        out["topics"] = [topic.hex() for topic in log.topics]
+    if log.data:
+        out["data"] = log.data.hex()
+    return out
+
+
+@define
+class Block:
+    """A block and what the node needs to undo it: the state checkpoint taken before it and
+    the contracts it created."""
+
+    number: int
+    block_id: bytes
+    header: dict[str, Any]
+    witness_signature: bytes
+    entries: list[tuple[Transaction, Receipt]] = field(factory=list)
+    checkpoint: Any = None
+    created: list[bytes] = field(factory=list)
+
+    @property
+    def timestamp(self) -> int:
+        return int(self.header.get("timestamp", 0))
+
+    @property
+    def parent_id(self) -> bytes:
+        return bytes.fromhex(self.header.get("parentHash", ""))
+
+    def to_json(self, *, visible: bool) -> dict[str, Any]:
+        """java-tron's ``getblockbynum``: ``blockID``, ``block_header``, ``transactions``."""
+        out: dict[str, Any] = {
+            "blockID": self.block_id.hex(),
+            "block_header": {
+                "raw_data": render("BlockHeader.raw", self.header, visible=visible),
+                "witness_signature": self.witness_signature.hex(),
+            },
+        }
+        if self.entries:
+            out["transactions"] = [
+                tx.to_json(visible=visible, contract_ret=receipt.contract_ret)
+                for tx, receipt in self.entries
+            ]
+        return out
+
+
+def seal(
+    number: int,
+    parent_id: bytes,
+    timestamp: int,
+    transactions: list[Transaction],
+    witness_key: bytes,
+) -> Block:
+    """A new block: header, id (the number's 8 bytes ‖ the header hash's last 24) and the
+    witness's signature of the header hash."""
+    witness = tron_address(_CRYPTO.address_of(witness_key).raw)
+    header = {
+        "timestamp": timestamp,
+        "txTrieRoot": merkle_root([tx.serialized() for tx in transactions]).hex(),
+        "parentHash": parent_id.hex(),
+        "number": number,
+        "witness_address": witness.hex(),
+        "version": BLOCK_VERSION,
+    }
+    digest = hashlib.sha256(encode("BlockHeader.raw", header)).digest()
+    block_id = number.to_bytes(8, "big") + digest[8:]
+    signature = _CRYPTO.sign_digest(witness_key, digest)
+    return Block(number, block_id, render("BlockHeader.raw", header, visible=False), signature)
+
+
+def merkle_root(leaves: list[bytes]) -> bytes:
+    """The SHA-256 Merkle root of the serialized transactions (an odd node moves up as is)."""
+    level = [hashlib.sha256(leaf).digest() for leaf in leaves]
+    if not level:
+        return bytes(32)
+    while len(level) > 1:
+        pairs = [level[i : i + 2] for i in range(0, len(level), 2)]
+        level = [hashlib.sha256(b"".join(p)).digest() if len(p) == 2 else p[0] for p in pairs]
+    return level[0]

@@ -1,0 +1,163 @@
+"""A TRON transaction as the node receives it: its ``raw_data`` kept in java-tron's hex JSON
+form, the id hashed from its protobuf serialization, and the signatures with their signers."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any, Final
+
+from attrs import frozen
+
+from dcmx_adapters.crypto import EthCrypto
+from dcmx_adapters.tron.protobuf import (
+    MalformedMessage,
+    encode,
+    parse_address,
+    render,
+    render_address,
+    varint,
+)
+
+TRON_PREFIX: Final = b"\x41"
+ZERO_ADDRESS: Final = TRON_PREFIX + bytes(20)
+MAX_FEE_LIMIT: Final = 15_000 * 10**6
+"""The most sun a transaction's ``fee_limit`` may allow it to burn (15,000 TRX)."""
+_CRYPTO: Final = EthCrypto()
+
+
+class Refused(Exception):
+    """java-tron refused a transaction: ``code`` is its ``response_code`` name."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+_RESULT_BYTES: Final = 64
+"""java-tron counts this many bytes a contract for the result it adds to a transaction."""
+
+
+def tron_address(account: bytes) -> bytes:
+    """The 21-byte TRON address (0x41 first) of a 20-byte account."""
+    return TRON_PREFIX + account
+
+
+def contract_address(txid: bytes, owner: bytes) -> bytes:
+    """Where ``CreateSmartContract`` puts a contract: 0x41 ‖ keccak256(txid ‖ owner)[12:]."""
+    return tron_address(_CRYPTO.keccak256(txid + owner)[12:])
+
+
+def recover_signer(digest: bytes, signature: bytes) -> bytes | None:
+    """The 21-byte address that made a 65-byte ``r ‖ s ‖ v`` signature (v 0, 1, 27 or 28)."""
+    if len(signature) != 65:
+        return None
+    v = signature[64]
+    normalized = signature[:64] + bytes([v + 27 if v < 27 else v])
+    signer = _CRYPTO.recover_signer(digest, normalized)
+    return tron_address(signer.raw) if signer is not None else None
+
+
+@frozen
+class Transaction:
+    raw_data: dict[str, Any]
+    """``raw_data`` in java-tron's hex JSON form (no ``visible``)."""
+    raw_bytes: bytes
+    signatures: tuple[bytes, ...]
+
+    @classmethod
+    def from_json(cls, payload: Mapping[str, Any]) -> Transaction:
+        """Parse a transaction as ``broadcasttransaction`` receives it (``visible`` or not)."""
+        raw = payload.get("raw_data")
+        if not isinstance(raw, Mapping):
+            raise MalformedMessage("a transaction needs its raw_data object")
+        visible = bool(payload.get("visible", False))
+        raw_data = render("Transaction.raw", raw, visible=False, parsed_visible=visible)
+        signatures = payload.get("signature") or []
+        if not isinstance(signatures, list):
+            raise MalformedMessage("signature must be a list of hex strings")
+        try:
+            signed = tuple(bytes.fromhex(str(s)) for s in signatures)
+        except ValueError:
+            raise MalformedMessage("a signature is not hex") from None
+        return cls(raw_data, encode("Transaction.raw", raw_data), signed)
+
+    @classmethod
+    def unsigned(cls, raw_data: Mapping[str, Any]) -> Transaction:
+        canonical = render("Transaction.raw", raw_data, visible=False)
+        return cls(canonical, encode("Transaction.raw", canonical), ())
+
+    @property
+    def txid(self) -> bytes:
+        return hashlib.sha256(self.raw_bytes).digest()
+
+    @property
+    def contracts(self) -> list[dict[str, Any]]:
+        return list(self.raw_data.get("contract", []))
+
+    @property
+    def contract_type(self) -> str:
+        return str(self.contracts[0]["type"]) if self.contracts else ""
+
+    @property
+    def parameter(self) -> dict[str, Any]:
+        return dict(self.contracts[0]["parameter"]["value"]) if self.contracts else {}
+
+    @property
+    def owner(self) -> bytes:
+        return parse_address(self.parameter.get("owner_address", "")) if self.contracts else b""
+
+    @property
+    def expiration(self) -> int:
+        return int(self.raw_data.get("expiration", 0))
+
+    @property
+    def fee_limit(self) -> int:
+        return int(self.raw_data.get("fee_limit", 0))
+
+    @property
+    def ref_block_bytes(self) -> bytes:
+        return bytes.fromhex(self.raw_data.get("ref_block_bytes", ""))
+
+    @property
+    def ref_block_hash(self) -> bytes:
+        return bytes.fromhex(self.raw_data.get("ref_block_hash", ""))
+
+    def signers(self) -> list[bytes | None]:
+        """Who made each signature (None where no key did)."""
+        return [recover_signer(self.txid, signature) for signature in self.signatures]
+
+    def serialized(self) -> bytes:
+        """The protobuf ``Transaction`` (raw data and signatures, no results)."""
+        out = bytearray(b"\x0a" + varint(len(self.raw_bytes)) + self.raw_bytes)
+        for signature in self.signatures:
+            out += b"\x12" + varint(len(signature)) + signature
+        return bytes(out)
+
+    @property
+    def bandwidth(self) -> int:
+        """The bytes java-tron charges as bandwidth (``net_usage``) for this transaction."""
+        return len(self.serialized()) + _RESULT_BYTES * len(self.contracts)
+
+    def with_signatures(self, signatures: tuple[bytes, ...]) -> Transaction:
+        return Transaction(self.raw_data, self.raw_bytes, signatures)
+
+    def to_json(self, *, visible: bool, contract_ret: str | None = None) -> dict[str, Any]:
+        """The transaction as java-tron prints it (``Util.printTransactionToJSON``)."""
+        out: dict[str, Any] = {}
+        if contract_ret is not None:
+            out["ret"] = [{"contractRet": contract_ret}]
+        if self.signatures:
+            out["signature"] = [signature.hex() for signature in self.signatures]
+        out["txID"] = self.txid.hex()
+        out["raw_data"] = render("Transaction.raw", self.raw_data, visible=visible)
+        out["raw_data_hex"] = self.raw_bytes.hex()
+        if self.contract_type == "CreateSmartContract":
+            out["contract_address"] = contract_address(self.txid, self.owner).hex()
+        return out
+
+
+def address_json(raw: bytes, visible: bool) -> str:
+    """A 21-byte address as java-tron prints it."""
+    return render_address(raw, visible)

@@ -1,0 +1,202 @@
+"""Contract execution for the local TRON node on revm (pyrevm): the TVM runs the EVM's bytecode,
+with TRON's addresses (the 20 bytes after 0x41) and TRON's own rule for where a new contract goes.
+
+The state is one revm journal; the node takes a checkpoint before each block so that a
+reorganization can revert to it. Contracts are created at the address TRON derives from the
+transaction id (not the EVM's sender-and-nonce address): the constructor runs as a call to that
+address with the init code installed there, and its output is then installed as the runtime code.
+pyrevm does not journal installing code, so the node clears the code of contracts a
+reorganization drops (``forget``).
+
+Energy here is revm's gas: it includes the EVM's 21,000 intrinsic gas and EIP-2929 warm/cold
+pricing, which the TVM does not charge (java-tron's ``EnergyCost``), and revm never resets
+warm/cold access between calls, so figures after the first call come out low. Treat
+``energy_usage_total`` as indicative; take energy tables from a real node.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+from attrs import frozen
+from pyrevm import EVM, AccountInfo, BlockEnv, CfgEnv, Env
+
+_FAUCET: Final = "0x" + "fa" * 20
+_FAILURE: Final = re.compile(r"^(Revert|Halt) \{ (?:reason: (\w+).*?, )?gas_used: (\d+)")
+_OUTPUT: Final = re.compile(r"output: 0x([0-9a-fA-F]*)")
+_HALTS: Final = {
+    "OutOfGas": "OUT_OF_ENERGY",
+    "InvalidJump": "BAD_JUMP_DESTINATION",
+    "InvalidFEOpcode": "ILLEGAL_OPERATION",
+    "OpcodeNotFound": "ILLEGAL_OPERATION",
+    "NotActivated": "ILLEGAL_OPERATION",
+    "StateChangeDuringStaticCall": "ILLEGAL_OPERATION",
+    "StackUnderflow": "STACK_TOO_SMALL",
+    "StackOverflow": "STACK_TOO_LARGE",
+    "CallTooDeep": "STACK_OVERFLOW",
+    "OutOfFunds": "TRANSFER_FAILED",
+    "CreateContractSizeLimit": "INVALID_CODE",
+    "CreateContractStartingWithEF": "INVALID_CODE",
+}
+"""revm's halt reasons as java-tron's ``contractResult`` codes."""
+
+REVERT_MESSAGE: Final = "REVERT opcode executed"
+
+
+@frozen
+class Emitted:
+    """A log as the TVM records it: the emitting contract's 20 bytes, topics, data."""
+
+    address: bytes
+    topics: tuple[bytes, ...]
+    data: bytes
+
+
+@frozen
+class Execution:
+    """The outcome of running a contract: ``result`` is java-tron's ``contractResult`` name."""
+
+    result: str
+    output: bytes
+    energy: int
+    logs: tuple[Emitted, ...] = ()
+    message: str = ""
+
+    @property
+    def succeeded(self) -> bool:
+        return self.result == "SUCCESS"
+
+
+def _hex(address: bytes) -> str:
+    """The EVM form (0x + 20 bytes) of a 21-byte TRON address or a 20-byte account."""
+    return "0x" + address[-20:].hex()
+
+
+class Tvm:
+    """The state of every account and contract, in one revm journal."""
+
+    def __init__(self, chain_id: int) -> None:
+        self._evm = EVM(env=Env(cfg=CfgEnv(chain_id=chain_id)), spec_id="Cancun")
+        self._evm.set_balance(_FAUCET, 2**200)
+
+    def checkpoint(self) -> Any:
+        return self._evm.snapshot()
+
+    def revert(self, checkpoint: Any, created: list[bytes]) -> None:
+        """Go back to ``checkpoint`` and remove the contracts created since (their code)."""
+        self._evm.revert(checkpoint)
+        for address in created:
+            self._evm.insert_account_info(_hex(address), AccountInfo())
+        self._evm.reset_transient_storage()
+
+    def set_block(self, number: int, timestamp_ms: int, witness: bytes) -> None:
+        # TVM's block.timestamp is in seconds; difficulty and gaslimit read 0 on TRON.
+        self._evm.set_block_env(
+            BlockEnv(number=number, timestamp=timestamp_ms // 1000, coinbase=_hex(witness))
+        )
+
+    # --- reads ---------------------------------------------------------------------------
+
+    def balance(self, address: bytes) -> int:
+        return int(self._evm.get_balance(_hex(address)))
+
+    def code(self, address: bytes) -> bytes:
+        return bytes(self._evm.get_code(_hex(address)) or b"")
+
+    # --- value -----------------------------------------------------------------------------
+
+    def fund(self, address: bytes, amount: int) -> None:
+        # A transfer from the faucet, not set_balance: the journal must be able to undo it.
+        self.transfer(bytes.fromhex(_FAUCET[2:]), address, amount)
+
+    def transfer(self, sender: bytes, to: bytes, amount: int) -> None:
+        checkpoint = self._evm.snapshot()
+        try:
+            self._evm.message_call(_hex(sender), _hex(to), b"", amount)
+        except RuntimeError:
+            self._evm.revert(checkpoint)
+            raise
+
+    # --- contracts -------------------------------------------------------------------------
+
+    def trigger(
+        self, sender: bytes, contract: bytes, data: bytes, value: int, energy_limit: int
+    ) -> Execution:
+        """Run a state-changing call; a failure leaves no change but is still an outcome."""
+        return self._run(sender, contract, data, value, energy_limit, keep=True)
+
+    def call(self, sender: bytes, contract: bytes, data: bytes, energy_limit: int) -> Execution:
+        """Run a call and keep nothing of it (``triggerconstantcontract``)."""
+        return self._run(sender, contract, data, 0, energy_limit, keep=False)
+
+    def create(
+        self, sender: bytes, address: bytes, init_code: bytes, value: int, energy_limit: int
+    ) -> Execution:
+        """Run ``init_code`` as the constructor of a contract at ``address``."""
+        checkpoint = self._evm.snapshot()
+        self._evm.insert_account_info(_hex(address), AccountInfo(code=init_code))
+        outcome = self._run(sender, address, b"", value, energy_limit, keep=True)
+        if not outcome.succeeded:
+            self.revert(checkpoint, [address])
+            return outcome
+        balance = self._evm.get_balance(_hex(address))
+        # pyrevm's stub omits AccountInfo's balance argument, which it takes; installing code
+        # must keep the balance the constructor received.
+        runtime = AccountInfo(balance=balance, nonce=1, code=outcome.output)  # type: ignore[call-arg]
+        self._evm.insert_account_info(_hex(address), runtime)
+        return outcome
+
+    def _run(
+        self, sender: bytes, to: bytes, data: bytes, value: int, energy_limit: int, *, keep: bool
+    ) -> Execution:
+        checkpoint = self._evm.snapshot()
+        try:
+            output = bytes(
+                self._evm.message_call(_hex(sender), _hex(to), data, value, energy_limit)
+            )
+        except RuntimeError as error:
+            self._evm.revert(checkpoint)
+            return _failure(str(error), energy_limit)
+        finally:
+            self._evm.reset_transient_storage()
+        result = self._evm.result
+        logs = tuple(
+            Emitted(
+                bytes.fromhex(log.address[2:]),
+                tuple(bytes(topic) for topic in log.data[0]),
+                bytes(log.data[1]),
+            )
+            for log in (result.logs if result is not None else [])
+        )
+        if not keep:
+            self._evm.revert(checkpoint)
+        energy = result.gas_used if result is not None else 0
+        return Execution("SUCCESS", output, energy, logs)
+
+
+def _failure(text: str, energy_limit: int) -> Execution:
+    """A revert or halt as revm reports it (``Revert { gas_used: N, output: 0x… }``)."""
+    found = _FAILURE.search(text)
+    if found is None and "GasLimit" in text:
+        # The energy limit does not even cover the EVM's intrinsic gas.
+        return Execution(
+            "OUT_OF_ENERGY", b"", energy_limit, message=_halt_message("OUT_OF_ENERGY", "")
+        )
+    if found is None:
+        # Refused before running (e.g. the sender cannot pay the value): no energy spent.
+        return Execution("TRANSFER_FAILED", b"", 0, message=text)
+    kind, reason, gas = found.groups()
+    if kind == "Revert":
+        output = _OUTPUT.search(text)
+        data = bytes.fromhex(output.group(1)) if output else b""
+        return Execution("REVERT", data, int(gas), message=REVERT_MESSAGE)
+    code = _HALTS.get(reason or "", "UNKNOWN")
+    energy = energy_limit if code == "OUT_OF_ENERGY" else int(gas)
+    return Execution(code, b"", energy, message=_halt_message(code, reason or ""))
+
+
+def _halt_message(code: str, reason: str) -> str:
+    if code == "OUT_OF_ENERGY":
+        return "Not enough energy"
+    return f"{code.replace('_', ' ').capitalize()}: {reason}"

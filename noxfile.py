@@ -32,8 +32,11 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks that print tables (not part of a bare ``nox``)."""
+    """Benchmarks that print tables (not part of a bare ``nox``): the in-memory ledger's
+    throughput, and the indexer's ingest and query speed on PostgreSQL (1,000,000 events;
+    ``-- --events N`` for another size)."""
     session.run(PYTHON, "benchmarks/memory_ledger.py")
+    session.run(PYTHON, "-m", "benchmarks.indexer", *session.posargs)
 
 
 @nox.session

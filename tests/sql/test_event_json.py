@@ -14,6 +14,7 @@ from dcmx_adapters.sql.event_json import (
     EventJsonError,
     decode_event,
     encode_event,
+    encode_event_text,
     kind_of,
 )
 from dcmx_core.events import DomainEvent, LogPosition, ReleaseCreated
@@ -49,6 +50,18 @@ def test_an_event_placed_elsewhere_than_its_row_keeps_its_own_position(
     event = extreme_event(cls, "awkward").placed(position(7, 1))
     assert through_json(event, position(8, 0)) == event
     assert through_json(event.unplaced(), position(8, 0)) == event.unplaced()
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+@pytest.mark.parametrize("placed", ["unplaced", "at its row", "elsewhere"])
+def test_the_text_form_is_the_same_json(case: tuple[type[DomainEvent], str], placed: str) -> None:
+    event = extreme_event(*case)
+    row = position(8, 0)
+    if placed != "unplaced":
+        event = event.placed(row if placed == "at its row" else position(7, 1))
+    text = encode_event_text(event, placed_at=row)
+    assert json.loads(text) == encode_event(event, placed_at=row)
+    assert decode_event(kind_of(event), json.loads(text), placed_at=row) == event
 
 
 def test_the_position_is_left_out_where_the_row_holds_it() -> None:

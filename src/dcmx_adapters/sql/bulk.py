@@ -15,12 +15,13 @@ from typing import Any
 
 import attrs
 from psycopg import Cursor, sql
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import JSON, Table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator
 
-from dcmx_adapters.sql.event_json import encode_event, kind_of
+from dcmx_adapters.sql.event_json import encode_event_text, kind_of
 from dcmx_adapters.sql.statements import table_of
 from dcmx_adapters.sql.tables import (
     AcceptanceRow,
@@ -118,10 +119,14 @@ def copy_events(session: Session, chain: str, events: Sequence[StoredEvent]) -> 
         return -1
     seen: set[tuple[object, ...]] = set()
     names = ["chain", "block_number", "log_index", "tx_id", "block_hash", "kind", "payload"]
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
         sql.Identifier(table.name), _columns(table, names)
     )
-    with cursor.copy(statement) as copy:
+    # The queued writer sends from a thread of its own: PostgreSQL takes in rows while the
+    # next ones are being encoded.
+    with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
+        # The payload goes as text: the JSON is written already (a "json" type would quote it).
+        copy.set_types(["varchar", "int8", "int4", "bytea", "bytea", "varchar", "text"])
         for stored in events:
             if stored.key in seen:
                 continue
@@ -135,7 +140,7 @@ def copy_events(session: Session, chain: str, events: Sequence[StoredEvent]) -> 
                     position.tx_id.raw,
                     position.block_hash.raw,
                     kind_of(stored.event),
-                    _JSON(encode_event(stored.event, placed_at=position)),
+                    encode_event_text(stored.event, placed_at=position),
                 )
             )
     return len(seen)
@@ -195,6 +200,7 @@ class PostgresProjection:
                 conflict,
             ),
             rows.columns,
+            binary=True,
         )
 
     def _update(self, model: type[Base], kind: str, changes: Mapping[Any, dict[str, Any]]) -> None:
@@ -217,6 +223,7 @@ class PostgresProjection:
                 target, assignments, rows.unnest(), sql.Identifier(key), sql.Identifier(key)
             ),
             rows.columns,
+            binary=True,
         )
         if self._cursor.rowcount != len(rows):
             found = self._present(table, key, list(changes))
@@ -271,7 +278,15 @@ class PostgresProjection:
                 "INSERT INTO {} ({}) SELECT * FROM {} ON CONFLICT ({}) DO UPDATE SET {}"
             ).format(target, names, rows, _columns(table, keys), additions),
             [*key_arrays.columns, *amounts],
+            binary=True,
         )
+        # Only a row given a negative amount, or nothing at all, can end at zero everywhere.
+        suspects = _Arrays(table, keys)
+        for key, values in deltas.items():
+            if any(value < 0 for value in values) or not any(values):
+                suspects.add(*key)
+        if not suspects:
+            return
         zero = sql.SQL(" AND ").join(sql.SQL("t.{} = 0").format(sql.Identifier(n)) for n in sums)
         matched = sql.SQL(" AND ").join(
             sql.SQL("t.{} = s.{}").format(sql.Identifier(k), sql.Identifier(k)) for k in keys
@@ -284,7 +299,8 @@ class PostgresProjection:
             sql.SQL("DELETE FROM {} AS t USING {} WHERE {} AND {}").format(
                 target, key_rows, matched, zero
             ),
-            key_arrays.columns,
+            suspects.columns,
+            binary=True,
         )
 
 

@@ -7,10 +7,12 @@ enums their value, tuples lists, nested attrs values objects, ``None`` null.
 
 from __future__ import annotations
 
+import json
 import types
 import typing
 from collections.abc import Callable, Mapping
 from enum import IntEnum
+from functools import partial
 from typing import Any
 
 import attrs
@@ -20,6 +22,7 @@ from dcmx_core.events import EVENT_TYPES, DomainEvent, LogPosition
 from dcmx_core.model.values import Address, Hash32
 
 Json = Any
+_JSON = partial(json.dumps, separators=(",", ":"), ensure_ascii=False)
 Encode = Callable[[Any], Json]
 Decode = Callable[[Json], Any]
 
@@ -48,10 +51,70 @@ def kind_of(event: DomainEvent) -> str:
 def encode_event(event: DomainEvent, *, placed_at: LogPosition | None) -> dict[str, Json]:
     """The event's fields as JSON. Its position is left out when it is ``placed_at`` (the row
     holds it in its own columns) and written otherwise, so every event comes back equal."""
-    data: dict[str, Json] = _codec(type(event))[0](event)
-    if event.position == placed_at:
-        del data["position"]
+    data = {name: write(getattr(event, name)) for name, write in _event_fields(type(event))}
+    if event.position != placed_at:
+        data["position"] = _codec(LogPosition | None)[0](event.position)
     return data
+
+
+def encode_event_text(event: DomainEvent, *, placed_at: LogPosition | None) -> str:
+    """``encode_event`` as compact JSON text, written field by field without building the
+    object first: the bulk path's form, several times faster for the same JSON."""
+    parts = [
+        f"{prefix}{write(getattr(event, name))}" for name, prefix, write in _writers(type(event))
+    ]
+    if event.position != placed_at:
+        parts.append('"position":' + _JSON(_codec(LogPosition | None)[0](event.position)))
+    return "{" + ",".join(parts) + "}"
+
+
+_PLAIN = (int, Address, Hash32)
+"""Types whose JSON form is a string of digits or hex: nothing in it to escape."""
+
+
+def _writers(cls: type[DomainEvent]) -> list[tuple[str, str, Callable[[Any], str]]]:
+    if cls not in _WRITERS:
+        _WRITERS[cls] = _build_writers(cls)
+    return _WRITERS[cls]
+
+
+def _build_writers(cls: type[DomainEvent]) -> list[tuple[str, str, Callable[[Any], str]]]:
+    hints = typing.get_type_hints(cls)
+    found: list[tuple[str, str, Callable[[Any], str]]] = []
+    for name, encode in _event_fields(cls):
+        hint = hints[name]
+        if hint in _PLAIN:
+            write = partial(_quoted, encode)
+        elif isinstance(hint, type) and issubclass(hint, IntEnum):
+            write = partial(_number, encode)
+        else:
+            write = partial(_as_json, encode)
+        found.append((name, _JSON(name) + ":", write))
+    return found
+
+
+def _quoted(encode: Encode, value: Any) -> str:
+    return f'"{encode(value)}"'
+
+
+def _number(encode: Encode, value: Any) -> str:
+    return str(encode(value))
+
+
+def _as_json(encode: Encode, value: Any) -> str:
+    return _JSON(encode(value))
+
+
+def _event_fields(cls: type[DomainEvent]) -> list[tuple[str, Encode]]:
+    """How to write each field of an event class but its position."""
+    if cls not in _FIELDS:
+        _FIELDS[cls] = _build_event_fields(cls)
+    return _FIELDS[cls]
+
+
+def _build_event_fields(cls: type[DomainEvent]) -> list[tuple[str, Encode]]:
+    hints = typing.get_type_hints(cls)
+    return [(f.name, _codec(hints[f.name])[0]) for f in attrs.fields(cls) if f.name != "position"]
 
 
 def decode_event(
@@ -72,6 +135,8 @@ def decode_event(
 
 
 _CODECS: dict[object, tuple[Encode, Decode]] = {}
+_FIELDS: dict[type[DomainEvent], list[tuple[str, Encode]]] = {}
+_WRITERS: dict[type[DomainEvent], list[tuple[str, str, Callable[[Any], str]]]] = {}
 
 
 def _codec(hint: object) -> tuple[Encode, Decode]:

@@ -15,13 +15,14 @@ loudly (``ReorgTooDeep``) with nothing changed.
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol
 
 from attrs import define, field, frozen
 
 from dcmx_core.exceptions import ReorgTooDeep
-from dcmx_core.ports import EventSource, Undecodable, UnitOfWork
-from dcmx_core.read_models import Checkpoint, QuarantinedLog, StoredEvent
+from dcmx_core.ports import Block, EventBatch, EventSource, Undecodable, UnitOfWork
+from dcmx_core.read_models import Checkpoint, QuarantinedLog, ReadModelChanges, StoredEvent
 from dcmx_core.services.projections import fold, unproject
 
 
@@ -77,15 +78,48 @@ class Indexer:
 
     def catch_up(self, stop: Stop | None = None) -> int:
         """Index every confirmed block not yet indexed (or until ``stop`` is set, between two
-        batches); return how many events were written."""
+        batches); return how many events were written.
+
+        While a batch is written, the next one is read and folded on a second thread, so the
+        ledger and the database work at the same time. The ledger is never used by both
+        threads at once, and a batch read ahead is used only if it starts where the checkpoint
+        ends and its last block is still on the chain."""
         written = 0
-        try:
-            while (stop is None or not stop.is_set()) and (batch := self._next_batch()):
-                written += self._index(*batch)
-        except Exception as error:
-            self.status.last_error = f"{type(error).__name__}: {error}"
-            raise
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="indexer-read") as reader:
+            ahead: Future[_Batch] | None = None
+            try:
+                while stop is None or not stop.is_set():
+                    early = ahead.result() if ahead is not None else None
+                    ahead = None
+                    span = self._next_batch()
+                    if span is None:
+                        break
+                    batch = early if early is not None and self._still_good(early, span) else None
+                    if batch is None:
+                        batch = self._read(*span)
+                    following = self._following(batch.last, span)
+                    if following is not None:
+                        ahead = reader.submit(self._read, *following)
+                    written += self._write(batch)
+            except Exception as error:
+                self.status.last_error = f"{type(error).__name__}: {error}"
+                raise
+            finally:
+                if ahead is not None:
+                    ahead.cancel()
         return written
+
+    def _following(self, last: int, span: tuple[int, int]) -> tuple[int, int] | None:
+        """The span after ``last`` within the confirmed head seen for ``span``."""
+        target = self.status.head - self.settings.confirmations
+        if last >= target:
+            return None
+        return last + 1, min(last + self.settings.batch_blocks, target)
+
+    def _still_good(self, batch: _Batch, span: tuple[int, int]) -> bool:
+        return (
+            batch.first == span[0] and self.ledger.block(batch.last).hash == batch.blocks[-1].hash
+        )
 
     def _next_batch(self) -> tuple[int, int] | None:
         head = self.ledger.head().number
@@ -142,35 +176,62 @@ class Indexer:
             after = (last.block_number, last.log_index)
         return found
 
-    def _index(self, first: int, last: int) -> int:
-        began = time.perf_counter()
-        batch = self.ledger.read(first, last)
-        events = batch.events
+    def _read(self, first: int, last: int) -> _Batch:
+        """Blocks ``first..last``: their events, folded, and the hashes of the blocks a
+        reorganization could still reach. Events whose block hash is not the hash read for
+        their block (the chain moved while it was read) are read again."""
         window = self.settings.reorg_window
-        recent = [self.ledger.block(n) for n in range(max(first, last - window + 1), last + 1)]
-        last_block = recent[-1]
         chain = self.settings.chain
-        stored = [StoredEvent(chain, e.position, e) for e in events if e.position is not None]
+        for _ in range(3):
+            batch = self.ledger.read(first, last)
+            recent = [self.ledger.block(n) for n in range(max(first, last - window + 1), last + 1)]
+            hashes = {block.number: block.hash for block in recent}
+            positions = [e.position for e in batch.events if e.position is not None]
+            if all(hashes.get(p.block_number, p.block_hash) == p.block_hash for p in positions):
+                stored = [StoredEvent(chain, e.position, e) for e in batch.events if e.position]
+                return _Batch(first, last, batch, stored, fold(batch.events), recent)
+        raise RuntimeError(f"{chain}: blocks {first}-{last} kept changing while they were read")
+
+    def _write(self, batch: _Batch) -> int:
+        began = time.perf_counter()
+        first, last, chain, window = (
+            batch.first,
+            batch.last,
+            self.settings.chain,
+            self.settings.reorg_window,
+        )
         with self.uow:
-            new = self.uow.events.add(chain, stored)
-            if new not in (0, len(stored)):
+            new = self.uow.events.add(chain, batch.stored)
+            if new not in (0, len(batch.stored)):
                 raise RuntimeError(
-                    f"{chain}: blocks {first}-{last} were half indexed ({new} of {len(stored)} "
-                    "events new); the read models need a rebuild"
+                    f"{chain}: blocks {first}-{last} were half indexed ({new} of "
+                    f"{len(batch.stored)} events new); the read models need a rebuild"
                 )
             if new:
-                self.uow.apply(fold(events))
-            for block in recent:
+                self.uow.apply(batch.changes)
+            for block in batch.blocks:
                 self.uow.checkpoints.record_block(chain, block.number, block.hash)
             self.uow.checkpoints.forget_blocks(chain, below=last - window)
-            for bad in batch.undecodable:
+            for bad in batch.read.undecodable:
                 self.uow.quarantine.quarantine(_quarantined(chain, bad))
-            self.uow.checkpoints.set_checkpoint(Checkpoint(chain, last, last_block.hash))
+            self.uow.checkpoints.set_checkpoint(Checkpoint(chain, last, batch.blocks[-1].hash))
             self.uow.commit()
         self.status.indexed = last
         self.status.events += new
         self.status.seconds += time.perf_counter() - began
         return new
+
+
+@frozen
+class _Batch:
+    """A span of blocks read and folded, ready to write."""
+
+    first: int
+    last: int
+    read: EventBatch
+    stored: list[StoredEvent]
+    changes: ReadModelChanges
+    blocks: list[Block]
 
 
 def _quarantined(chain: str, bad: Undecodable) -> QuarantinedLog:

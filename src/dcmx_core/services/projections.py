@@ -43,8 +43,10 @@ from dcmx_core.read_models import (
 def fold(events: Iterable[e.DomainEvent], into: ReadModelChanges | None = None) -> ReadModelChanges:
     """What ``events`` (in chain order) do to the read models, added to ``into`` if given."""
     changes = ReadModelChanges() if into is None else into
+    figures = changes.figures
     for event in events:
-        changes.figures.update(figures_of(event))
+        for key, value in figures_of(event).items():
+            figures[key] += value
         handler = _FOLDS.get(type(event))
         if handler is not None:
             handler(changes, event)
@@ -53,37 +55,57 @@ def fold(events: Iterable[e.DomainEvent], into: ReadModelChanges | None = None) 
 
 def figures_of(event: e.DomainEvent) -> Figures:
     """What one event adds to the platform figures; ``unproject`` takes it away again."""
-    match event:
-        case e.ReleaseCreated():
-            return {figure("releases"): 1}
-        case e.EditionMinted():
-            return {figure("editions"): 1}
-        case e.EditionTransferred() if not event.sender.is_zero:
-            return {figure("nft_transfers"): 1}
-        case e.EditionSold():
-            found = {figure("sales"): 1, figure("sales_volume", event.currency): event.price}
-            if event.primary:
-                found[figure("primary_sales")] = 1
-            return found
-        case e.TokensTransferred():
-            supply = (event.amount if event.sender.is_zero else 0) - (
-                event.amount if event.recipient.is_zero else 0
-            )
-            return {figure("token_transfers"): 1, figure("token_supply"): supply}
-        case e.ClaimSubmitted():
-            return {figure("claims"): 1}
-        case e.ClaimPaid():
-            return {figure("claims_paid"): 1, figure("rewards_paid"): event.amount}
-        case e.DocumentRegistered():
-            return {figure("documents"): 1}
-        case e.DocumentAccepted():
-            return {figure("acceptances"): 1}
-        case e.DeletionRequested():
-            return {figure("deletion_requests"): 1}
-        case e.DeletionProcessed():
-            return {figure("deletions_processed"): 1}
-        case _:
-            return {}
+    count = _FIGURES.get(type(event))
+    return {} if count is None else count(event)
+
+
+def _one(name: str) -> Callable[[Any], Figures]:
+    key = figure(name)
+    return lambda _event: {key: 1}
+
+
+def _sold(event: e.EditionSold) -> Figures:
+    found = {_SALES: 1, figure("sales_volume", event.currency): event.price}
+    if event.primary:
+        found[_PRIMARY_SALES] = 1
+    return found
+
+
+def _moved(event: e.EditionTransferred) -> Figures:
+    return {} if event.sender.is_zero else {_NFT_TRANSFERS: 1}
+
+
+def _transferred(event: e.TokensTransferred) -> Figures:
+    minted = event.amount if event.sender.is_zero else 0
+    burned = event.amount if event.recipient.is_zero else 0
+    return {_TOKEN_TRANSFERS: 1, _TOKEN_SUPPLY: minted - burned}
+
+
+def _paid(event: e.ClaimPaid) -> Figures:
+    return {_CLAIMS_PAID: 1, _REWARDS_PAID: event.amount}
+
+
+_SALES, _PRIMARY_SALES, _NFT_TRANSFERS = (
+    figure("sales"),
+    figure("primary_sales"),
+    figure("nft_transfers"),
+)
+_TOKEN_TRANSFERS, _TOKEN_SUPPLY = figure("token_transfers"), figure("token_supply")
+_CLAIMS_PAID, _REWARDS_PAID = figure("claims_paid"), figure("rewards_paid")
+
+_FIGURES: dict[type[e.DomainEvent], Callable[[Any], Figures]] = {
+    e.ReleaseCreated: _one("releases"),
+    e.EditionMinted: _one("editions"),
+    e.EditionTransferred: _moved,
+    e.EditionSold: _sold,
+    e.TokensTransferred: _transferred,
+    e.ClaimSubmitted: _one("claims"),
+    e.ClaimPaid: _paid,
+    e.DocumentRegistered: _one("documents"),
+    e.DocumentAccepted: _one("acceptances"),
+    e.DeletionRequested: _one("deletion_requests"),
+    e.DeletionProcessed: _one("deletions_processed"),
+}
 
 
 def _block(event: e.DomainEvent) -> int:

@@ -1,0 +1,281 @@
+"""How fast the indexer fills PostgreSQL, and how fast the API's queries read it back.
+
+Run with ``nox -s bench`` (or ``python -m benchmarks.indexer --events N``). It needs the
+PostgreSQL server named by ``DCMX_BENCH_DATABASE_URL`` (default: the local one at
+127.0.0.1:5432), where it creates and drops scratch databases of its own.
+
+1. Ingest: a prepared stream of decoded events (``event_stream``), read block range by block
+   range by the real ``Indexer`` into a migrated database: raw events with their idempotency
+   keys, every projection, the platform figures and the checkpoint, one transaction a batch.
+2. Naive baseline, in the style of the original: one ORM object and one commit per event, on a
+   sample of the same stream (raw events only, no projections: a generous baseline).
+3. Raw ceiling: the same event rows, already encoded, copied with ``COPY`` into a table with no
+   key and no index.
+4. Queries: with the whole stream loaded, p50 and p99 of each repository query the API makes,
+   each in its own unit of work, as a request would run it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from benchmarks.event_stream import StreamLedger, event_stream
+from dcmx_adapters.sql.database import create_engine_for, upgrade
+from dcmx_adapters.sql.event_json import encode_event, kind_of
+from dcmx_adapters.sql.repositories import SqlUnitOfWork
+from dcmx_adapters.sql.tables import EventRow
+from dcmx_core import events as e
+from dcmx_core.ports import Block
+from dcmx_core.services.indexer import Indexer, IndexerSettings
+
+DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+CHAIN = "bench"
+_JSON = partial(json.dumps, separators=(",", ":"))
+
+Stream = list[tuple[Block, list[e.DomainEvent]]]
+
+
+@contextmanager
+def scratch_database(name: str) -> Iterator[str]:
+    """A new, empty database on the benchmark's server; dropped afterwards."""
+    server = make_url(os.environ.get("DCMX_BENCH_DATABASE_URL", DEFAULT_SERVER))
+    admin = create_engine_for(server.render_as_string(hide_password=False))
+    admin = admin.execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def ingest(url: str, stream: Stream, batch_blocks: int) -> tuple[float, Engine]:
+    upgrade(url)
+    engine = create_engine_for(url)
+    indexer = Indexer(
+        StreamLedger(stream), SqlUnitOfWork(engine), IndexerSettings(CHAIN, batch_blocks)
+    )
+    began = time.perf_counter()
+    written = indexer.catch_up()
+    elapsed = time.perf_counter() - began
+    events = sum(len(placed) for _, placed in stream)
+    if written != events:
+        raise RuntimeError(f"the indexer wrote {written} of {events} events")
+    return elapsed, engine
+
+
+def naive(url: str, sample: list[e.DomainEvent]) -> float:
+    """One ORM object and one commit per event."""
+    upgrade(url)
+    engine = create_engine_for(url)
+    began = time.perf_counter()
+    with Session(engine) as session:
+        for event in sample:
+            position = event.position
+            assert position is not None
+            session.add(
+                EventRow(
+                    chain=CHAIN,
+                    block_number=position.block_number,
+                    log_index=position.log_index,
+                    tx_id=position.tx_id,
+                    block_hash=position.block_hash,
+                    kind=kind_of(event),
+                    payload=encode_event(event, placed_at=position),
+                )
+            )
+            session.commit()
+    elapsed = time.perf_counter() - began
+    engine.dispose()
+    return elapsed
+
+
+def raw_ceiling(url: str, stream: Stream) -> float:
+    """COPY of the same rows, encoded beforehand, into a table with no key and no index."""
+    rows = [
+        (
+            CHAIN,
+            ev.position.block_number,
+            ev.position.log_index,
+            ev.position.tx_id.raw,
+            ev.position.block_hash.raw,
+            kind_of(ev),
+            _JSON(encode_event(ev, placed_at=ev.position)),
+        )
+        for _, placed in stream
+        for ev in placed
+        if ev.position is not None
+    ]
+    engine = create_engine_for(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE TABLE raw_events (chain varchar(64), block_number bigint, log_index int, "
+                "tx_id bytea, block_hash bytea, kind varchar(64), payload json)"
+            )
+        )
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.driver_connection.cursor()  # type: ignore[union-attr]
+        began = time.perf_counter()
+        with cursor.copy("COPY raw_events FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        raw.commit()
+        elapsed = time.perf_counter() - began
+    finally:
+        raw.close()
+        engine.dispose()
+    return elapsed
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return statistics.median(ordered), p99
+
+
+def queries(engine: Engine, stream: Stream, repeat: int) -> dict[str, tuple[float, float]]:
+    """Each query ``repeat`` times with random keys that occur in the stream."""
+    events = [ev for _, placed in stream for ev in placed]
+    owners = [ev.recipient for ev in events if isinstance(ev, e.EditionTransferred)]
+    releases = [ev.release_id for ev in events if isinstance(ev, e.ReleaseCreated)]
+    claimants = [ev.user for ev in events if isinstance(ev, e.ClaimSubmitted)]
+    recipients = [ev.recipient for ev in events if isinstance(ev, e.PayoutCredited)]
+    acceptors = [ev.user for ev in events if isinstance(ev, e.DocumentAccepted)]
+    rng = random.Random(7)
+    uow = SqlUnitOfWork(engine)
+    cases: dict[str, Callable[[], Any]] = {
+        "NFTs of an owner": lambda: uow.releases.editions_of_owner(rng.choice(owners), limit=100),
+        "a release with its editions": lambda: _release(uow, rng.choice(releases)),
+        "claims of a user": lambda: uow.claims.claims_of(rng.choice(claimants), limit=100),
+        "payouts of a recipient": lambda: uow.sales.payouts_of(rng.choice(recipients), limit=100),
+        "acceptances of a user": lambda: uow.compliance.acceptances_of(
+            rng.choice(acceptors), limit=100
+        ),
+        "platform stats": lambda: uow.stats.get(),
+    }
+    found: dict[str, tuple[float, float]] = {}
+    for name, query in cases.items():
+        timings = []
+        for _ in range(repeat):
+            began = time.perf_counter()
+            with uow:
+                query()
+            timings.append(time.perf_counter() - began)
+        found[name] = percentiles(timings)
+    return found
+
+
+def _release(uow: SqlUnitOfWork, release_id: int) -> Any:
+    return uow.releases.get_release(release_id), uow.releases.editions_of_release(
+        release_id, limit=100
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--sample", type=int, default=2_000, help="events of the naive run")
+    parser.add_argument("--batch-blocks", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=1_000, help="runs of each query")
+    options = parser.parse_args()
+    console = Console()
+
+    began = time.perf_counter()
+    stream: Stream = list(event_stream(options.events))
+    total = sum(len(placed) for _, placed in stream)
+    console.print(
+        f"prepared {total:,} events in {len(stream):,} blocks "
+        f"({time.perf_counter() - began:.1f} s, not timed below)"
+    )
+    sample = [ev for _, placed in stream for ev in placed][: options.sample]
+
+    with scratch_database("dcmx_bench_ingest") as url:
+        seconds, engine = ingest(url, stream, options.batch_blocks)
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT count(*) FROM events")).scalar_one()
+        timings = queries(engine, stream, options.repeat)
+        engine.dispose()
+    with scratch_database("dcmx_bench_naive") as url:
+        naive_seconds = naive(url, sample)
+    with scratch_database("dcmx_bench_raw") as url:
+        raw_seconds = raw_ceiling(url, stream)
+
+    ours = total / seconds
+    baseline = len(sample) / naive_seconds
+    ceiling = total / raw_seconds
+    table = Table(title=f"Indexing {total:,} events into PostgreSQL ({rows:,} rows)")
+    table.add_column("path")
+    table.add_column("events/s", justify="right")
+    table.add_column("seconds", justify="right")
+    table.add_column("target", justify="right")
+    table.add_column("met", justify="center")
+    table.add_row(
+        "indexer (events, projections, figures, checkpoint)",
+        f"{ours:,.0f}",
+        f"{seconds:.1f}",
+        "≥ 50,000",
+        _met(ours >= 50_000),
+    )
+    table.add_row(
+        f"naive: an ORM object and a commit per event ({len(sample):,})",
+        f"{baseline:,.0f}",
+        f"{naive_seconds:.1f}",
+        "",
+        "",
+    )
+    table.add_row(
+        "raw ceiling: COPY, no key, no index", f"{ceiling:,.0f}", f"{raw_seconds:.1f}", "", ""
+    )
+    table.add_row(
+        "indexer ÷ naive", f"{ours / baseline:,.0f}×", "", "≥ 100×", _met(ours >= 100 * baseline)
+    )
+    table.add_row(
+        "indexer ÷ raw ceiling",
+        f"{ours / ceiling:.0%}",
+        "",
+        "≥ 25%",
+        _met(ours >= 0.25 * ceiling),
+    )
+    console.print(table)
+
+    query_table = Table(
+        title=f"Repository queries over {total:,} events ({options.repeat:,} runs each)"
+    )
+    query_table.add_column("query")
+    query_table.add_column("p50 ms", justify="right")
+    query_table.add_column("p99 ms", justify="right")
+    query_table.add_column("target", justify="right")
+    query_table.add_column("met", justify="center")
+    for name, (p50, p99) in timings.items():
+        query_table.add_row(
+            name, f"{p50 * 1e3:.2f}", f"{p99 * 1e3:.2f}", "p99 < 5 ms", _met(p99 < 0.005)
+        )
+    console.print(query_table)
+
+
+def _met(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
+if __name__ == "__main__":
+    main()

@@ -82,8 +82,8 @@ def test_removing_what_is_not_there_changes_nothing(repositories: Repositories) 
 
 def test_block_hashes_are_kept_per_chain(repositories: Repositories) -> None:
     checkpoints = repositories.checkpoints
-    checkpoints.record_block(CHAIN, 7, block_hash("7"))
-    checkpoints.record_block(OTHER_CHAIN, 7, block_hash("other 7"))
+    checkpoints.record_blocks(CHAIN, [(7, block_hash("7"))])
+    checkpoints.record_blocks(OTHER_CHAIN, [(7, block_hash("other 7"))])
     assert checkpoints.block_hash(CHAIN, 7) == block_hash("7")
     assert checkpoints.block_hash(OTHER_CHAIN, 7) == block_hash("other 7")
     assert checkpoints.block_hash(CHAIN, 8) is None
@@ -91,8 +91,8 @@ def test_block_hashes_are_kept_per_chain(repositories: Repositories) -> None:
 
 def test_recording_a_block_again_replaces_its_hash(repositories: Repositories) -> None:
     checkpoints = repositories.checkpoints
-    checkpoints.record_block(CHAIN, 7, block_hash("old"))
-    checkpoints.record_block(CHAIN, 7, block_hash("new"))
+    checkpoints.record_blocks(CHAIN, [(7, block_hash("old"))])
+    checkpoints.record_blocks(CHAIN, [(7, block_hash("new"))])
     assert checkpoints.block_hash(CHAIN, 7) == block_hash("new")
 
 
@@ -100,9 +100,9 @@ def test_forgetting_blocks_from_a_number_keeps_the_earlier_ones(
     repositories: Repositories,
 ) -> None:
     checkpoints = repositories.checkpoints
-    for n in range(1, 6):
-        checkpoints.record_block(CHAIN, n, block_hash(str(n)))
-        checkpoints.record_block(OTHER_CHAIN, n, block_hash(str(n)))
+    blocks = [(n, block_hash(str(n))) for n in range(1, 6)]
+    checkpoints.record_blocks(CHAIN, blocks)
+    checkpoints.record_blocks(OTHER_CHAIN, blocks)
     checkpoints.forget_blocks(CHAIN, from_number=4)
     assert [checkpoints.block_hash(CHAIN, n) is not None for n in range(1, 6)] == [
         True,
@@ -118,8 +118,8 @@ def test_forgetting_blocks_below_a_number_keeps_the_later_ones(
     repositories: Repositories,
 ) -> None:
     checkpoints = repositories.checkpoints
-    for n in range(1, 6):
-        checkpoints.record_block(CHAIN, n, block_hash(str(n)))
+    checkpoints.record_blocks(CHAIN, [(n, block_hash(str(n))) for n in range(1, 6)])
+    checkpoints.record_blocks(CHAIN, [])
     checkpoints.forget_blocks(CHAIN, below=3)
     assert [checkpoints.block_hash(CHAIN, n) is not None for n in range(1, 6)] == [
         False,

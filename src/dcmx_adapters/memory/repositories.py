@@ -292,8 +292,9 @@ class MemoryCheckpointRepository:
         self._checkpoints: dict[str, Checkpoint] = {}
         self._blocks: dict[tuple[str, int], Hash32] = {}
 
-    def record_block(self, chain: str, number: int, block_hash: Hash32) -> None:
-        self._blocks[(chain, number)] = block_hash
+    def record_blocks(self, chain: str, blocks: Sequence[tuple[int, Hash32]]) -> None:
+        for number, block_hash in blocks:
+            self._blocks[(chain, number)] = block_hash
 
     def block_hash(self, chain: str, number: int) -> Hash32 | None:
         return self._blocks.get((chain, number))

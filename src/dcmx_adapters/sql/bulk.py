@@ -93,9 +93,9 @@ class _Arrays:
         return len(self.columns[0])
 
     def unnest(self) -> sql.Composable:
-        """``unnest(%s::type[], ...) AS s(columns)``: the rows as a table named ``s``."""
+        """``unnest(%b::type[], ...) AS s(columns)``: the rows as a table named ``s``."""
         arrays = sql.SQL(", ").join(
-            sql.SQL("%s::") + _array_type(self.table, name) for name in self.names
+            sql.SQL("%b::") + _array_type(self.table, name) for name in self.names
         )
         return sql.SQL("unnest({}) AS s({})").format(arrays, _columns(self.table, self.names))
 
@@ -200,7 +200,6 @@ class PostgresProjection:
                 conflict,
             ),
             rows.columns,
-            binary=True,
         )
 
     def _update(self, model: type[Base], kind: str, changes: Mapping[Any, dict[str, Any]]) -> None:
@@ -223,7 +222,6 @@ class PostgresProjection:
                 target, assignments, rows.unnest(), sql.Identifier(key), sql.Identifier(key)
             ),
             rows.columns,
-            binary=True,
         )
         if self._cursor.rowcount != len(rows):
             found = self._present(table, key, list(changes))
@@ -260,10 +258,10 @@ class PostgresProjection:
             for column, value in zip(amounts, values, strict=True):
                 column.append(value)
         target = sql.Identifier(table.name)
-        signed = sql.SQL(", ").join(sql.SQL("%s::numeric[]") for _ in sums)
+        signed = sql.SQL(", ").join(sql.SQL("%b::numeric[]") for _ in sums)
         names = _columns(table, [*keys, *sums])
         rows = sql.SQL("unnest({}, {}) AS s({})").format(
-            sql.SQL(", ").join(sql.SQL("%s::") + _array_type(table, k) for k in keys),
+            sql.SQL(", ").join(sql.SQL("%b::") + _array_type(table, k) for k in keys),
             signed,
             names,
         )
@@ -278,7 +276,6 @@ class PostgresProjection:
                 "INSERT INTO {} ({}) SELECT * FROM {} ON CONFLICT ({}) DO UPDATE SET {}"
             ).format(target, names, rows, _columns(table, keys), additions),
             [*key_arrays.columns, *amounts],
-            binary=True,
         )
         # Only a row given a negative amount, or nothing at all, can end at zero everywhere.
         suspects = _Arrays(table, keys)
@@ -292,7 +289,7 @@ class PostgresProjection:
             sql.SQL("t.{} = s.{}").format(sql.Identifier(k), sql.Identifier(k)) for k in keys
         )
         key_rows = sql.SQL("unnest({}) AS s({})").format(
-            sql.SQL(", ").join(sql.SQL("%s::") + _array_type(table, k) for k in keys),
+            sql.SQL(", ").join(sql.SQL("%b::") + _array_type(table, k) for k in keys),
             _columns(table, keys),
         )
         self._cursor.execute(
@@ -300,7 +297,6 @@ class PostgresProjection:
                 target, key_rows, matched, zero
             ),
             suspects.columns,
-            binary=True,
         )
 
 

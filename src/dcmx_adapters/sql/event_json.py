@@ -63,7 +63,7 @@ def encode_event_text(event: DomainEvent, *, placed_at: LogPosition | None) -> s
     parts = [
         f"{prefix}{write(getattr(event, name))}" for name, prefix, write in _writers(type(event))
     ]
-    if event.position != placed_at:
+    if event.position is not placed_at and event.position != placed_at:
         parts.append('"position":' + _JSON(_codec(LogPosition | None)[0](event.position)))
     return "{" + ",".join(parts) + "}"
 

@@ -354,9 +354,16 @@ class SqlCheckpointRepository(SqlRepository):
     def set_checkpoint(self, checkpoint: Checkpoint) -> None:
         self._upsert(CheckpointRow, values_of(checkpoint))
 
-    def record_block(self, chain: str, number: int, block_hash: Hash32) -> None:
-        row = {"chain": chain, "block_number": number, "block_hash": block_hash}
-        self._upsert(IndexedBlockRow, row)
+    def record_blocks(self, chain: str, blocks: Sequence[tuple[int, Hash32]]) -> None:
+        if not blocks:
+            return
+        statement = self._insert(IndexedBlockRow)
+        statement = statement.on_conflict_do_update(
+            index_elements=["chain", "block_number"],
+            set_={"block_hash": statement.excluded.block_hash},
+        )
+        rows = [{"chain": chain, "block_number": n, "block_hash": h} for n, h in blocks]
+        self._session.execute(statement, rows)
 
     def block_hash(self, chain: str, number: int) -> Hash32 | None:
         c = self._blocks.c

@@ -209,8 +209,7 @@ class Indexer:
                 )
             if new:
                 self.uow.apply(batch.changes)
-            for block in batch.blocks:
-                self.uow.checkpoints.record_block(chain, block.number, block.hash)
+            self.uow.checkpoints.record_blocks(chain, [(b.number, b.hash) for b in batch.blocks])
             self.uow.checkpoints.forget_blocks(chain, below=last - window)
             for bad in batch.read.undecodable:
                 self.uow.quarantine.quarantine(_quarantined(chain, bad))

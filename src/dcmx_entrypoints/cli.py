@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from enum import StrEnum
 from typing import Annotated
@@ -12,12 +13,16 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from dcmx_adapters.journal import JournalError
 from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, upgrade
 from dcmx_core import __version__
 from dcmx_core.exceptions import DcmxError
 from dcmx_core.model.values import Address, Keccak
+from dcmx_entrypoints import operations
 from dcmx_entrypoints.bootstrap import evm_stack, memory_stack
 from dcmx_entrypoints.demo import DemoResult, format_units, run_demo
+from dcmx_entrypoints.running import CommandFailed
+from dcmx_entrypoints.settings import Settings, SettingsError
 
 app = typer.Typer(
     help="DCMX Core: the Web3 back end of the DCMX music platform.",
@@ -126,13 +131,17 @@ def db_upgrade(
         str | None,
         typer.Option(
             envvar="DCMX_DATABASE_URL",
-            help="postgresql+psycopg://… or sqlite:///path (default: $DCMX_DATABASE_URL).",
+            help="postgresql+psycopg://… or sqlite:///path (default: $DCMX_DATABASE_URL, "
+            "else the SQLite file in the data directory).",
         ),
     ] = None,
 ) -> None:
     """Bring the database to the newest schema (an empty one gets every table)."""
     if not url:
-        raise typer.BadParameter("no database: set DCMX_DATABASE_URL or pass --url")
+        settings = Settings.load()
+        url = settings.database
+        if settings.sqlite_file is not None:
+            settings.sqlite_file.parent.mkdir(parents=True, exist_ok=True)
     try:
         upgrade(url)
     except UnsupportedDatabaseUrl as error:
@@ -147,10 +156,23 @@ def _without_password(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+operations.register(app)
+
+
 def main() -> None:
-    """Console-script entry: domain errors become one line on stderr and exit code 1."""
+    """Console-script entry: expected failures (a refusal, a bad setting, a database or port
+    that is not there) become one line on stderr and a non-zero exit code."""
+    logging.basicConfig(format="dcmx: %(levelname)s: %(message)s", level=logging.WARNING)
     try:
         app()
-    except DcmxError as error:
-        print(f"dcmx: {error}", file=sys.stderr)
+    except SettingsError as error:
+        print(f"dcmx: {_one_line(error)}", file=sys.stderr)
+        sys.exit(2)
+    except (DcmxError, CommandFailed, JournalError) as error:
+        print(f"dcmx: {_one_line(error)}", file=sys.stderr)
         sys.exit(1)
+
+
+def _one_line(error: Exception) -> str:
+    # Driver messages (psycopg's) can run over several lines.
+    return " ".join(str(error).split())

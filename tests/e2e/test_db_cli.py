@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from sqlalchemy import inspect
 from sqlalchemy.engine import URL
 from typer.testing import CliRunner
@@ -45,17 +44,21 @@ def test_db_upgrade_migrates_postgresql(postgresql_server: URL) -> None:
         assert set(Base.metadata.tables) <= tables_of(url)
 
 
-@pytest.mark.parametrize(
-    ("arguments", "says"),
-    [
-        ([], "set DCMX_DATABASE_URL"),
-        (["--url", "mysql://somewhere/db"], "postgresql+psycopg://"),
-    ],
-)
-def test_db_upgrade_refuses_without_a_usable_url(arguments: list[str], says: str) -> None:
-    result = CliRunner().invoke(app, ["db", "upgrade", *arguments], env={"DCMX_DATABASE_URL": ""})
+def test_db_upgrade_without_a_url_migrates_the_sqlite_file_in_the_data_directory(
+    tmp_path: Path,
+) -> None:
+    data_dir = tmp_path / "not yet made"
+    env = {"DCMX_DATABASE_URL": "", "DCMX_DATA_DIR": str(data_dir), "DCMX_CONFIG": ""}
+    result = CliRunner().invoke(app, ["db", "upgrade"], env=env)
+    assert result.exit_code == 0, result.output
+    assert set(Base.metadata.tables) <= tables_of(f"sqlite:///{data_dir / 'dcmx.sqlite3'}")
+
+
+def test_db_upgrade_refuses_a_url_of_another_kind() -> None:
+    arguments = ["db", "upgrade", "--url", "mysql://somewhere/db"]
+    result = CliRunner().invoke(app, arguments, env={"DCMX_DATABASE_URL": ""})
     assert result.exit_code != 0
-    assert says in result.output.replace("\n", " ").replace("│", "")
+    assert "postgresql+psycopg://" in result.output.replace("\n", " ").replace("│", "")
 
 
 def test_db_upgrade_says_when_the_server_does_not_answer() -> None:

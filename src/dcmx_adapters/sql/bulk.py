@@ -128,19 +128,21 @@ def copy_events(session: Session, chain: str, events: Sequence[StoredEvent]) -> 
         # The payload goes as text: the JSON is written already (a "json" type would quote it).
         copy.set_types(["varchar", "int8", "int4", "bytea", "bytea", "varchar", "text"])
         for stored in events:
-            if stored.key in seen:
-                continue
-            seen.add(stored.key)
             position = stored.position
+            number, index, tx_id = position.block_number, position.log_index, position.tx_id.raw
+            if (number, index, tx_id) in seen:
+                continue  # delivered twice in one batch
+            seen.add((number, index, tx_id))
+            event = stored.event
             copy.write_row(
                 (
                     chain,
-                    position.block_number,
-                    position.log_index,
-                    position.tx_id.raw,
+                    number,
+                    index,
+                    tx_id,
                     position.block_hash.raw,
-                    kind_of(stored.event),
-                    encode_event_text(stored.event, placed_at=position),
+                    kind_of(event),
+                    encode_event_text(event, placed_at=position),
                 )
             )
     return len(seen)

@@ -46,6 +46,8 @@ class EventRow(Base):
     chain order (block, log index) so that the key's own index serves paging and reorg removal."""
 
     __tablename__ = "events"
+    # The API's events of one kind, in chain order.
+    __table_args__ = (Index(None, "chain", "kind", "block_number", "log_index"),)
 
     chain: Mapped[str] = mapped_column(String(CHAIN_LENGTH), primary_key=True)
     block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True)

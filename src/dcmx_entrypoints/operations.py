@@ -1,0 +1,219 @@
+"""The operational verbs of the ``dcmx`` command: ``up``, ``index``, ``serve`` and ``status``.
+
+Each reads the settings once, builds what it needs through the container, and fails with one
+line on stderr and a non-zero exit code (``cli.main`` prints it) for every expected failure.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dcmx_adapters.clock import SystemClock
+from dcmx_entrypoints.container import Container, container_for
+from dcmx_entrypoints.http import app_from_container
+from dcmx_entrypoints.indexing import IndexRun, run_index, summary
+from dcmx_entrypoints.local_chain import (
+    LocalChainMismatch,
+    LocalEngine,
+    journal_path,
+    open_local_chain,
+)
+from dcmx_entrypoints.running import (
+    CommandFailed,
+    api_server,
+    container_on_local_chain,
+    database_health,
+    indexed_block,
+    listening_socket,
+    migrate,
+    serve,
+)
+from dcmx_entrypoints.settings import Settings
+from dcmx_entrypoints.up import UpOptions, run_up
+
+LocalChainOption = Annotated[
+    bool,
+    typer.Option(
+        "--local-chain",
+        help="Read the local chain dcmx up keeps in the data directory (replayed from its "
+        "journal) instead of the configured ledger.",
+    ),
+]
+
+
+class UpEngine(StrEnum):
+    revm = "revm"
+    eth_tester = "eth-tester"
+
+
+def _container(local_chain: bool) -> Container:
+    settings = Settings.load()
+    if not local_chain:
+        return container_for(settings)
+    try:
+        local = open_local_chain(journal_path(settings.data_dir), SystemClock(), writable=False)
+    except LocalChainMismatch as error:
+        raise CommandFailed(str(error)) from None
+    return container_on_local_chain(settings, local.ledger, local.engine.value)
+
+
+def _stdout() -> Console:
+    # A pipe or a log file gets the full width, not rich's 80-column fallback.
+    return Console() if sys.stdout.isatty() else Console(width=120)
+
+
+def up(
+    host: Annotated[
+        str | None, typer.Option(help="Listen on this address (default: DCMX_API_HOST).")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65_535, help="Listen on this port (default: DCMX_API_PORT)."),
+    ] = None,
+    engine: Annotated[
+        UpEngine | None,
+        typer.Option(help="The in-process EVM of a new local chain (default: revm)."),
+    ] = None,
+    demo: Annotated[
+        bool, typer.Option("--demo/--no-demo", help="Seed the demo day (once per chain).")
+    ] = True,
+    reset: Annotated[
+        bool,
+        typer.Option(
+            help="When the local chain cannot be replayed or does not match the database, "
+            "set them aside (renamed, never deleted) and start over."
+        ),
+    ] = False,
+) -> None:
+    """Run a local chain, the indexer following it and the HTTP API, all in one process."""
+    settings = Settings.load()
+    options = UpOptions(
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        engine=LocalEngine(engine.value) if engine is not None else None,
+        demo=demo,
+        reset=reset,
+    )
+    run_up(settings, options, _stdout())
+
+
+def index(
+    first: Annotated[
+        int | None,
+        typer.Option(
+            "--from",
+            min=0,
+            help="The first block (default: the one after the checkpoint, the latest it can be).",
+        ),
+    ] = None,
+    last: Annotated[
+        int | None,
+        typer.Option("--to", min=0, help="The last block (default: the confirmed head)."),
+    ] = None,
+    follow: Annotated[
+        bool, typer.Option(help="Keep following the head until SIGINT or SIGTERM.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the final status as JSON.")] = (
+        False
+    ),
+    quiet: Annotated[bool, typer.Option(help="No progress bar: plain progress lines.")] = False,
+    local_chain: LocalChainOption = False,
+) -> None:
+    """Index the configured ledger into the configured database (migrated first)."""
+    if first is not None and last is not None and first > last:
+        raise typer.BadParameter(f"--from {first} is after --to {last}")
+    if follow and last is not None:
+        raise typer.BadParameter("--follow keeps going past any --to: give one of them")
+    container = _container(local_chain)
+    migrate(container.settings())
+    errors = Console(stderr=True)
+    run = IndexRun(first, last, follow, bar=errors.is_terminal and not quiet)
+    try:
+        record = run_index(container, run, errors)
+    finally:
+        container.shutdown_resources()
+    if as_json:
+        typer.echo(json.dumps(record))
+    else:
+        typer.echo(summary(record))
+
+
+def serve_api(
+    host: Annotated[
+        str | None, typer.Option(help="Listen on this address (default: DCMX_API_HOST).")
+    ] = None,
+    port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65_535, help="Listen on this port (default: DCMX_API_PORT)."),
+    ] = None,
+    local_chain: LocalChainOption = False,
+) -> None:
+    """Serve the HTTP API over the read models (no indexer: run one beside it)."""
+    container = _container(local_chain)
+    settings = container.settings()
+    host, port = host or settings.api_host, port or settings.api_port
+    sock = listening_socket(host, port)
+    try:
+        server = api_server(app_from_container(container))
+        typer.echo(f"serving the DCMX API on http://{host}:{port} (docs: /docs)")
+        serve(server, sock)
+    finally:
+        sock.close()
+        container.shutdown_resources()
+
+
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+    local_chain: LocalChainOption = False,
+) -> None:
+    """Where the chain is, where the read models are, and whether the database is healthy."""
+    container = _container(local_chain)
+    try:
+        record = _status_record(container)
+    finally:
+        container.shutdown_resources()
+    if as_json:
+        typer.echo(json.dumps(record))
+        return
+    table = Table(title="DCMX status", title_justify="left", show_header=False)
+    table.add_column("what")
+    table.add_column("value")
+    for name, value in record.items():
+        table.add_row(name.replace("_", " "), "-" if value is None else str(value))
+    _stdout().print(table)
+
+
+def _status_record(container: Container) -> dict[str, Any]:
+    health = database_health(container)
+    chain = container.chain()
+    try:
+        head = container.ledger().head().number
+    except Exception as error:  # any ledger: a node that does not answer, a bad reply
+        raise CommandFailed(f"cannot reach the ledger: {type(error).__name__}: {error}") from None
+    indexed = indexed_block(container.unit_of_work(), chain) if health.revision else None
+    return {
+        "chain": chain,
+        "head": head,
+        "indexed": indexed,
+        "lag": head - (-1 if indexed is None else indexed),
+        "database": health.url,
+        "database_reachable": True,
+        "schema_revision": health.revision,
+        "schema_newest": health.newest,
+        "schema_current": health.current,
+    }
+
+
+def register(app: typer.Typer) -> None:
+    """Add the operational verbs to the ``dcmx`` command."""
+    app.command()(up)
+    app.command()(index)
+    app.command("serve")(serve_api)
+    app.command()(status)

@@ -1,0 +1,266 @@
+"""What the long-running commands share: stopping on a signal, listening on a port, migrating
+the database, running the indexer on a thread, and reading where everything stands."""
+
+from __future__ import annotations
+
+import errno
+import signal
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
+import attrs
+import uvicorn
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from attrs import frozen
+from dependency_injector import providers
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from dcmx_adapters.sql.database import alembic_config, upgrade
+from dcmx_core.model.values import Address
+from dcmx_core.ports import Block, EventBatch, EventSource, UnitOfWork
+from dcmx_core.read_models import ErasureRecord, UserProfile
+from dcmx_core.services.indexer import Indexer, IndexerStatus
+from dcmx_entrypoints.container import Container, container_for
+from dcmx_entrypoints.settings import EvmEngine, LedgerKind, Settings
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class CommandFailed(RuntimeError):
+    """An expected failure of a command, told in one line (no traceback)."""
+
+
+def shown_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# --- signals and sockets --------------------------------------------------------------------
+
+
+@contextmanager
+def stop_on_signals(
+    stop: threading.Event, also: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """While inside, SIGINT and SIGTERM set ``stop`` (and call ``also``) instead of killing."""
+
+    def handle(_signal: int, _frame: FrameType | None) -> None:
+        stop.set()
+        if also is not None:
+            also()
+
+    previous = {sig: signal.signal(sig, handle) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port``, or a one-line reason why not (the port is taken)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as error:
+        raise CommandFailed(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as error:
+        sock.close()
+        reason = "the port is taken" if error.errno == errno.EADDRINUSE else error.strerror
+        raise CommandFailed(f"cannot listen on {host}:{port}: {reason}") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def api_server(app: FastAPI) -> uvicorn.Server:
+    """A uvicorn server for ``app`` that logs warnings and errors only."""
+    return uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+
+
+def serve(server: uvicorn.Server, sock: socket.socket) -> None:
+    """Serve on ``sock`` until SIGINT or SIGTERM (uvicorn shuts down gracefully on either)."""
+    stop = threading.Event()
+
+    def stop_server() -> None:
+        server.should_exit = True
+
+    # uvicorn handles the signals while it runs and raises them again once it has stopped:
+    # they land here, so a stop by signal is an orderly exit.
+    with stop_on_signals(stop, stop_server):
+        server.run(sockets=[sock])
+
+
+# --- the database ---------------------------------------------------------------------------
+
+
+def migrate(settings: Settings) -> None:
+    """Bring the configured database to the newest schema (nothing to do when it is)."""
+    sqlite_file = settings.sqlite_file
+    if sqlite_file is not None:
+        sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        upgrade(settings.database)
+    except OperationalError as error:
+        raise CommandFailed(
+            f"cannot reach the database at {shown_url(settings.database)}: {error.orig}"
+        ) from None
+
+
+@frozen
+class DatabaseHealth:
+    url: str
+    revision: str | None
+    newest: str | None
+
+    @property
+    def current(self) -> bool:
+        return self.revision is not None and self.revision == self.newest
+
+
+def database_health(container: Container) -> DatabaseHealth:
+    """Whether the database answers, and at which schema revision it is (never creating it)."""
+    settings = container.settings()
+    url = shown_url(settings.database)
+    sqlite_file = settings.sqlite_file
+    if sqlite_file is not None and not sqlite_file.exists():
+        raise CommandFailed(f"no database at {url}: dcmx up, index or db upgrade make one")
+    try:
+        with container.engine().connect() as connection:
+            revision = MigrationContext.configure(connection).get_current_revision()
+    except OperationalError as error:
+        raise CommandFailed(f"cannot reach the database at {url}: {error.orig}") from None
+    newest = ScriptDirectory.from_config(alembic_config(settings.database)).get_current_head()
+    return DatabaseHealth(url, revision, newest)
+
+
+def indexed_block(unit_of_work: UnitOfWork, chain: str) -> int | None:
+    with unit_of_work:
+        checkpoint = unit_of_work.checkpoints.get_checkpoint(chain)
+    return None if checkpoint is None else checkpoint.block_number
+
+
+class CommittedProfiles:
+    """The SQL profile repository, each call its own committed transaction."""
+
+    def __init__(self, unit_of_work: Callable[[], UnitOfWork]) -> None:
+        self._unit_of_work = unit_of_work
+
+    def save_profile(self, profile: UserProfile) -> None:
+        with self._unit_of_work() as uow:
+            uow.profiles.save_profile(profile)
+            uow.commit()
+
+    def get_profile(self, address: Address) -> UserProfile | None:
+        with self._unit_of_work() as uow:
+            return uow.profiles.get_profile(address)
+
+    def erase(self, address: Address, request_id: int, at: int) -> ErasureRecord:
+        with self._unit_of_work() as uow:
+            record = uow.profiles.erase(address, request_id, at)
+            uow.commit()
+        return record
+
+    def erasure(self, address: Address) -> ErasureRecord | None:
+        with self._unit_of_work() as uow:
+            return uow.profiles.erasure(address)
+
+
+# --- the ledger and the indexer -------------------------------------------------------------
+
+
+def container_on_local_chain(settings: Settings, ledger: Any, engine: str) -> Container:
+    """A container whose ledger is the given local chain (the contracts on an in-process EVM)."""
+    local = attrs.evolve(settings, ledger=LedgerKind.EVM, evm_engine=EvmEngine(engine))
+    container = container_for(local)
+    container.ledger.override(providers.Object(ledger))
+    return container
+
+
+@frozen
+class HeadCap:
+    """A ledger's blocks up to ``last`` only: the indexer stops there."""
+
+    ledger: EventSource
+    last: int
+
+    def head(self) -> Block:
+        return self.ledger.block(min(self.last, self.ledger.head().number))
+
+    def block(self, number: int) -> Block:
+        return self.ledger.block(number)
+
+    def read(self, from_block: int, to_block: int) -> EventBatch:
+        return self.ledger.read(from_block, min(to_block, self.last))
+
+
+def indexer_for(container: Container, *, last: int | None = None) -> Indexer:
+    """The container's indexer, or one that stops at block ``last``."""
+    if last is None:
+        return container.indexer()
+    return Indexer(
+        ledger=HeadCap(container.ledger(), last),
+        uow=container.unit_of_work(),
+        settings=container.indexer_settings(),
+        status=container.indexer_status(),
+    )
+
+
+class IndexerThread(threading.Thread):
+    """The indexer on a thread of its own: catching up once, or following the head until
+    ``stop`` is set; what stopped it with an error is kept in ``error``."""
+
+    def __init__(
+        self,
+        indexer: Indexer,
+        stop: threading.Event,
+        *,
+        follow: bool,
+        poll_seconds: float = 0.5,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        super().__init__(name="dcmx-indexer")
+        self.indexer = indexer
+        self.stop = stop
+        self.follow = follow
+        self.poll_seconds = poll_seconds
+        self.on_error = on_error
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            if self.follow:
+                self.indexer.follow(self.stop, poll_seconds=self.poll_seconds)
+            else:
+                self.indexer.catch_up(self.stop)
+        except Exception as error:
+            self.error = error
+            if self.on_error is not None:
+                self.on_error(error)
+
+
+def status_record(status: IndexerStatus, chain: str, *, first: int) -> dict[str, Any]:
+    """The indexer's status as JSON-ready values; ``first``: the first block of this run."""
+    return {
+        "chain": chain,
+        "head": status.head,
+        "indexed": None if status.indexed < 0 else status.indexed,
+        "lag": status.lag,
+        "blocks": max(status.indexed - first + 1, 0),
+        "events": status.events,
+        "seconds": round(status.seconds, 3),
+        "events_per_second": round(status.events_per_second, 1),
+        "reorgs": status.reorgs,
+        "rolled_back": status.rolled_back,
+        "last_error": status.last_error,
+    }

@@ -1,0 +1,217 @@
+"""``dcmx up``: everything in one process on embedded defaults. A local chain with the five
+contracts (journaled in the data directory, so it survives a restart), the indexer following it
+into the configured database, and the HTTP API; the demo day seeded once."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+from attrs import frozen
+from rich.console import Console
+from rich.table import Table
+
+from dcmx_adapters.clock import SystemClock
+from dcmx_adapters.journal import JournaledLedger, JournalError
+from dcmx_core.exceptions import DcmxError
+from dcmx_entrypoints.container import Container
+from dcmx_entrypoints.demo import CAST, run_demo
+from dcmx_entrypoints.http import app_from_container
+from dcmx_entrypoints.local_chain import (
+    LocalChain,
+    LocalChainMismatch,
+    LocalEngine,
+    cast,
+    journal_path,
+    open_local_chain,
+)
+from dcmx_entrypoints.running import (
+    CommandFailed,
+    CommittedProfiles,
+    IndexerThread,
+    api_server,
+    container_on_local_chain,
+    listening_socket,
+    migrate,
+    serve,
+    shown_url,
+)
+from dcmx_entrypoints.settings import Settings
+
+DEMO_MARK = "demo"
+
+
+@frozen
+class UpOptions:
+    host: str
+    port: int
+    engine: LocalEngine | None = None
+    demo: bool = True
+    reset: bool = False
+
+
+def run_up(settings: Settings, options: UpOptions, console: Console) -> None:
+    """Start everything, serve until SIGINT or SIGTERM, then stop everything in order."""
+    sock = listening_socket(options.host, options.port)
+    try:
+        local = _open_chain(settings, options, console)
+    except BaseException:
+        sock.close()
+        raise
+    ledger = local.ledger
+    container = container_on_local_chain(settings, ledger, local.engine.value)
+    try:
+        migrate(container.settings())
+        _check_database(container, ledger, options.reset, console)
+        seeded = _seed(container, ledger, options.demo)
+        _introduce(console, container, local, seeded, options)
+        _run(container, sock)
+    finally:
+        ledger.close()
+        container.shutdown_resources()
+        sock.close()
+
+
+def _open_chain(settings: Settings, options: UpOptions, console: Console) -> LocalChain:
+    path = journal_path(settings.data_dir)
+    try:
+        local = open_local_chain(path, SystemClock(), engine=options.engine)
+    except (JournalError, LocalChainMismatch) as error:
+        if not options.reset:
+            raise CommandFailed(
+                f"cannot start the local chain: {error}. dcmx up --reset starts a new chain "
+                "and keeps this one's journal and database aside"
+            ) from None
+        kept = [*_set_aside(path), *_set_aside_database(settings)]
+        console.print(f"started over; kept aside: {', '.join(str(k) for k in kept)}")
+        local = open_local_chain(path, SystemClock(), engine=options.engine)
+    return local
+
+
+def _check_database(
+    container: Container, ledger: JournaledLedger, reset: bool, console: Console
+) -> None:
+    """The database's checkpoint must be a block of this chain: a chain that differs would
+    leave read models of another chain beside this one's."""
+    chain = container.chain()
+    with container.unit_of_work() as uow:
+        checkpoint = uow.checkpoints.get_checkpoint(chain)
+    if checkpoint is None:
+        return
+    head = ledger.head().number
+    here = ledger.block(checkpoint.block_number).hash if checkpoint.block_number <= head else None
+    if here == checkpoint.block_hash:
+        return
+    settings = container.settings()
+    ours = "no such block" if here is None else here.to_hex()
+    problem = (
+        f"the local chain does not match the database at {shown_url(settings.database)}: "
+        f"block {checkpoint.block_number} is {checkpoint.block_hash.to_hex()} there, {ours} here"
+    )
+    if not reset:
+        raise CommandFailed(
+            f"{problem}. dcmx up --reset keeps that database aside and indexes the chain "
+            "from scratch into a fresh one"
+        )
+    container.shutdown_resources()
+    kept = _set_aside_database(settings)
+    if not kept:
+        raise CommandFailed(f"{problem}; --reset sets aside SQLite files only: use an empty one")
+    console.print(f"{problem}; kept it aside as {kept[0]} and indexing from scratch")
+    migrate(settings)
+
+
+def _seed(container: Container, ledger: JournaledLedger, wanted: bool) -> bool:
+    """Seed the demo day once per chain; whether it is in."""
+    if DEMO_MARK in ledger.marks:
+        return True
+    if not wanted:
+        return False
+    crypto = container.crypto()
+    profiles = CommittedProfiles(container.unit_of_work)
+    try:
+        run_demo(ledger, crypto, SystemClock(), profiles, container.operator())
+    except DcmxError as error:
+        raise CommandFailed(
+            f"seeding the demo data failed ({error}); start with --no-demo, or over with --reset"
+        ) from None
+    ledger.mark(DEMO_MARK)
+    return True
+
+
+def _introduce(
+    console: Console,
+    container: Container,
+    local: LocalChain,
+    seeded: bool,
+    options: UpOptions,
+) -> None:
+    url = f"http://{_host_in_url(options.host)}:{options.port}"
+    path = local.ledger.journal_path
+    how = f"replayed from {path}" if local.replayed else f"new, journaled in {path}"
+    head = local.ledger.head().number
+    console.print(
+        f"DCMX is up: the five contracts on a local {local.engine.value} chain at block {head} "
+        f"({how})"
+    )
+    console.print(f"  API       {url}")
+    console.print(f"  docs      {url}/docs")
+    console.print(f"  database  {shown_url(container.settings().database)}")
+    keccak = container.crypto().keccak256
+    accounts = Table(title="Accounts (keys derive from the names)", title_justify="left")
+    accounts.add_column("name")
+    accounts.add_column("address")
+    people = cast(container.crypto())
+    for someone in people if seeded else people[:1]:
+        accounts.add_row(someone.name, someone.address.to_checksum_hex(keccak))
+    console.print(accounts)
+    if not seeded:
+        console.print("no demo data (--no-demo); the demo cast is " + ", ".join(CAST))
+    console.print("Ctrl-C stops it.")
+    console.file.flush()
+
+
+def _host_in_url(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _run(container: Container, sock: socket.socket) -> None:
+    app = app_from_container(container)
+    server = api_server(app)
+    stop = threading.Event()
+
+    def indexer_failed(_error: BaseException) -> None:
+        server.should_exit = True
+
+    indexer = IndexerThread(container.indexer(), stop, follow=True, on_error=indexer_failed)
+    indexer.start()
+    try:
+        serve(server, sock)
+    finally:
+        stop.set()
+        indexer.join()
+    if indexer.error is not None:
+        raise CommandFailed(f"the indexer stopped: {indexer.error}")
+
+
+def _set_aside(path: Path) -> list[Path]:
+    """Rename ``path`` out of the way (never delete it); the new name, when there was one."""
+    if not path.exists():
+        return []
+    aside = path.with_name(f"{path.name}.{time.strftime('%Y%m%dT%H%M%S')}.old")
+    path.rename(aside)
+    return [aside]
+
+
+def _set_aside_database(settings: Settings) -> list[Path]:
+    sqlite_file = settings.sqlite_file
+    if sqlite_file is None:
+        return []
+    kept = _set_aside(sqlite_file)
+    for suffix in ("-wal", "-shm"):
+        companion = sqlite_file.with_name(sqlite_file.name + suffix)
+        if kept and companion.exists():
+            companion.rename(kept[0].with_name(kept[0].name + suffix))
+    return kept

@@ -19,7 +19,7 @@ from dcmx_core import __version__
 from dcmx_core.exceptions import DcmxError
 from dcmx_core.model.values import Address, Keccak
 from dcmx_entrypoints import operations
-from dcmx_entrypoints.bootstrap import evm_stack, memory_stack
+from dcmx_entrypoints.bootstrap import evm_stack, memory_stack, tron_stack
 from dcmx_entrypoints.demo import DemoResult, format_units, run_demo
 from dcmx_entrypoints.running import CommandFailed
 from dcmx_entrypoints.settings import Settings, SettingsError
@@ -49,6 +49,7 @@ def root(
 class LedgerChoice(StrEnum):
     memory = "memory"
     evm = "evm"
+    tron = "tron"
 
 
 class EngineChoice(StrEnum):
@@ -60,7 +61,10 @@ class EngineChoice(StrEnum):
 def demo(
     ledger: Annotated[
         LedgerChoice,
-        typer.Option(help="memory: the rules themselves; evm: the five contracts."),
+        typer.Option(
+            help="memory: the rules themselves; evm: the five contracts; tron: the five "
+            "contracts on a local TRON node."
+        ),
     ] = LedgerChoice.memory,
     engine: Annotated[
         EngineChoice, typer.Option(help="The in-process EVM for --ledger evm.")
@@ -73,6 +77,8 @@ def demo(
     """Run a scripted day on a fresh ledger and print what happened and who holds what."""
     if ledger is LedgerChoice.memory:
         stack = memory_stack(start=start)
+    elif ledger is LedgerChoice.tron:
+        stack = tron_stack(start=start)
     else:
         stack = evm_stack(engine=engine.value, start=start)
     result = run_demo(stack.ledger, stack.crypto, stack.clock, stack.profiles, stack.operator)

@@ -8,11 +8,15 @@ import hashlib
 import pytest
 import requests
 from tronpy import Tron  # type: ignore[import-untyped]
-from tronpy.exceptions import TransactionNotFound  # type: ignore[import-untyped]
+from tronpy.exceptions import (  # type: ignore[import-untyped]
+    TransactionNotFound,
+    UnknownError,
+)
 from tronpy.keys import PrivateKey  # type: ignore[import-untyped]
 from tronpy.providers import HTTPProvider  # type: ignore[import-untyped]
 
 from dcmx_adapters.tron import LocalTronNode, LocalTronProvider, serve
+from dcmx_adapters.tron.records import merkle_root
 from dcmx_adapters.tron.transaction import Transaction
 from dcmx_core.exceptions import OutOfRange
 from tests.tron.conftest import TRX, deploy_token, key_of
@@ -166,3 +170,39 @@ def test_the_node_answers_over_http_too(node: LocalTronNode) -> None:
         block = node.block(1)
         assert block is not None
         assert client.get_block(1)["blockID"] == block.block_id.hex()
+
+
+def test_transactions_broadcast_in_one_block_are_mined_together(
+    client: Tron, node: LocalTronNode, admin: str, admin_key: PrivateKey
+) -> None:
+    receivers = [key_of(name).public_key.to_base58check_address() for name in ("r1", "r2")]
+    with node.one_block():
+        sent = [
+            client.trx.transfer(admin, to, TRX).build().sign(admin_key).broadcast()
+            for to in receivers
+        ]
+        with pytest.raises(TransactionNotFound):
+            client.get_transaction_info(sent[0].txid)  # not mined until the block is
+
+    block = client.get_block(1)
+    infos = client.provider.make_request("wallet/gettransactioninfobyblocknum", {"num": 1})
+    assert node.head.number == 1
+    assert [t["txID"] for t in block["transactions"]] == [s.txid for s in sent]
+    assert [i["id"] for i in infos] == [s.txid for s in sent]
+    mined = node.block(1)
+    assert mined is not None
+    root = merkle_root([tx.serialized() for tx, _ in mined.entries])
+    assert block["block_header"]["raw_data"]["txTrieRoot"] == root.hex()
+    assert all(node.balance(to) == TRX for to in receivers)
+
+
+def test_a_transaction_twice_in_one_block_is_refused(
+    client: Tron, node: LocalTronNode, admin: str, admin_key: PrivateKey
+) -> None:
+    receiver = key_of("r1").public_key.to_base58check_address()
+    tx = client.trx.transfer(admin, receiver, TRX).build().sign(admin_key)
+    with node.one_block():
+        tx.broadcast()
+        with pytest.raises(UnknownError, match="Dup transaction"):
+            tx.broadcast()
+    assert node.balance(receiver) == TRX

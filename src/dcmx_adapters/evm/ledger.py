@@ -10,7 +10,7 @@ from typing import Any
 
 from dcmx_adapters.block_time import BlockTime
 from dcmx_adapters.evm.abi import address_from_abi, to_abi
-from dcmx_adapters.evm.chain import Chain, Reverted, Web3Chain
+from dcmx_adapters.evm.chain import Chain, Reverted, TxResult, Web3Chain
 from dcmx_adapters.evm.deploy import DEFAULT_BASE_URI, deploy_contract, deploy_platform, transact
 from dcmx_adapters.evm.revm import RevmChain
 from dcmx_adapters.evm.translate import (
@@ -69,9 +69,12 @@ class EvmLedger:
             result = self._chain.send(sender, call.to, data, call.value)
         except Reverted as revert:
             raise error_from_revert(revert.data, str(revert)) from None
-        events = self._decoder.decode(result.logs).events
+        return self._receipt(result, self._decoder.decode(result.logs).events)
+
+    def _receipt(self, result: TxResult, events: tuple[DomainEvent, ...]) -> Receipt:
+        """The port's receipt of a mined transaction (a chain may report more in a subclass)."""
         return Receipt(
-            result.tx_id, result.block_number, result.block_hash, tuple(events), result.gas_used
+            result.tx_id, result.block_number, result.block_hash, events, result.gas_used
         )
 
     # --- blocks and events ------------------------------------------------------------------
@@ -102,7 +105,10 @@ class EvmLedger:
         transact(self._chain, self._admin, token, "PaymentToken", "mint", account, amount)
 
     def deploy_receiver(self, accepts: bool) -> Address:
-        answer = 0 if accepts else 2  # NftReceiverMock.Answer: AcceptErc721 or WrongMagic
+        # NftReceiverMock.Answer: AcceptErc721, AcceptTrc721 (the hook a TRON NFT calls) or
+        # WrongMagic.
+        hook = 1 if self._one(Contract.MUSIC_NFT, "tronReceiver") else 0
+        answer = hook if accepts else 2
         return deploy_contract(self._chain, self._admin, "NftReceiverMock", answer, True)
 
     def mine(self, blocks: int = 1) -> None:

@@ -4,17 +4,19 @@ accounts and contracts (on the TVM, see ``tvm.py``), and java-tron's HTTP API ov
 
 A broadcast transaction is checked the way java-tron checks it (duplicate, signature, TaPoS
 reference, expiration, the contract's own rules), executed, and mined at once in a block of its
-own. Blocks take the node's clock time (wall clock plus ``warp``), at least 1 ms after the last
-block ever made, so that blocks mined after a reorganization get new ids even where their content
-repeats. The head is solidified (final) ``solidify_depth`` blocks behind; reorganizations reach
-only the blocks above the solidified head, as on TRON.
+own (inside ``one_block``, packed with the others into one block). Blocks take the node's clock
+time (wall clock plus ``warp``), at least 1 ms after the last block ever made, so that blocks
+mined after a reorganization get new ids even where their content repeats. The head is
+solidified (final) ``solidify_depth`` blocks behind; reorganizations reach only the blocks above
+the solidified head, as on TRON.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, Final
 
 from dcmx_adapters.crypto import EthCrypto
@@ -70,6 +72,9 @@ class LocalTronNode:
         """Address → (block number, time) of the accounts that exist (received TRX or code)."""
         self._contracts: dict[bytes, dict[str, Any]] = {}
         """Contract address → its ``SmartContract`` (hex JSON form)."""
+        self._packing: list[Block] | None = None
+        """While ``one_block`` is open: the block being filled (empty until the first
+        transaction)."""
 
     # --- the HTTP API ----------------------------------------------------------------------
 
@@ -182,7 +187,8 @@ class LocalTronNode:
 
     def broadcast(self, tx: Transaction) -> Receipt:
         """Check, execute and mine ``tx``; a refusal raises ``Refused`` and mines nothing."""
-        if tx.txid in self._txs:
+        packed = self._packing[0].entries if self._packing else []
+        if tx.txid in self._txs or any(tx.txid == other.txid for other, _ in packed):
             raise Refused("DUP_TRANSACTION_ERROR", "Dup transaction.")
         self._check_signature(tx)
         self._check_tapos(tx)
@@ -195,15 +201,45 @@ class LocalTronNode:
             )
         if len(tx.contracts) != 1:
             raise Refused("CONTRACT_VALIDATE_ERROR", "act size should be exactly 1")
-        block = self._open_block([tx])
+        packing = self._packing
+        if packing is not None and not packing:
+            packing.append(self._open_block([]))
+        block = packing[0] if packing else self._open_block([tx])
+        checkpoint = self.tvm.checkpoint()
         try:
             receipt = self._execute(tx, block)
         except Refused:
-            self.tvm.revert(block.checkpoint, [])
+            self.tvm.revert(checkpoint, [])
             raise
         block.entries.append((tx, receipt))
-        self._append(block)
+        if packing is None:
+            self._append(block)
         return receipt
+
+    @contextmanager
+    def one_block(self) -> Iterator[None]:
+        """Pack every transaction broadcast inside the ``with`` block into one block, mined on
+        leaving it, as a node on a busy network does (their infos are found once it is mined)."""
+        if self._packing is not None:
+            raise RuntimeError("one_block is already open")
+        self._packing = []
+        try:
+            yield
+        finally:
+            packed, self._packing = self._packing, None
+            if packed:
+                self._append(self._resealed(packed[0]))
+
+    def _resealed(self, block: Block) -> Block:
+        """``block`` sealed again over the transactions it received (its id covers them)."""
+        transactions = [tx for tx, _ in block.entries]
+        sealed = seal(block.number, block.parent_id, block.timestamp, transactions, _WITNESS_KEY)
+        sealed.entries, sealed.checkpoint, sealed.created = (
+            block.entries,
+            block.checkpoint,
+            block.created,
+        )
+        return sealed
 
     def _check_signature(self, tx: Transaction) -> None:
         if not tx.signatures or not tx.contracts:

@@ -1,0 +1,326 @@
+"""TRON as the ledger sees it, through tronpy: the ``Chain`` of ``evm/chain.py``, so that the
+EVM ledger runs unchanged on TRON.
+
+A transaction is built by tronpy (``TriggerSmartContract``, or ``CreateSmartContract`` for a
+deployment), signed with the sender's key, broadcast, and waited for; its info gives the energy,
+the bandwidth and the fee. Views are ``triggerconstantcontract`` calls. Events are read by
+scanning blocks (``blocks.py``), never through TronGrid's event API.
+
+On a real network a transaction is first tried as a constant call, so that a refusal burns no
+energy and mines nothing. On the local node the ledger stamps the blocks (the node's clock
+stands where the chain sets it), so a constant call, which sees the head block's time, could
+refuse what the next block accepts: there the transaction is broadcast straight away, and if it
+fails its block is dropped again, so that a refusal mines nothing there either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from attrs import define, frozen
+from tronpy import Tron  # type: ignore[import-untyped]
+from tronpy import exceptions as tronpy_errors
+from tronpy.contract import Contract as TronpyContract  # type: ignore[import-untyped]
+from tronpy.keys import PrivateKey  # type: ignore[import-untyped]
+from tronpy.tron import TransactionBuilder, current_timestamp  # type: ignore[import-untyped]
+
+from dcmx_adapters.evm.chain import Log, NotADevelopmentChain, Reverted, TxResult
+from dcmx_adapters.tron.blocks import BlockScanner, address_from_tron, tron_address_of
+from dcmx_adapters.tron.node import SOLIDIFY_DEPTH, LocalTronNode
+from dcmx_adapters.tron.provider import LocalTronProvider
+from dcmx_adapters.tron.transaction import Refused
+from dcmx_core.model.values import Address, Hash32
+from dcmx_core.ports import Block
+
+TRX: Final = 10**6
+"""Sun in one TRX."""
+DEFAULT_FEE_LIMIT: Final = 150 * TRX
+"""The most a contract call may burn: ~35× what the platform's heaviest call costs at 100 sun
+an energy, room for TRON's dynamic energy price on popular contracts."""
+DEFAULT_DEPLOY_FEE_LIMIT: Final = 2_000 * TRX
+"""The most deploying one contract may burn (the NFT, the largest, needs ~5 M energy)."""
+EXPIRATION_MS: Final = 60_000
+_TRIGGER_URL: Final = "type.googleapis.com/protocol.TriggerSmartContract"
+_CALLER: Final = "T9yD14Nj9j7xAB4dbGeiX9h8unkKHxuWwb"
+"""The zero address: who asks for a view when nobody in particular does."""
+
+# What tronpy raises for each of java-tron's refusals of a broadcast.
+_REFUSAL_CODES: Final = {
+    tronpy_errors.BadSignature: "SIGERROR",
+    tronpy_errors.TaposError: "TAPOS_ERROR",
+    tronpy_errors.TransactionError: "TRANSACTION_EXPIRATION_ERROR",
+    tronpy_errors.ValidationError: "CONTRACT_VALIDATE_ERROR",
+}
+
+
+@frozen
+class TronTxResult(TxResult):
+    """A mined TRON transaction: ``gas_used`` is its energy, ``fee`` the sun it burned."""
+
+    bandwidth: int = 0
+    """Bytes of bandwidth the transaction used (java-tron's ``net_usage``)."""
+
+
+@define
+class NodeTime:
+    """The local node's clock: it stands where the chain last set it, so that blocks carry the
+    ledger's block times rather than the wall clock's."""
+
+    seconds: float = 0.0
+
+    def __call__(self) -> float:
+        return self.seconds
+
+
+@frozen
+class LocalNode:
+    """A local TRON node and its clock: what the development operations act on."""
+
+    node: LocalTronNode
+    time: NodeTime
+
+
+class TronChain:
+    """A TRON network reached through tronpy; transactions are signed here with the sender's key
+    (``keys``: account → 32-byte private key)."""
+
+    def __init__(
+        self,
+        client: Tron,
+        keys: Mapping[Address, bytes],
+        *,
+        fee_limit: int = DEFAULT_FEE_LIMIT,
+        deploy_fee_limit: int = DEFAULT_DEPLOY_FEE_LIMIT,
+        local: LocalNode | None = None,
+        wait_seconds: float = 60.0,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self._client = client
+        self._keys = {account: PrivateKey(key) for account, key in keys.items()}
+        self._fee_limit = fee_limit
+        self._deploy_fee_limit = deploy_fee_limit
+        self._local = local
+        self._wait_seconds = wait_seconds
+        self._poll_seconds = poll_seconds
+        self._scanner = BlockScanner(client.provider)
+        self._next_timestamp = 0
+        # As on TRON, block.chainid is the low 4 bytes of the genesis block's id.
+        self._chain_id = int.from_bytes(self._scanner.block(0).hash.raw[-4:])
+
+    @classmethod
+    def local(
+        cls,
+        keys: Mapping[Address, bytes],
+        *,
+        solidify_depth: int = SOLIDIFY_DEPTH,
+        fee_limit: int = DEFAULT_FEE_LIMIT,
+        deploy_fee_limit: int = DEFAULT_DEPLOY_FEE_LIMIT,
+    ) -> TronChain:
+        """A fresh local TRON node in this process, reached through tronpy's own client."""
+        time = NodeTime()
+        node = LocalTronNode(solidify_depth=solidify_depth, clock=time)
+        return cls(
+            Tron(provider=LocalTronProvider(node)),
+            keys,
+            fee_limit=fee_limit,
+            deploy_fee_limit=deploy_fee_limit,
+            local=LocalNode(node, time),
+            poll_seconds=0.01,
+        )
+
+    @property
+    def chain_id(self) -> int:
+        return self._chain_id
+
+    @property
+    def is_development(self) -> bool:
+        return self._local is not None
+
+    @property
+    def client(self) -> Tron:
+        return self._client
+
+    @property
+    def node(self) -> LocalTronNode:
+        """The local node this chain runs on (development chains only)."""
+        return self._dev().node
+
+    def add_key(self, private_key: bytes) -> Address:
+        key = PrivateKey(private_key)
+        account = Address(bytes.fromhex(key.public_key.to_hex_address())[1:])
+        self._keys[account] = key
+        return account
+
+    # --- transactions and views -------------------------------------------------------------
+
+    def send(self, sender: Address, to: Address | None, data: bytes, value: int = 0) -> TxResult:
+        key = self._keys.get(sender)
+        if key is None:
+            raise LookupError(f"no key for {sender.to_base58()}: the ledger cannot sign for it")
+        if to is not None and self._local is None:
+            self._simulate(sender, to, data, value)
+        if self._local is not None:
+            self._local.time.seconds = self._next_block_time()
+        tx = self._builder(sender, to, data, value).build()
+        # tronpy's ``sign`` refuses a transaction whose expiration has passed on this machine's
+        # clock; the local node's clock is the ledger's, which may lie in the past.
+        tx.set_signature([key.sign_msg_hash(bytes.fromhex(tx.txid)).hex()])
+        info = self._broadcast(tx)
+        if info.get("result") == "FAILED":
+            self._drop_failed(int(info["blockNumber"]))
+            output = bytes.fromhex((info.get("contractResult") or [""])[0])
+            message = str(info.get("resMessage", "")) or f"transaction {tx.txid} failed"
+            raise Reverted(output, message)
+        return self._result(info, tx.txid)
+
+    def _builder(
+        self, sender: Address, to: Address | None, data: bytes, value: int
+    ) -> TransactionBuilder:
+        owner = tron_address_of(sender)
+        if to is None:
+            if value:
+                raise ValueError("a contract is deployed here without TRX")
+            contract = TronpyContract(bytecode=data, name="", abi=[])
+            builder = self._client.trx.deploy_contract(owner, contract)
+            builder.fee_limit(self._deploy_fee_limit)
+        else:
+            trigger = {
+                "owner_address": "41" + sender.raw.hex(),
+                "contract_address": "41" + to.raw.hex(),
+                "data": data.hex(),
+                "call_value": value,
+            }
+            inner = {
+                "parameter": {"value": trigger, "type_url": _TRIGGER_URL},
+                "type": "TriggerSmartContract",
+            }
+            builder = TransactionBuilder(inner, client=self._client).fee_limit(self._fee_limit)
+        if self._local is not None:
+            expires = self._local.node.next_timestamp() + EXPIRATION_MS
+            builder.expiration(expires - current_timestamp())
+        return builder
+
+    def _broadcast(self, tx: Any) -> dict[str, Any]:
+        try:
+            sent = tx.broadcast()
+        except (tronpy_errors.ApiError, tronpy_errors.UnknownError) as error:
+            code = error.args[1] if len(error.args) > 1 else type(error).__name__
+            raise Refused(str(code), str(error.args[0] if error.args else error)) from error
+        except tuple(_REFUSAL_CODES) as error:
+            raise Refused(_REFUSAL_CODES[type(error)], str(error)) from error
+        try:
+            info: dict[str, Any] = sent.wait(
+                timeout=self._wait_seconds, interval=self._poll_seconds
+            )
+        except tronpy_errors.TransactionNotFound as error:
+            raise TimeoutError(
+                f"transaction {tx.txid} was not mined within {self._wait_seconds} s"
+            ) from error
+        return info
+
+    def _drop_failed(self, block_number: int) -> None:
+        """On the local node, take a failed transaction's block off the chain again (a block
+        already solidified stays, as a failed transaction does on a real network)."""
+        if self._local is None:
+            return
+        node = self._local.node
+        if node.head.number == block_number > node.solid_number:
+            node.reorganize(1)
+
+    def _result(self, info: dict[str, Any], txid: str) -> TronTxResult:
+        block, logs = self._scanner.block_logs(int(info["blockNumber"]))
+        receipt = info.get("receipt", {})
+        created = info.get("contract_address")
+        return TronTxResult(
+            Hash32(bytes.fromhex(txid)),
+            block.number,
+            block.hash,
+            tuple(log for log in logs if log.tx_id.raw.hex() == txid),
+            int(receipt.get("energy_usage_total", 0)),
+            int(info.get("fee", 0)),
+            address_from_tron(created) if created else None,
+            bandwidth=int(receipt.get("net_usage", 0)),
+        )
+
+    def _simulate(self, sender: Address, to: Address, data: bytes, value: int) -> None:
+        self._constant(to, data, tron_address_of(sender), value)
+
+    def call(self, to: Address, data: bytes, sender: Address | None = None) -> bytes:
+        return self._constant(to, data, tron_address_of(sender) if sender else _CALLER, 0)
+
+    def _constant(self, to: Address, data: bytes, owner: str, value: int) -> bytes:
+        answer = self._client.provider.make_request(
+            "wallet/triggerconstantcontract",
+            {
+                "owner_address": owner,
+                "contract_address": tron_address_of(to),
+                "data": data.hex(),
+                "call_value": value,
+                "visible": True,
+            },
+        )
+        result = answer.get("result", {})
+        output = bytes.fromhex((answer.get("constant_result") or [""])[0])
+        if "code" in result:  # refused before running: no such contract, a bad argument
+            raise Reverted(b"", f"{result['code']}: {result.get('message', '')}")
+        if "message" in result:
+            raise Reverted(output, str(result["message"]))
+        return output
+
+    # --- blocks and logs --------------------------------------------------------------------
+
+    def head(self) -> Block:
+        return self._scanner.head()
+
+    def solidified_head(self) -> Block:
+        """The newest solidified (final) block."""
+        return self._scanner.head(solidified=True)
+
+    def block(self, number: int) -> Block:
+        return self._scanner.block(number)
+
+    def solidified_block(self, number: int) -> Block:
+        """Block ``number``, refused unless it is solidified."""
+        return self._scanner.block(number, solidified=True)
+
+    def logs(self, from_block: int, to_block: int, *, solidified: bool = False) -> list[Log]:
+        return self._scanner.logs(from_block, to_block, solidified=solidified)
+
+    def balance(self, account: Address) -> int:
+        found = self._client.provider.make_request(
+            "wallet/getaccount", {"address": tron_address_of(account), "visible": True}
+        )
+        return int(found.get("balance", 0))
+
+    def code(self, account: Address) -> bytes:
+        found = self._client.provider.make_request(
+            "wallet/getcontractinfo", {"value": tron_address_of(account), "visible": True}
+        )
+        return bytes.fromhex(found.get("runtimecode", ""))
+
+    # --- development operations (the local node) --------------------------------------------
+
+    def _dev(self) -> LocalNode:
+        if self._local is None:
+            raise NotADevelopmentChain("a TRON network is not the local node")
+        return self._local
+
+    def _next_block_time(self) -> int:
+        head = self._dev().node.head.timestamp // 1000
+        return max(self._next_timestamp, head + 1)
+
+    def fund(self, account: Address, amount: int) -> None:
+        self._dev().node.fund(b"\x41" + account.raw, amount)
+
+    def set_next_timestamp(self, timestamp: int) -> None:
+        self._next_timestamp = timestamp
+
+    def mine(self, blocks: int = 1) -> None:
+        local = self._dev()
+        for _ in range(blocks):
+            local.time.seconds = self._next_block_time()
+            local.node.mine(1)
+
+    def reorganize(self, depth: int) -> None:
+        self._dev().node.reorganize(depth)

@@ -19,6 +19,7 @@ PostgreSQL server named by ``DCMX_BENCH_DATABASE_URL`` (default: the local one a
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import random
@@ -29,6 +30,7 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
+from attrs import frozen
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, text
@@ -50,6 +52,7 @@ from dcmx_adapters.sql.repositories import (
 )
 from dcmx_adapters.sql.tables import EventRow
 from dcmx_core import events as e
+from dcmx_core.model.values import Address
 from dcmx_core.ports import Block
 from dcmx_core.read_models import Checkpoint
 from dcmx_core.services.indexer import Indexer, IndexerSettings
@@ -184,14 +187,32 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p99
 
 
-def queries(engine: Engine, stream: Stream, repeat: int) -> dict[str, tuple[float, float]]:
+@frozen
+class Keys:
+    """Keys that occur in the stream, for the queries to look up."""
+
+    owners: list[Address]
+    releases: list[int]
+    claimants: list[Address]
+    recipients: list[Address]
+    acceptors: list[Address]
+
+    @classmethod
+    def of(cls, stream: Stream) -> Keys:
+        events = [ev for _, placed in stream for ev in placed]
+        return cls(
+            [ev.recipient for ev in events if isinstance(ev, e.EditionTransferred)],
+            [ev.release_id for ev in events if isinstance(ev, e.ReleaseCreated)],
+            [ev.user for ev in events if isinstance(ev, e.ClaimSubmitted)],
+            [ev.recipient for ev in events if isinstance(ev, e.PayoutCredited)],
+            [ev.user for ev in events if isinstance(ev, e.DocumentAccepted)],
+        )
+
+
+def queries(engine: Engine, keys: Keys, repeat: int) -> dict[str, tuple[float, float]]:
     """Each query ``repeat`` times with random keys that occur in the stream."""
-    events = [ev for _, placed in stream for ev in placed]
-    owners = [ev.recipient for ev in events if isinstance(ev, e.EditionTransferred)]
-    releases = [ev.release_id for ev in events if isinstance(ev, e.ReleaseCreated)]
-    claimants = [ev.user for ev in events if isinstance(ev, e.ClaimSubmitted)]
-    recipients = [ev.recipient for ev in events if isinstance(ev, e.PayoutCredited)]
-    acceptors = [ev.user for ev in events if isinstance(ev, e.DocumentAccepted)]
+    owners, releases, claimants = keys.owners, keys.releases, keys.claimants
+    recipients, acceptors = keys.recipients, keys.acceptors
     rng = random.Random(7)
     uow = SqlUnitOfWork(engine)
     cases: dict[str, Callable[[], Any]] = {
@@ -240,19 +261,25 @@ def main() -> None:
     )
     sample = [ev for _, placed in stream for ev in placed][: options.sample]
 
+    with scratch_database("dcmx_bench_raw") as url:
+        raw_seconds = raw_ceiling(url, stream)
+    with scratch_database("dcmx_bench_naive") as url:
+        naive_seconds = naive(url, sample)
+    sampled = len(sample)
     with scratch_database("dcmx_bench_ingest") as url:
         seconds, engine = ingest(url, stream, options.batch_blocks)
         with engine.connect() as connection:
             rows = connection.execute(text("SELECT count(*) FROM events")).scalar_one()
-        timings = queries(engine, stream, options.repeat)
+        # An API process holds no event stream: drop it before timing the queries, so that
+        # the collector's passes over a million objects are not counted as query time.
+        keys = Keys.of(stream)
+        del stream, sample
+        gc.collect()
+        timings = queries(engine, keys, options.repeat)
         engine.dispose()
-    with scratch_database("dcmx_bench_naive") as url:
-        naive_seconds = naive(url, sample)
-    with scratch_database("dcmx_bench_raw") as url:
-        raw_seconds = raw_ceiling(url, stream)
 
     ours = total / seconds
-    baseline = len(sample) / naive_seconds
+    baseline = sampled / naive_seconds
     ceiling = total / raw_seconds
     table = Table(title=f"Indexing {total:,} events into PostgreSQL ({rows:,} rows)")
     table.add_column("path")
@@ -268,7 +295,7 @@ def main() -> None:
         _met(ours >= 50_000),
     )
     table.add_row(
-        f"naive: an ORM object and a commit per event (first {len(sample):,})",
+        f"naive: an ORM object and a commit per event (first {sampled:,})",
         f"{baseline:,.0f}",
         f"{naive_seconds:.1f}",
         "",

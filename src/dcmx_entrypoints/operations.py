@@ -64,19 +64,23 @@ def _container(local_chain: bool) -> Container:
     return container_on_local_chain(settings, local.ledger, local.engine.value)
 
 
+HostOption = Annotated[
+    str | None, typer.Option(help="Listen on this address (default: DCMX_API_HOST).")
+]
+PortOption = Annotated[
+    int | None,
+    typer.Option(min=1, max=65_535, help="Listen on this port (default: DCMX_API_PORT)."),
+]
+
+
 def _stdout() -> Console:
     # A pipe or a log file gets the full width, not rich's 80-column fallback.
     return Console() if sys.stdout.isatty() else Console(width=120)
 
 
 def up(
-    host: Annotated[
-        str | None, typer.Option(help="Listen on this address (default: DCMX_API_HOST).")
-    ] = None,
-    port: Annotated[
-        int | None,
-        typer.Option(min=1, max=65_535, help="Listen on this port (default: DCMX_API_PORT)."),
-    ] = None,
+    host: HostOption = None,
+    port: PortOption = None,
     engine: Annotated[
         UpEngine | None,
         typer.Option(help="The in-process EVM of a new local chain (default: revm)."),
@@ -146,13 +150,8 @@ def index(
 
 
 def serve_api(
-    host: Annotated[
-        str | None, typer.Option(help="Listen on this address (default: DCMX_API_HOST).")
-    ] = None,
-    port: Annotated[
-        int | None,
-        typer.Option(min=1, max=65_535, help="Listen on this port (default: DCMX_API_PORT)."),
-    ] = None,
+    host: HostOption = None,
+    port: PortOption = None,
     local_chain: LocalChainOption = False,
 ) -> None:
     """Serve the HTTP API over the read models (no indexer: run one beside it)."""

@@ -72,3 +72,10 @@ def differential(session: nox.Session) -> None:
 def gas(session: nox.Session) -> None:
     """Gas per operation beside plain OpenZeppelin 5 (``-- --write`` stores the snapshot)."""
     session.run(PYTHON, "-m", "benchmarks.gas", *session.posargs)
+
+
+@nox.session
+def reliability(session: nox.Session) -> None:
+    """The reliability suite: the indexer against faulty ledgers and stores (a quick subset of
+    it runs with the tests)."""
+    session.run(PYTHON, "-m", "pytest", "tests/reliability", "-q", *session.posargs)

@@ -419,6 +419,23 @@ class ReorgTooDeep(StateConflict):
         )
 
 
+class IndexCorrupted(StateConflict):
+    """The read models do not hold what the indexer wrote into them: they need a rebuild."""
+
+    def __init__(self, chain: str, detail: str) -> None:
+        super().__init__(f"{chain}: {detail}; the read models need a rebuild", chain=chain)
+
+
+class RangeTooLarge(LimitExceeded):
+    """A ledger refused to read so many blocks at once (a node's range or result limit)."""
+
+    def __init__(self, first: int, last: int, detail: str = "") -> None:
+        reason = f": {detail}" if detail else ""
+        super().__init__(
+            f"blocks {first}-{last} are too many to read at once{reason}", first=first, last=last
+        )
+
+
 class TransactionReverted(DcmxError):
     """A contract reverted for a reason no domain rule names (a panic, an empty revert)."""
 

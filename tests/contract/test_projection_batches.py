@@ -4,8 +4,6 @@ streams cut into random batches; and a change to something never indexed is refu
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,40 +12,13 @@ from benchmarks.event_stream import StreamLedger, event_stream
 from dcmx_adapters.memory.repositories import MemoryUnitOfWork
 from dcmx_core import events as e
 from dcmx_core.model.distributor import NATIVE
-from dcmx_core.model.enums import DocumentType
 from dcmx_core.ports import UnitOfWork
 from dcmx_core.read_models import ReadModelChanges
 from dcmx_core.services.indexer import Indexer, IndexerSettings
 from dcmx_core.services.projections import fold
 from tests.contract.conftest import UNIT_OF_WORK_FACTORIES
 from tests.factories import address
-
-
-def read_models(uow: UnitOfWork, events: list[e.DomainEvent]) -> dict[str, Any]:
-    """Every read model the events touched, read back by key."""
-    release_ids = sorted({ev.release_id for ev in events if isinstance(ev, e.ReleaseCreated)})
-    token_ids = sorted({ev.token_id for ev in events if isinstance(ev, e.EditionMinted)})
-    claim_ids = sorted({ev.claim_id for ev in events if isinstance(ev, e.ClaimSubmitted)})
-    requests = sorted({ev.request_id for ev in events if isinstance(ev, e.DeletionRequested)})
-    people = sorted(
-        {ev.recipient for ev in events if isinstance(ev, e.TokensTransferred | e.PayoutCredited)}
-        | {ev.user for ev in events if isinstance(ev, e.DocumentAccepted)}
-    )
-    currencies = sorted({ev.currency for ev in events if isinstance(ev, e.PayoutCredited)})
-    with uow:
-        return {
-            "releases": [uow.releases.get_release(r) for r in release_ids],
-            "editions": [uow.releases.get_edition(t) for t in token_ids],
-            "sales": [uow.sales.sales_of_release(r) for r in release_ids],
-            "claims": [uow.claims.get_claim(c) for c in claim_ids],
-            "deletions": [uow.compliance.deletion(r) for r in requests],
-            "balances": [uow.balances.balance(p) for p in people],
-            "payouts": [uow.sales.payout(p, c) for p in people for c in currencies],
-            "acceptances": [uow.compliance.acceptances_of(p) for p in people],
-            "documents": uow.compliance.documents(DocumentType.TERMS_OF_SERVICE),
-            "holders": uow.balances.holders(limit=10_000),
-            "stats": uow.stats.get(),
-        }
+from tests.read_model_state import read_models
 
 
 def one_by_one(events: list[e.DomainEvent]) -> MemoryUnitOfWork:

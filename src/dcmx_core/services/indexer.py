@@ -15,15 +15,21 @@ loudly (``ReorgTooDeep``) with nothing changed.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Protocol
 
 from attrs import define, field, frozen
 
-from dcmx_core.exceptions import ReorgTooDeep
+from dcmx_core.events import DomainEvent
+from dcmx_core.exceptions import IndexCorrupted, RangeTooLarge, ReorgTooDeep
+from dcmx_core.model.values import Hash32
 from dcmx_core.ports import Block, EventBatch, EventSource, Undecodable, UnitOfWork
 from dcmx_core.read_models import Checkpoint, QuarantinedLog, ReadModelChanges, StoredEvent
 from dcmx_core.services.projections import fold, unproject
+
+FATAL = (ReorgTooDeep, IndexCorrupted)
+"""What following never retries: the database would need a person (or a rebuild) first."""
 
 
 @frozen
@@ -44,6 +50,7 @@ class IndexerStatus:
     seconds: float = 0.0
     reorgs: int = 0
     rolled_back: int = 0
+    retries: int = 0
     last_error: str | None = None
 
     @property
@@ -68,12 +75,30 @@ class Indexer:
     uow: UnitOfWork
     settings: IndexerSettings
     status: IndexerStatus = field(factory=IndexerStatus)
+    _span: int = field(init=False)
 
-    def follow(self, stop: Stop, *, poll_seconds: float = 1.0) -> None:
+    def __attrs_post_init__(self) -> None:
+        self._span = self.settings.batch_blocks
+
+    def follow(self, stop: Stop, *, poll_seconds: float = 1.0, max_backoff: float = 30.0) -> None:
         """Keep indexing new blocks as they come, polling the head, until ``stop`` is set; the
-        batch in flight commits first, so a stop takes at most one batch."""
+        batch in flight commits first, so a stop takes at most one batch.
+
+        A failure of the ledger or the database (an error, a timeout, a lost connection) is
+        reported in the status and retried after a pause that doubles up to ``max_backoff``
+        seconds; a fork deeper than the window and read models that need a rebuild stop it."""
+        pause = poll_seconds
         while not stop.is_set():
-            self.catch_up(stop)
+            try:
+                self.catch_up(stop)
+            except FATAL:
+                raise
+            except Exception:  # reported in the status by catch_up; tried again below
+                self.status.retries += 1
+                stop.wait(pause)
+                pause = min(pause * 2, max_backoff)
+                continue
+            pause = poll_seconds
             stop.wait(poll_seconds)
 
     def catch_up(self, stop: Stop | None = None) -> int:
@@ -114,7 +139,7 @@ class Indexer:
         target = self.status.head - self.settings.confirmations
         if last >= target:
             return None
-        return last + 1, min(last + self.settings.batch_blocks, target)
+        return last + 1, min(last + self._span, target)
 
     def _still_good(self, batch: _Batch, span: tuple[int, int]) -> bool:
         return (
@@ -125,17 +150,21 @@ class Indexer:
         head = self.ledger.head().number
         self.status.head = head
         target = head - self.settings.confirmations
-        start = self._resume_from()
-        if start > target:
+        start = self._resume_from(head)
+        if start is None or start > target:
             return None
-        return start, min(start + self.settings.batch_blocks - 1, target)
+        return start, min(start + self._span - 1, target)
 
-    def _resume_from(self) -> int:
-        """The first block to index: after the checkpoint, once its hash is confirmed."""
+    def _resume_from(self, head: int) -> int | None:
+        """The first block to index: after the checkpoint, once its hash is confirmed; None
+        while the ledger's head is behind the checkpoint (a node that lags, or a shorter
+        branch: its hash is checked once the chain is that long again)."""
         with self.uow:
             checkpoint = self.uow.checkpoints.get_checkpoint(self.settings.chain)
         if checkpoint is None:
             return 0
+        if checkpoint.block_number > head:
+            return None
         if self.ledger.block(checkpoint.block_number).hash != checkpoint.block_hash:
             return self._roll_back(checkpoint)
         self.status.indexed = checkpoint.block_number
@@ -177,20 +206,37 @@ class Indexer:
         return found
 
     def _read(self, first: int, last: int) -> _Batch:
-        """Blocks ``first..last``: their events, folded, and the hashes of the blocks a
-        reorganization could still reach. Events whose block hash is not the hash read for
-        their block (the chain moved while it was read) are read again."""
-        window = self.settings.reorg_window
-        chain = self.settings.chain
+        """Blocks ``first..last`` (fewer, if the ledger refuses so many at once): their events,
+        once each and folded, and the hashes of the blocks a reorganization could still
+        reach. Events whose block hash is not the hash read for their block (the chain moved
+        while it was read) are read again."""
+        chain, window = self.settings.chain, self.settings.reorg_window
         for _ in range(3):
-            batch = self.ledger.read(first, last)
+            batch, last = self._read_within_limit(first, last)
             recent = [self.ledger.block(n) for n in range(max(first, last - window + 1), last + 1)]
             hashes = {block.number: block.hash for block in recent}
-            positions = [e.position for e in batch.events if e.position is not None]
+            events = _once_each(batch.events, first, last)
+            positions = [e.position for e in events if e.position is not None]
             if all(hashes.get(p.block_number, p.block_hash) == p.block_hash for p in positions):
-                stored = [StoredEvent(chain, e.position, e) for e in batch.events if e.position]
-                return _Batch(first, last, batch, stored, fold(batch.events), recent)
-        raise RuntimeError(f"{chain}: blocks {first}-{last} kept changing while they were read")
+                stored = [StoredEvent(chain, e.position, e) for e in events if e.position]
+                read = EventBatch(tuple(events), batch.undecodable)
+                return _Batch(first, last, read, stored, fold(events), recent)
+        raise IndexCorrupted(chain, f"blocks {first}-{last} kept changing while they were read")
+
+    def _read_within_limit(self, first: int, last: int) -> tuple[EventBatch, int]:
+        """Read ``first..last``, halving the span while the ledger says it is too large; the
+        span grows back, doubling, as reads succeed."""
+        while True:
+            try:
+                batch = self.ledger.read(first, last)
+            except RangeTooLarge:
+                if last == first:
+                    raise
+                last = first + (last - first + 1) // 2 - 1
+                self._span = last - first + 1
+                continue
+            self._span = min(self._span * 2, self.settings.batch_blocks)
+            return batch, last
 
     def _write(self, batch: _Batch) -> int:
         began = time.perf_counter()
@@ -203,12 +249,16 @@ class Indexer:
         with self.uow:
             new = self.uow.events.add(chain, batch.stored)
             if new not in (0, len(batch.stored)):
-                raise RuntimeError(
-                    f"{chain}: blocks {first}-{last} were half indexed ({new} of "
-                    f"{len(batch.stored)} events new); the read models need a rebuild"
+                raise IndexCorrupted(
+                    chain,
+                    f"blocks {first}-{last} were half indexed ({new} of {len(batch.stored)} "
+                    "events new)",
                 )
             if new:
-                self.uow.apply(batch.changes)
+                try:
+                    self.uow.apply(batch.changes)
+                except LookupError as missing:
+                    raise IndexCorrupted(chain, str(missing)) from missing
             self.uow.checkpoints.record_blocks(chain, [(b.number, b.hash) for b in batch.blocks])
             self.uow.checkpoints.forget_blocks(chain, below=last - window)
             for bad in batch.read.undecodable:
@@ -231,6 +281,22 @@ class _Batch:
     stored: list[StoredEvent]
     changes: ReadModelChanges
     blocks: list[Block]
+
+
+def _once_each(events: Sequence[DomainEvent], first: int, last: int) -> list[DomainEvent]:
+    """The events of blocks ``first..last``, each once (a ledger may deliver one twice), in
+    the order they came."""
+    seen: set[tuple[int, int, Hash32]] = set()
+    found = []
+    for event in events:
+        position = event.position
+        if position is None or not first <= position.block_number <= last:
+            continue
+        key = (position.block_number, position.log_index, position.tx_id)
+        if key not in seen:
+            seen.add(key)
+            found.append(event)
+    return found
 
 
 def _quarantined(chain: str, bad: Undecodable) -> QuarantinedLog:

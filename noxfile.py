@@ -76,6 +76,14 @@ def gas(session: nox.Session) -> None:
 
 @nox.session
 def reliability(session: nox.Session) -> None:
-    """The reliability suite: the indexer against faulty ledgers and stores (a quick subset of
-    it runs with the tests)."""
-    session.run(PYTHON, "-m", "pytest", "tests/reliability", "-q", *session.posargs)
+    """The reliability suite at full length: the indexer against faulty ledgers, and killed
+    20+ times over 100,000 events (a quick subset of it runs with the tests)."""
+    session.run(
+        PYTHON,
+        "-m",
+        "pytest",
+        "tests/reliability",
+        "-q",
+        *session.posargs,
+        env={"DCMX_LONG_RELIABILITY": "1"},
+    )

@@ -1,9 +1,13 @@
-"""Gas per operation of the DCMX contracts, beside plain OpenZeppelin 5 yardsticks.
+"""Gas per operation of the DCMX contracts, beside plain OpenZeppelin 5 yardsticks, and the
+energy each would use on TRON.
 
 Run with ``nox -s gas``: prints the table and, with ``--write``, stores it as the snapshot
 (benchmarks/gas-snapshot.json) that tests/evm/test_gas_snapshot.py holds the contracts to
-(no operation may cost more than its snapshot plus 2 %). Figures come from eth-tester receipts
-(py-evm), never from revm, whose warm/cold accounting is not exact.
+(no operation may cost more than its snapshot plus 2 %, in gas or in energy) and writes the
+TRON fee limits per contract function (src/dcmx_adapters/tron/fee_limits.json). Gas comes from
+eth-tester receipts (py-evm), never from revm, whose warm/cold accounting is not exact. Energy
+is the same transaction run again from the same state at the TVM's prices
+(``dcmx_adapters.tron.energy``): an estimate, without TRON's dynamic energy factor.
 """
 
 from __future__ import annotations
@@ -15,18 +19,24 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from attrs import frozen
+
 from dcmx_adapters.clock import ManualClock
 from dcmx_adapters.crypto import EthCrypto
 from dcmx_adapters.evm.abi import to_abi
+from dcmx_adapters.evm.chain import TxResult, Web3Chain
 from dcmx_adapters.evm.deploy import deploy_contract
 from dcmx_adapters.evm.ledger import EvmLedger, local_evm_ledger
-from dcmx_adapters.evm.translate import abi_of
+from dcmx_adapters.evm.translate import ARTIFACT_OF, abi_of
+from dcmx_adapters.tron import fees
+from dcmx_adapters.tron.energy import energy_of_transaction
 from dcmx_core import commands as c
 from dcmx_core.model.distributor import NATIVE
-from dcmx_core.model.enums import DocumentType, Pool
+from dcmx_core.model.enums import Contract, DocumentType, Pool
 from dcmx_core.model.nft import token_id_of
 from dcmx_core.model.signing import acceptance_digest, domain_separator
 from dcmx_core.model.values import Address, Hash32
+from dcmx_core.ports import Receipt
 
 SNAPSHOT = Path(__file__).with_name("gas-snapshot.json")
 TOLERANCE = 0.02
@@ -35,10 +45,22 @@ KEYS = [hashlib.sha256(b"gas %d" % i).digest() for i in range(4)]
 PEOPLE = [CRYPTO.address_of(k) for k in KEYS]
 ADMIN, ALICE, BOB, CAROL = PEOPLE[:4]
 UNIT = 10**18
+ENERGY_PRICE = fees.DEFAULT_ENERGY_PRICE
+"""Sun per energy the table prices TRX at (TRON mainnet's price)."""
+
+
+@frozen
+class Figures:
+    """What the gas table measures: gas and TRON energy per operation, and for each of the
+    platform's operations the contract function it calls (for the fee limits)."""
+
+    gas: dict[str, int]
+    energy: dict[str, int]
+    functions: dict[str, fees.FunctionEnergy]
 
 
 class Meter:
-    """Runs operations on a fresh eth-tester chain and records the gas of each."""
+    """Runs operations on a fresh eth-tester chain and records the gas and energy of each."""
 
     def __init__(self) -> None:
         self.ledger: EvmLedger = local_evm_ledger(
@@ -47,12 +69,20 @@ class Meter:
         for person in PEOPLE[1:]:
             self.ledger.fund(person, 100 * UNIT)
         self.gas: dict[str, int] = {}
+        self.energy: dict[str, int] = {}
+        self.functions: dict[str, fees.FunctionEnergy] = {}
+        chain = self.ledger.chain
+        assert isinstance(chain, Web3Chain)
+        self._py_evm = chain.w3.provider.ethereum_tester.backend.chain  # type: ignore[union-attr]
+        self._names = {self.ledger.deployment.address_of(k): ARTIFACT_OF[k] for k in Contract}
 
     def run(self, sender: Address, command: c.Command) -> int:
         return self.ledger.execute(sender, command).gas_used
 
     def record(self, label: str, sender: Address, command: c.Command) -> int:
-        self.gas[label] = self.run(sender, command)
+        receipt: Receipt = self.ledger.execute(sender, command)
+        self.gas[label] = receipt.gas_used
+        self._energy(label, receipt.tx_id.raw)
         return self.gas[label]
 
     def raw(
@@ -60,7 +90,29 @@ class Meter:
     ) -> None:
         function = abi_of(name).function(fn, len(args))
         data = function.encode(to_abi(args))
-        self.gas[label] = self.ledger.chain.send(sender, to, data).gas_used
+        result: TxResult = self.ledger.chain.send(sender, to, data)
+        self.gas[label] = result.gas_used
+        self._energy(label, result.tx_id.raw)
+
+    def forget(self, label: str) -> None:
+        """Drop a row that was only set-up."""
+        for figures in (self.gas, self.energy, self.functions):
+            figures.pop(label, None)
+
+    def _energy(self, label: str, tx_hash: bytes) -> None:
+        self.energy[label] = energy_of_transaction(self._py_evm, tx_hash)
+        tx = self._py_evm.get_canonical_transaction(tx_hash)
+        name = self._names.get(Address(bytes(tx.to)))
+        if name is None:  # a yardstick, not one of the platform's contracts
+            return
+        selector = bytes(tx.data[:4])
+        function = next(
+            f for fs in abi_of(name).functions.values() for f in fs if f.selector == selector
+        )
+        signature = f"{function.name}({','.join(function.inputs)})"
+        self.functions[label] = fees.FunctionEnergy(
+            selector, (f"{name}.{signature}",), self.energy[label]
+        )
 
 
 def token_rows(meter: Meter) -> None:
@@ -126,7 +178,7 @@ def nft_rows(meter: Meter) -> None:
             ALICE,
             token,
         )
-    m.gas.pop("_")
+    m.forget("_")
     m.raw(
         "OZ ERC721 transferFrom to a new owner",
         ALICE,
@@ -264,11 +316,16 @@ YARDSTICKS = {
 }
 
 
-def measure() -> dict[str, int]:
+def measure() -> Figures:
     meter = Meter()
     for section in SECTIONS:
         section(meter)
-    return meter.gas
+    return Figures(meter.gas, meter.energy, meter.functions)
+
+
+def trx(energy: int, price: int = ENERGY_PRICE) -> str:
+    """The TRX burned for ``energy`` at ``price`` sun an energy, as text."""
+    return f"{energy * price / fees.TRX:,.2f}"
 
 
 def marginal(gas: dict[str, int], slots: str) -> tuple[float, float]:
@@ -277,27 +334,41 @@ def marginal(gas: dict[str, int], slots: str) -> tuple[float, float]:
     return (five - two) / 3, (twenty - five) / 15
 
 
-def table(gas: dict[str, int]) -> str:
+def table(figures: Figures) -> str:
     from io import StringIO
 
     from rich.console import Console
     from rich.table import Table
 
+    gas, energy = figures.gas, figures.energy
     rows = Table(title="Gas per operation (eth-tester, solc 0.8.30, cancun, optimizer 200)")
-    for name in ("operation", "gas", "plain OpenZeppelin 5", "difference"):
+    for name in (
+        "operation",
+        "gas",
+        "plain OpenZeppelin 5",
+        "difference",
+        "TRON energy (est.)",
+        f"TRX at {ENERGY_PRICE} sun (est.)",
+    ):
         rows.add_column(name, justify="left" if name == "operation" else "right")
     for label, used in gas.items():
         if label.startswith("OZ "):
             continue
+        tron = (f"{energy[label]:,}", trx(energy[label]))
         yardstick = YARDSTICKS.get(label)
         if yardstick:
             base = gas[yardstick]
-            rows.add_row(label, f"{used:,}", f"{base:,}", f"{(used - base) / base:+.1%}")
+            rows.add_row(label, f"{used:,}", f"{base:,}", f"{(used - base) / base:+.1%}", *tron)
         else:
-            rows.add_row(label, f"{used:,}", "", "")
+            rows.add_row(label, f"{used:,}", "", "", *tron)
     out = StringIO()
-    console = Console(file=out, width=110)
+    console = Console(file=out, width=150)
     console.print(rows)
+    plain = "OZ ERC20 transfer to an existing holder"
+    console.print(
+        f"plain OpenZeppelin ERC-20 transfer on TRON: {energy[plain]:,} energy "
+        f"({trx(energy[plain])} TRX); estimates, before TRON's dynamic energy factor"
+    )
     for slots in ("warm", "cold"):
         low, high = marginal(gas, slots)
         console.print(
@@ -311,11 +382,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--write", action="store_true", help="store the figures as the snapshot")
     args = parser.parse_args()
-    gas = measure()
-    sys.stdout.write(table(gas))
+    figures = measure()
+    sys.stdout.write(table(figures))
     if args.write:
-        SNAPSHOT.write_text(json.dumps(gas, indent=1) + "\n")
+        snapshot = {"gas": figures.gas, "energy": figures.energy}
+        SNAPSHOT.write_text(json.dumps(snapshot, indent=1) + "\n")
         print(f"wrote {SNAPSHOT}")
+        fees.write_energy_table(fees.energy_table(figures.functions.values()))
+        print(f"wrote {fees.ENERGY_TABLE}")
 
 
 if __name__ == "__main__":

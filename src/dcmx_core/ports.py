@@ -13,6 +13,7 @@ from attrs import frozen
 
 from dcmx_core.commands import Command
 from dcmx_core.events import DomainEvent, LogPosition
+from dcmx_core.model.access import ApiKey
 from dcmx_core.model.compliance import DeletionRequest
 from dcmx_core.model.distributor import Listing
 from dcmx_core.model.enums import Contract, DocumentType, Pool
@@ -41,6 +42,7 @@ from dcmx_core.read_models import (
 )
 
 __all__ = [
+    "ApiKeyRepository",
     "Block",
     "ChainQueries",
     "Clock",
@@ -57,6 +59,7 @@ __all__ = [
     "StatsRepository",
     "Undecodable",
     "UnitOfWork",
+    "UsedNonceRepository",
 ]
 
 
@@ -361,6 +364,32 @@ class QuarantineRepository(Protocol):
     def quarantined(self, chain: str) -> list[QuarantinedLog]: ...
 
 
+class ApiKeyRepository(Protocol):
+    """The operator's API keys (the hash of each secret, never the secret)."""
+
+    def add_key(self, key: ApiKey) -> None:
+        """Store a new key; a key id stored already raises ``ValueError``."""
+
+    def get_key(self, key_id: str) -> ApiKey | None: ...
+    def list_keys(self) -> list[ApiKey]:
+        """Every key, revoked ones too, oldest first (ties by key id)."""
+
+    def revoke_key(self, key_id: str, at: int) -> ApiKey | None:
+        """Revoke a key (a revoked key keeps its first revocation time); None when unknown."""
+
+
+class UsedNonceRepository(Protocol):
+    """The nonces of the requests users signed, so that a signed request is carried out once."""
+
+    def use_nonce(self, account: Address, nonce: str, expires_at: int) -> bool:
+        """Record that ``account`` used ``nonce`` in a request valid until ``expires_at``;
+        False when the account had used it already (nothing is recorded then)."""
+
+    def forget_nonces(self, expired_before: int) -> int:
+        """Forget the nonces of requests that expired before ``expired_before`` (a replay of
+        those is refused for its expiry); returns how many."""
+
+
 class UnitOfWork(Protocol):
     """The read models as one transaction: what a block of work writes is kept together by
     ``commit`` or dropped together (``rollback``, or leaving the ``with`` block uncommitted)."""
@@ -385,6 +414,10 @@ class UnitOfWork(Protocol):
     def quarantine(self) -> QuarantineRepository: ...
     @property
     def stats(self) -> StatsRepository: ...
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
+    @property
+    def nonces(self) -> UsedNonceRepository: ...
 
     def apply(self, changes: ReadModelChanges) -> None:
         """Write what a run of events did to the read models (see ``projections.fold``). A

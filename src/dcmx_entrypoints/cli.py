@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -18,7 +18,7 @@ from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, upgrade
 from dcmx_core import __version__
 from dcmx_core.exceptions import DcmxError
 from dcmx_core.model.values import Address, Keccak
-from dcmx_entrypoints import operations
+from dcmx_entrypoints import apikeys_cli, deploying, operations, verbs
 from dcmx_entrypoints.bootstrap import evm_stack, memory_stack, tron_stack
 from dcmx_entrypoints.demo import DemoResult, format_units, run_demo
 from dcmx_entrypoints.running import CommandFailed
@@ -163,6 +163,9 @@ def _without_password(url: str) -> str:
 
 
 operations.register(app)
+verbs.register(app)
+deploying.register(app)
+apikeys_cli.register(app)
 
 
 def main() -> None:
@@ -170,13 +173,33 @@ def main() -> None:
     that is not there) become one line on stderr and a non-zero exit code."""
     logging.basicConfig(format="dcmx: %(levelname)s: %(message)s", level=logging.WARNING)
     try:
-        app()
+        code = app(prog_name="dcmx", standalone_mode=False)
+    except typer.TyperException as error:  # the command line is wrong: where, and why
+        _usage_failure(error)
+    except typer.Abort:
+        print("dcmx: aborted", file=sys.stderr)
+        sys.exit(1)
     except SettingsError as error:
         print(f"dcmx: {_one_line(error)}", file=sys.stderr)
         sys.exit(2)
     except (DcmxError, CommandFailed, JournalError) as error:
         print(f"dcmx: {_one_line(error)}", file=sys.stderr)
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_failure(error: typer.TyperException) -> NoReturn:
+    message = error.format_message()
+    # A group called bare shows its help (typer itself tells this error by its name).
+    if type(error).__name__ == "NoArgsIsHelpError":
+        if message.strip():
+            print(message, file=sys.stderr)
+        sys.exit(error.exit_code)
+    context = getattr(error, "ctx", None)
+    path = context.command_path.partition(" ")[2] if context is not None else ""
+    where = f"{path}: " if path else ""
+    print(f"dcmx: {where}{' '.join(message.split())}", file=sys.stderr)
+    sys.exit(error.exit_code)
 
 
 def _one_line(error: Exception) -> str:

@@ -6,9 +6,8 @@ object on first use (the ledger, the database engine) or on every use (a unit of
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import Any
 
 from dependency_injector import containers, providers
 from sqlalchemy import Engine, text
@@ -20,16 +19,15 @@ from dcmx_adapters.evm.chain import Web3Chain
 from dcmx_adapters.evm.ledger import EvmLedger, local_evm_ledger
 from dcmx_adapters.memory.ledger import MemoryLedger
 from dcmx_adapters.sql.database import create_engine_for
+from dcmx_adapters.sql.lease import WriterLease
 from dcmx_adapters.sql.repositories import SqlUnitOfWork
+from dcmx_adapters.tron import ledger as tron
 from dcmx_core.model.platform import Deployment
 from dcmx_core.ports import Clock, Ledger
 from dcmx_core.services.indexer import Indexer, IndexerSettings, IndexerStatus
 from dcmx_entrypoints.bootstrap import operator_person
 from dcmx_entrypoints.demo import Person
 from dcmx_entrypoints.settings import LedgerKind, Settings, SettingsError
-
-TRON_MODULE = "dcmx_adapters.tron.ledger"
-TRON_FACTORY = "tron_ledger"
 
 
 def database_engine(settings: Settings) -> Iterator[Engine]:
@@ -83,21 +81,28 @@ def evm_ledger(settings: Settings, operator: Person, clock: Clock) -> Ledger:
 
 
 def tron_ledger(settings: Settings, clock: Clock) -> Ledger:
-    """The contracts on TRON, through the TRON adapter's ``tron_ledger(network, clock=...)``."""
-    try:
-        module = importlib.import_module(TRON_MODULE)
-    except ModuleNotFoundError as error:
-        if error.name is None or not TRON_MODULE.startswith(error.name):
-            raise
-        module = None
-    factory = getattr(module, TRON_FACTORY, None)
-    if factory is None:
+    """The contracts on TRON: a fresh local node, or the network's deployment signed for with
+    the settings' key, at their energy price and fee limit margin."""
+    found = settings.tron_deployment
+    if found is None and settings.tron_network != "local":
         raise SettingsError(
-            "DCMX_LEDGER",
-            "memory or evm: the TRON ledger is not available yet",
-            settings.ledger.value,
+            "DCMX_TRON_DEPLOYMENT",
+            "set when DCMX_TRON_NETWORK is not local: the deployment file `dcmx deploy` writes",
         )
-    return cast(Ledger, factory(settings.tron_network, clock=clock))
+    key = settings.tron_signing_key()
+    return tron.tron_ledger(
+        settings.tron_network,
+        clock=clock,
+        private_key=key.raw if key is not None else None,
+        api_key=settings.tron_api_key.value if settings.tron_api_key is not None else None,
+        deployment=(
+            None
+            if found is None
+            else (found.token, found.music_nft, found.compliance, found.rewards, found.royalties)
+        ),
+        energy_price=settings.tron_energy_price,
+        fee_limit_margin=settings.tron_fee_limit_margin,
+    )
 
 
 def chain_name(settings: Settings, ledger: Ledger) -> str:
@@ -145,6 +150,7 @@ class Container(containers.DeclarativeContainer):
         indexer_settings, settings, chain
     )
     indexer_status: providers.Singleton[IndexerStatus] = providers.Singleton(IndexerStatus)
+    writer_lease: providers.Factory[WriterLease] = providers.Factory(WriterLease, engine, chain)
     indexer: providers.Singleton[Indexer] = providers.Singleton(
         Indexer,
         ledger=ledger,

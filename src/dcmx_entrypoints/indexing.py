@@ -52,7 +52,7 @@ def run_index(container: Container, run: IndexRun, errors: Console) -> dict[str,
     start = _first_block(container, chain, run.first)
     indexer = indexer_for(container, last=run.last)
     stop = threading.Event()
-    worker = IndexerThread(indexer, stop, follow=run.follow)
+    worker = IndexerThread(indexer, stop, follow=run.follow, lease=container.writer_lease())
     with stop_on_signals(stop), _progress(errors, run.bar) as show:
         worker.start()
         while worker.is_alive():

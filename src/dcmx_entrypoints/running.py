@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from dcmx_adapters.sql.database import alembic_config, upgrade
+from dcmx_adapters.sql.lease import WriterLease
 from dcmx_core.model.values import Address
 from dcmx_core.ports import Block, EventBatch, EventSource, UnitOfWork
 from dcmx_core.read_models import ErasureRecord, UserProfile
@@ -218,7 +219,8 @@ def indexer_for(container: Container, *, last: int | None = None) -> Indexer:
 
 class IndexerThread(threading.Thread):
     """The indexer on a thread of its own: catching up once, or following the head until
-    ``stop`` is set; what stopped it with an error is kept in ``error``."""
+    ``stop`` is set; what stopped it with an error is kept in ``error``. With a ``lease``, it
+    first waits for the lease (one writer per chain and database) and holds it while it runs."""
 
     def __init__(
         self,
@@ -228,8 +230,10 @@ class IndexerThread(threading.Thread):
         follow: bool,
         poll_seconds: float = 0.5,
         on_error: Callable[[BaseException], None] | None = None,
+        lease: WriterLease | None = None,
     ) -> None:
         super().__init__(name="dcmx-indexer")
+        self.lease = lease
         self.indexer = indexer
         self.stop = stop
         self.follow = follow
@@ -239,6 +243,8 @@ class IndexerThread(threading.Thread):
 
     def run(self) -> None:
         try:
+            if self.lease is not None and not self.lease.acquire(self.stop):
+                return  # stopped while another indexer held the lease
             if self.follow:
                 self.indexer.follow(self.stop, poll_seconds=self.poll_seconds)
             else:
@@ -247,6 +253,9 @@ class IndexerThread(threading.Thread):
             self.error = error
             if self.on_error is not None:
                 self.on_error(error)
+        finally:
+            if self.lease is not None:
+                self.lease.release()
 
 
 def status_record(status: IndexerStatus, chain: str, *, first: int) -> dict[str, Any]:

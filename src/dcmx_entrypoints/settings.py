@@ -14,6 +14,7 @@ import os
 import tomllib
 from collections.abc import Callable, Mapping
 from enum import StrEnum
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -25,6 +26,14 @@ from sqlalchemy.engine import make_url
 from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, create_engine_for
 from dcmx_core.exceptions import InvalidAddress
 from dcmx_core.model.values import Address
+from dcmx_entrypoints.keys import (
+    KeyRefused,
+    Secret,
+    SigningKey,
+    open_keystore,
+    read_keystore,
+    signing_key_from_hex,
+)
 
 PREFIX: Final = "DCMX_"
 CONFIG_VARIABLE: Final = "DCMX_CONFIG"
@@ -81,6 +90,19 @@ class Settings:
     evm_rpc_url: str | None = None
     evm_deployment: EvmDeployment | None = None
     tron_network: str = "local"
+    tron_private_key: SigningKey | None = None
+    """The TRON operator's key (``DCMX_TRON_PRIVATE_KEY``); else the keystore's, if any."""
+    tron_api_key: Secret | None = None
+    """TronGrid's API key, sent with every request to a TronGrid node."""
+    tron_deployment: EvmDeployment | None = None
+    """The contracts on the TRON network (the same JSON file, with ``T…`` addresses)."""
+    tron_energy_price: int = 100
+    """Sun an energy costs: what the fee limits are worked out at."""
+    tron_fee_limit_margin: Fraction = Fraction(3, 2)
+    """A call's fee limit is its measured energy × the energy price × this."""
+    keystore: Path | None = None
+    """An encrypted keystore file (JSON v3) holding the operator's key, on any chain."""
+    keystore_password: Secret | None = None
     data_dir: Path = field(factory=default_data_dir)
     database_url: str = ""
     """Empty means the SQLite file ``dcmx.sqlite3`` in ``data_dir`` (``sqlite_file``)."""
@@ -91,6 +113,16 @@ class Settings:
     api_port: int = 8000
     page_size_max: int = 100
     ready_max_lag: int = 10
+    request_body_max: int = 65_536
+    """The largest request body the API reads, in bytes (larger: 413)."""
+    rate_key_per_minute: int = 600
+    """Requests a minute an API key may make (a token bucket: ``rate_key_burst`` at once)."""
+    rate_key_burst: int = 60
+    rate_signed_per_minute: int = 30
+    """Signed user requests a minute per client IP and per signing address."""
+    rate_signed_burst: int = 10
+    signed_expiry_max: int = 600
+    """How far ahead of now a signed request may expire, in seconds."""
 
     @property
     def database(self) -> str:
@@ -104,6 +136,21 @@ class Settings:
         if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
             return None
         return Path(url.database)
+
+    def keystore_key(self) -> SigningKey | None:
+        """The key in ``keystore``, opened with ``keystore_password`` (None without one)."""
+        if self.keystore is None:
+            return None
+        if self.keystore_password is None:
+            raise SettingsError(_SETTINGS["keystore_password"].variable, "set with DCMX_KEYSTORE")
+        try:
+            return open_keystore(self.keystore, self.keystore_password)
+        except KeyRefused as refused:
+            raise SettingsError(_SETTINGS["keystore_password"].variable, str(refused)) from None
+
+    def tron_signing_key(self) -> SigningKey | None:
+        """The key that signs on TRON: ``DCMX_TRON_PRIVATE_KEY``, else the keystore's."""
+        return self.tron_private_key or self.keystore_key()
 
     @classmethod
     def load(
@@ -257,6 +304,54 @@ def _deployment(variable: str, value: object) -> EvmDeployment | None:
         raise SettingsError(variable, accepts) from None
 
 
+def _private_key(variable: str, value: object) -> SigningKey | None:
+    if isinstance(value, str) and not value.strip():
+        return None
+    try:
+        return signing_key_from_hex(value if isinstance(value, str) else "")
+    except KeyRefused as refused:
+        raise SettingsError(variable, str(refused)) from None
+
+
+def _secret(variable: str, value: object) -> Secret | None:
+    if not isinstance(value, str):
+        raise SettingsError(variable, "text")
+    return Secret(value) if value else None
+
+
+def _keystore(variable: str, value: object) -> Path | None:
+    if isinstance(value, str) and not value.strip():
+        return None
+    path = Path(value.strip()).expanduser() if isinstance(value, str) else Path()
+    try:
+        read_keystore(path)
+    except KeyRefused as refused:
+        raise SettingsError(variable, str(refused)) from None
+    return path
+
+
+def _tron_deployment(variable: str, value: object) -> EvmDeployment | None:
+    try:
+        return _deployment(variable, value)
+    except SettingsError:
+        names = ", ".join(f'"{name}": "T…"' for name in DEPLOYMENT_CONTRACTS)
+        accepts = "the path of a JSON file naming the contracts' addresses: {" + names + "}"
+        raise SettingsError(variable, accepts) from None
+
+
+def _margin(variable: str, value: object) -> Fraction:
+    accepts = "a number from 1 to 10"
+    try:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ValueError(value)
+        number = Fraction(str(value).strip())
+    except (ValueError, ZeroDivisionError):
+        raise SettingsError(variable, accepts) from None
+    if not 1 <= number <= 10:
+        raise SettingsError(variable, accepts)
+    return number
+
+
 _SETTINGS: Final[dict[str, _Setting]] = {
     setting.name: setting
     for setting in (
@@ -265,6 +360,13 @@ _SETTINGS: Final[dict[str, _Setting]] = {
         _Setting("evm_rpc_url", _rpc_url),
         _Setting("evm_deployment", _deployment),
         _Setting("tron_network", _tron_network),
+        _Setting("tron_private_key", _private_key, secret=True),
+        _Setting("tron_api_key", _secret, secret=True),
+        _Setting("tron_deployment", _tron_deployment),
+        _Setting("tron_energy_price", _integer(1, 10_000)),
+        _Setting("tron_fee_limit_margin", _margin),
+        _Setting("keystore", _keystore),
+        _Setting("keystore_password", _secret, secret=True),
         _Setting("data_dir", _directory),
         _Setting("database_url", _database_url, secret=True),
         _Setting("confirmations", _integer(0)),
@@ -274,6 +376,12 @@ _SETTINGS: Final[dict[str, _Setting]] = {
         _Setting("api_port", _integer(1, 65_535)),
         _Setting("page_size_max", _integer(1, 10_000)),
         _Setting("ready_max_lag", _integer(0)),
+        _Setting("request_body_max", _integer(1_024, 16 * 1_048_576)),
+        _Setting("rate_key_per_minute", _integer(1)),
+        _Setting("rate_key_burst", _integer(1)),
+        _Setting("rate_signed_per_minute", _integer(1)),
+        _Setting("rate_signed_burst", _integer(1)),
+        _Setting("signed_expiry_max", _integer(10, 86_400)),
     )
 }
 
@@ -311,6 +419,8 @@ def _file_values(path: Path) -> dict[str, Raw]:
 
 def _check_together(settings: Settings) -> None:
     """What one setting asks of another."""
+    if settings.keystore is not None and settings.keystore_password is None:
+        raise SettingsError(_SETTINGS["keystore_password"].variable, "set when DCMX_KEYSTORE is")
     if settings.ledger is LedgerKind.EVM and settings.evm_rpc_url and not settings.evm_deployment:
         raise SettingsError(
             _SETTINGS["evm_deployment"].variable,

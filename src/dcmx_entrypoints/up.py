@@ -16,6 +16,7 @@ from rich.table import Table
 from dcmx_adapters.clock import SystemClock
 from dcmx_adapters.journal import JournaledLedger, JournalError
 from dcmx_core.exceptions import DcmxError
+from dcmx_entrypoints.chain_lock import UP, holding_local_chain
 from dcmx_entrypoints.container import Container
 from dcmx_entrypoints.demo import CAST, run_demo
 from dcmx_entrypoints.http import app_from_container
@@ -53,7 +54,13 @@ class UpOptions:
 
 
 def run_up(settings: Settings, options: UpOptions, console: Console) -> None:
-    """Start everything, serve until SIGINT or SIGTERM, then stop everything in order."""
+    """Start everything, serve until SIGINT or SIGTERM, then stop everything in order. The
+    local chain is held the whole time: no other process may change it meanwhile."""
+    with holding_local_chain(settings.data_dir, UP):
+        _run_up(settings, options, console)
+
+
+def _run_up(settings: Settings, options: UpOptions, console: Console) -> None:
     sock = listening_socket(options.host, options.port)
     try:
         local = _open_chain(settings, options, console)
@@ -185,7 +192,13 @@ def _run(container: Container, sock: socket.socket) -> None:
     def indexer_failed(_error: BaseException) -> None:
         server.should_exit = True
 
-    indexer = IndexerThread(container.indexer(), stop, follow=True, on_error=indexer_failed)
+    indexer = IndexerThread(
+        container.indexer(),
+        stop,
+        follow=True,
+        on_error=indexer_failed,
+        lease=container.writer_lease(),
+    )
     indexer.start()
     try:
         serve(server, sock)

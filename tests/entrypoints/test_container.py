@@ -3,9 +3,10 @@ is asked for."""
 
 from __future__ import annotations
 
-import sys
-import types
+import json
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,11 +15,14 @@ from dcmx_adapters.memory.ledger import MemoryLedger
 from dcmx_adapters.sql.database import upgrade
 from dcmx_adapters.sql.repositories import SqlUnitOfWork
 from dcmx_core.model.enums import Contract, DocumentType
+from dcmx_core.model.values import Address
 from dcmx_core.ports import Ledger
 from dcmx_core.services.compliance import register_document
 from dcmx_entrypoints import container as wiring
 from dcmx_entrypoints.container import container_for
 from dcmx_entrypoints.settings import Settings, SettingsError
+
+ADDRESSES = tuple(Address(bytes([i]) * 20) for i in range(1, 6))
 
 
 def settings_in(tmp_path: Path, **variables: str) -> Settings:
@@ -47,32 +51,45 @@ def test_the_evm_ledger_runs_on_the_chosen_engine(tmp_path: Path) -> None:
     assert container.chain().startswith("evm:")
 
 
-def test_tron_is_refused_while_no_tron_ledger_exists(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(wiring, "TRON_MODULE", "dcmx_adapters.tron_absent.ledger")
-    container = container_for(settings_in(tmp_path, DCMX_LEDGER="tron"))
-    with pytest.raises(SettingsError, match=r"DCMX_LEDGER .*TRON ledger is not available yet"):
+def test_tron_on_a_network_needs_its_deployment_file(tmp_path: Path) -> None:
+    container = container_for(settings_in(tmp_path, DCMX_LEDGER="tron", DCMX_TRON_NETWORK="nile"))
+    with pytest.raises(SettingsError, match=r"^DCMX_TRON_DEPLOYMENT must be set"):
         container.ledger()
 
 
-def test_tron_uses_the_tron_adapters_ledger_once_there_is_one(
+def test_tron_gets_the_key_deployment_and_fees_from_the_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    built: list[str] = []
+    built: list[tuple[str, dict[str, Any]]] = []
     stand_in = MemoryLedger.__new__(MemoryLedger)
 
-    def tron_ledger(network: str, *, clock: object) -> Ledger:
-        built.append(network)
+    def tron_ledger(network: str, **given: Any) -> Ledger:
+        built.append((network, given))
         return stand_in
 
-    module = types.ModuleType("tron_ledger_stand_in")
-    module.tron_ledger = tron_ledger  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "tron_ledger_stand_in", module)
-    monkeypatch.setattr(wiring, "TRON_MODULE", "tron_ledger_stand_in")
-    container = container_for(settings_in(tmp_path, DCMX_LEDGER="tron", DCMX_TRON_NETWORK="nile"))
+    monkeypatch.setattr(wiring.tron, "tron_ledger", tron_ledger)
+    deployment = tmp_path / "tron.json"
+    names = ("token", "music_nft", "compliance", "rewards", "royalties")
+    deployment.write_text(json.dumps({n: ADDRESSES[i].to_base58() for i, n in enumerate(names)}))
+    container = container_for(
+        settings_in(
+            tmp_path,
+            DCMX_LEDGER="tron",
+            DCMX_TRON_NETWORK="nile",
+            DCMX_TRON_PRIVATE_KEY="11" * 32,
+            DCMX_TRON_API_KEY="api-key",
+            DCMX_TRON_DEPLOYMENT=str(deployment),
+            DCMX_TRON_ENERGY_PRICE="210",
+            DCMX_TRON_FEE_LIMIT_MARGIN="2.5",
+        )
+    )
     assert container.ledger() is stand_in
-    assert built == ["nile"]
+    [(network, given)] = built
+    assert network == "nile"
+    assert given["private_key"] == bytes.fromhex("11" * 32)
+    assert given["api_key"] == "api-key"
+    assert given["deployment"] == ADDRESSES
+    assert (given["energy_price"], given["fee_limit_margin"]) == (210, Fraction(5, 2))
     assert container.chain() == "tron:nile"
 
 

@@ -21,6 +21,13 @@ class ApiClient:
     def get(self, path: str, **params: Any) -> httpx.Response:
         return self._portal.call(partial(self._client.get, path, params=params))
 
+    def request(self, method: str, path: str, **options: Any) -> httpx.Response:
+        """Any request: ``json=``, ``content=``, ``headers=``, ``params=`` as httpx takes them."""
+        return self._portal.call(partial(self._client.request, method, path, **options))
+
+    def post(self, path: str, **options: Any) -> httpx.Response:
+        return self.request("POST", path, **options)
+
 
 @contextmanager
 def api_client(app: FastAPI, *, raise_app_exceptions: bool = True) -> Iterator[ApiClient]:

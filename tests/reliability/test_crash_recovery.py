@@ -9,10 +9,12 @@ The default run kills it a few times over a short stream; ``DCMX_LONG_RELIABILIT
 from __future__ import annotations
 
 import os
+import queue
 import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -26,17 +28,61 @@ EVENTS, KILLS, BATCH_BLOCKS = (100_000, 20, 50) if LONG else (8_000, 4, 10)
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run(url: str) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "tests.reliability.run_indexer", url, str(EVENTS), "7"]
-    return subprocess.Popen(
-        [*command, str(BATCH_BLOCKS)], cwd=ROOT, stdout=subprocess.PIPE, text=True
-    )
+class Indexing:
+    """An indexer process, its output read line by line as it comes."""
+
+    def __init__(self, url: str, pause: float = 0.0) -> None:
+        module = "tests.reliability.run_indexer"
+        command = [sys.executable, "-m", module, url, str(EVENTS), "7", str(BATCH_BLOCKS)]
+        self.process = subprocess.Popen(
+            [*command, str(pause)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line.strip())
+        self.process.stdout.close()
+
+    def says(self, expected: str, timeout: float = 600) -> None:
+        assert self.lines.get(timeout=timeout) == expected
+
+    def silent_for(self, seconds: float) -> bool:
+        try:
+            self.lines.get(timeout=seconds)
+        except queue.Empty:
+            return True
+        return False
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def finish(self) -> None:
+        assert self.process.wait(timeout=600) == 0
+        seen: list[str] = []
+        while not seen or seen[-1] != "done":
+            try:
+                seen.append(self.lines.get(timeout=5))
+            except queue.Empty:
+                break
+        assert seen[-1:] == ["done"]
 
 
-def finish(process: subprocess.Popen[str]) -> None:
-    output, _ = process.communicate(timeout=600)
-    assert process.returncode == 0
-    assert output.strip() == "done"
+def clean_index(url: str, engine: Engine) -> tuple[dict[str, tuple[int, str]], float]:
+    """The tables one uninterrupted run leaves, and how long it indexed."""
+    empty_tables(engine)
+    clean = Indexing(url)
+    clean.says("ready")
+    began = time.monotonic()
+    clean.finish()
+    seconds = time.monotonic() - began
+    found = tables(engine)
+    assert found["events"][0] >= EVENTS
+    empty_tables(engine)
+    return found, seconds
 
 
 def tables(engine: Engine) -> dict[str, tuple[int, str]]:
@@ -57,27 +103,41 @@ def tables(engine: Engine) -> dict[str, tuple[int, str]]:
 def test_killed_again_and_again_the_index_ends_as_a_clean_run_leaves_it(
     postgresql_url: str, postgresql_engine: Engine
 ) -> None:
-    empty_tables(postgresql_engine)
-    began = time.monotonic()
-    finish(run(postgresql_url))
-    clean_seconds = time.monotonic() - began
-    clean = tables(postgresql_engine)
-    assert clean["events"][0] >= EVENTS
-
-    empty_tables(postgresql_engine)
+    clean, indexing_seconds = clean_index(postgresql_url, postgresql_engine)
     rng = random.Random(13)
     kills = 0
     while True:
-        process = run(postgresql_url)
-        # Somewhere in the run: while starting, mid-batch, while committing.
-        time.sleep(rng.uniform(0.2, max(clean_seconds / 2, 0.3)))
-        if process.poll() is not None or kills >= KILLS * 2:
+        indexing = Indexing(postgresql_url)
+        indexing.says("ready")
+        # Somewhere while it indexes: mid-batch, between the data and the checkpoint, while
+        # committing. Each run gets about a fourteenth of the work done before it dies.
+        time.sleep(rng.uniform(0, indexing_seconds / KILLS * 1.4))
+        if indexing.process.poll() is not None:
             break
-        process.send_signal(signal.SIGKILL)
-        process.communicate()
+        indexing.kill()
         kills += 1
-    finish(process)
-    finish(run(postgresql_url))  # and once more: a finished index stays as it is
+    indexing.finish()
+    again = Indexing(postgresql_url)  # and once more: a finished index stays as it is
+    again.finish()
     assert kills >= KILLS, f"only {kills} kills landed before the run finished"
+    assert tables(postgresql_engine) == clean
+    empty_tables(postgresql_engine)
+
+
+def test_of_two_indexers_one_writes_and_the_other_takes_over_when_it_dies(
+    postgresql_url: str, postgresql_engine: Engine
+) -> None:
+    clean, _ = clean_index(postgresql_url, postgresql_engine)
+    first = Indexing(postgresql_url, pause=0.1)  # a slow writer: it is still at it below
+    first.says("ready")
+    first.says("writer")
+    second = Indexing(postgresql_url)
+    second.says("ready")
+    assert second.silent_for(1.0)  # waiting for the lease
+    first.kill()
+    died = time.monotonic()
+    second.says("writer", timeout=10)
+    assert time.monotonic() - died < 3
+    second.finish()
     assert tables(postgresql_engine) == clean
     empty_tables(postgresql_engine)

@@ -29,6 +29,8 @@ TABLES = {
     "indexed_blocks",
     "quarantine",
     "platform_stats",
+    "api_keys",
+    "used_nonces",
 }
 
 

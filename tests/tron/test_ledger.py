@@ -4,7 +4,6 @@ bandwidth, reorganizations and solidification reach the ledger, and a node is re
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,6 @@ from dcmx_adapters.evm.translate import abi_of
 from dcmx_adapters.tron import LocalTronNode, LocalTronProvider, serve
 from dcmx_adapters.tron.chain import TronChain
 from dcmx_adapters.tron.ledger import (
-    DEPLOYMENT_CONTRACTS,
     TronLedger,
     TronReceipt,
     local_tron_ledger,
@@ -219,16 +217,14 @@ def test_on_a_network_a_refusal_is_found_before_anything_is_broadcast() -> None:
         ledger.fund(ALICE, 1)
 
 
-def test_a_node_is_reached_by_its_url(tmp_path: Path) -> None:
+def test_a_node_is_reached_by_its_url() -> None:
     local = local_tron_ledger(ADMIN, SystemClock(), keys=keys(0))
     local.fund(ALICE, 10**12)
-    deployment_file = tmp_path / "tron.json"
-    addresses = dict(zip(DEPLOYMENT_CONTRACTS, local.deployment.addresses, strict=True))
-    deployment_file.write_text(json.dumps({k: a.to_base58() for k, a in addresses.items()}))
-    environ = {"DCMX_TRON_PRIVATE_KEY": key(1).hex(), "DCMX_TRON_DEPLOYMENT": str(deployment_file)}
 
     with serve(local.tron.node) as url:
-        remote = tron_ledger(url, clock=SystemClock(), environ=environ)
+        remote = tron_ledger(
+            url, clock=SystemClock(), private_key=key(1), deployment=local.deployment.addresses
+        )
         receipt = remote.execute(ALICE, c.Approve(BOB, 5))
         assert remote.admin_of(Contract.TOKEN) == ADMIN
         assert remote.allowance(ALICE, BOB) == 5
@@ -253,23 +249,11 @@ def test_named_networks_are_tronpys_and_others_are_refused() -> None:
         node_url("moon")
 
 
-def test_a_bad_private_key_is_refused_without_repeating_it(tmp_path: Path) -> None:
-    deployment_file = tmp_path / "tron.json"
-    deployment_file.write_text(json.dumps(dict.fromkeys(DEPLOYMENT_CONTRACTS, ALICE.to_base58())))
-    secret = "not-a-key-" + "ab" * 20
-    environ = {"DCMX_TRON_PRIVATE_KEY": secret, "DCMX_TRON_DEPLOYMENT": str(deployment_file)}
-    with pytest.raises(ValueError, match="DCMX_TRON_PRIVATE_KEY must be") as refused:
-        tron_ledger("http://127.0.0.1:9/", clock=SystemClock(), environ=environ)
-    assert secret not in str(refused.value)
-
-
-def test_a_network_needs_the_deployment_file(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="DCMX_TRON_DEPLOYMENT"):
-        tron_ledger("http://127.0.0.1:9/", clock=SystemClock(), environ={})
-    (tmp_path / "bad.json").write_text(json.dumps({"token": "T…"}))
-    environ = {"DCMX_TRON_DEPLOYMENT": str(tmp_path / "bad.json")}
-    with pytest.raises(ValueError, match="DCMX_TRON_DEPLOYMENT"):
-        tron_ledger("http://127.0.0.1:9/", clock=SystemClock(), environ=environ)
+def test_a_network_needs_the_five_contracts_addresses() -> None:
+    with pytest.raises(ValueError, match="needs the addresses of the five contracts"):
+        tron_ledger("http://127.0.0.1:9/", clock=SystemClock())
+    with pytest.raises(ValueError, match="needs the addresses of the five contracts"):
+        tron_ledger("http://127.0.0.1:9/", clock=SystemClock(), deployment=(ALICE, BOB))
 
 
 def test_the_container_builds_this_ledger_for_the_local_network(tmp_path: Path) -> None:

@@ -113,6 +113,11 @@ class Web3Chain:
     def is_development(self) -> bool:
         return isinstance(self._w3.provider, EthereumTesterProvider)
 
+    @property
+    def w3(self) -> Web3:
+        """The web3.py client this chain talks through."""
+        return self._w3
+
     def add_key(self, private_key: bytes) -> Address:
         account = address_from_abi(Account.from_key(private_key).address)
         self._keys[account] = private_key

@@ -6,6 +6,7 @@ import copy
 from collections import Counter
 from collections.abc import Sequence
 
+from dcmx_core.model.access import ApiKey
 from dcmx_core.model.enums import DocumentType
 from dcmx_core.model.values import Address, Hash32
 from dcmx_core.read_models import (
@@ -335,6 +336,46 @@ class MemoryStatsRepository:
         return PlatformStats.from_figures(dict(self._figures))
 
 
+class MemoryApiKeyRepository:
+    def __init__(self) -> None:
+        self._keys: dict[str, ApiKey] = {}
+
+    def add_key(self, key: ApiKey) -> None:
+        if key.key_id in self._keys:
+            raise ValueError(f"API key {key.key_id} exists already")
+        self._keys[key.key_id] = key
+
+    def get_key(self, key_id: str) -> ApiKey | None:
+        return self._keys.get(key_id)
+
+    def list_keys(self) -> list[ApiKey]:
+        return sorted(self._keys.values(), key=lambda k: (k.created_at, k.key_id))
+
+    def revoke_key(self, key_id: str, at: int) -> ApiKey | None:
+        key = self._keys.get(key_id)
+        if key is None:
+            return None
+        self._keys[key_id] = key = key.revoked(at)
+        return key
+
+
+class MemoryUsedNonceRepository:
+    def __init__(self) -> None:
+        self._expiry: dict[tuple[Address, str], int] = {}
+
+    def use_nonce(self, account: Address, nonce: str, expires_at: int) -> bool:
+        if (account, nonce) in self._expiry:
+            return False
+        self._expiry[account, nonce] = expires_at
+        return True
+
+    def forget_nonces(self, expired_before: int) -> int:
+        old = [key for key, expiry in self._expiry.items() if expiry < expired_before]
+        for key in old:
+            del self._expiry[key]
+        return len(old)
+
+
 class MemoryUnitOfWork:
     """The in-memory read models as one transaction: entering takes a copy of every store,
     ``commit`` takes a new one, ``rollback`` (or leaving the block) puts the last one back."""
@@ -350,6 +391,8 @@ class MemoryUnitOfWork:
         self.checkpoints = MemoryCheckpointRepository()
         self.quarantine = MemoryQuarantineRepository()
         self.stats = MemoryStatsRepository()
+        self.api_keys = MemoryApiKeyRepository()
+        self.nonces = MemoryUsedNonceRepository()
         self._saved: dict[str, object] | None = None
 
     _STORES = (
@@ -363,6 +406,8 @@ class MemoryUnitOfWork:
         "checkpoints",
         "quarantine",
         "stats",
+        "api_keys",
+        "nonces",
     )
 
     def __enter__(self) -> MemoryUnitOfWork:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import CursorResult, Engine, delete, func, select, tuple_
+from sqlalchemy import CursorResult, Engine, delete, func, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from dcmx_adapters.sql.bulk import PostgresProjection, copy_events
@@ -18,6 +18,7 @@ from dcmx_adapters.sql.event_json import decode_event, encode_event, kind_of
 from dcmx_adapters.sql.statements import SqlRepository, table_of, values_of
 from dcmx_adapters.sql.tables import (
     AcceptanceRow,
+    ApiKeyRow,
     BalanceRow,
     CheckpointRow,
     ClaimRow,
@@ -33,11 +34,14 @@ from dcmx_adapters.sql.tables import (
     ReleaseRow,
     SaleRow,
     StatRow,
+    UsedNonceRow,
 )
 from dcmx_core.events import LogPosition
+from dcmx_core.model.access import ApiKey, Scope
 from dcmx_core.model.enums import DocumentType
 from dcmx_core.model.values import Address, Hash32
 from dcmx_core.ports import (
+    ApiKeyRepository,
     BalanceRepository,
     CheckpointRepository,
     ClaimRepository,
@@ -49,6 +53,7 @@ from dcmx_core.ports import (
     SaleRepository,
     StatsRepository,
     UnitOfWork,
+    UsedNonceRepository,
 )
 from dcmx_core.read_models import (
     AcceptanceRecord,
@@ -412,6 +417,80 @@ class SqlStatsRepository(SqlRepository):
         return PlatformStats.from_figures({(r.figure, r.currency): r.value for r in rows})
 
 
+class SqlApiKeyRepository(SqlRepository):
+    _table = table_of(ApiKeyRow)
+
+    def add_key(self, key: ApiKey) -> None:
+        statement = (
+            self._insert(ApiKeyRow)
+            .values(_key_row(key))
+            .on_conflict_do_nothing(index_elements=["key_id"])
+            .returning(self._table.c.key_id)
+        )
+        if self._session.execute(statement).first() is None:
+            raise ValueError(f"API key {key.key_id} exists already")
+
+    def get_key(self, key_id: str) -> ApiKey | None:
+        row = self._session.execute(
+            select(self._table).where(self._table.c.key_id == key_id)
+        ).first()
+        return None if row is None else _api_key(row)
+
+    def list_keys(self) -> list[ApiKey]:
+        c = self._table.c
+        rows = self._session.execute(select(self._table).order_by(c.created_at, c.key_id))
+        return [_api_key(row) for row in rows]
+
+    def revoke_key(self, key_id: str, at: int) -> ApiKey | None:
+        c = self._table.c
+        self._session.execute(
+            update(self._table)
+            .where(c.key_id == key_id, c.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
+        return self.get_key(key_id)
+
+
+def _key_row(key: ApiKey) -> dict[str, Any]:
+    return {
+        "key_id": key.key_id,
+        "name": key.name,
+        "scopes": sorted(scope.value for scope in key.scopes),
+        "secret_hash": key.secret_hash,
+        "created_at": key.created_at,
+        "revoked_at": key.revoked_at,
+    }
+
+
+def _api_key(row: Any) -> ApiKey:
+    return ApiKey(
+        key_id=row.key_id,
+        name=row.name,
+        scopes=frozenset(Scope(scope) for scope in row.scopes),
+        secret_hash=bytes(row.secret_hash),
+        created_at=row.created_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+class SqlUsedNonceRepository(SqlRepository):
+    _table = table_of(UsedNonceRow)
+
+    def use_nonce(self, account: Address, nonce: str, expires_at: int) -> bool:
+        # One statement: of two processes recording the same nonce, exactly one inserts it.
+        statement = (
+            self._insert(UsedNonceRow)
+            .values(account=account, nonce=nonce, expires_at=expires_at)
+            .on_conflict_do_nothing(index_elements=["account", "nonce"])
+            .returning(self._table.c.nonce)
+        )
+        return self._session.execute(statement).first() is not None
+
+    def forget_nonces(self, expired_before: int) -> int:
+        statement = delete(self._table).where(self._table.c.expires_at < expired_before)
+        return cast(CursorResult[Any], self._session.execute(statement)).rowcount
+
+
 _REPOSITORIES: dict[str, type[SqlRepository]] = {
     "events": SqlEventRepository,
     "releases": SqlReleaseRepository,
@@ -423,6 +502,8 @@ _REPOSITORIES: dict[str, type[SqlRepository]] = {
     "checkpoints": SqlCheckpointRepository,
     "quarantine": SqlQuarantineRepository,
     "stats": SqlStatsRepository,
+    "api_keys": SqlApiKeyRepository,
+    "nonces": SqlUsedNonceRepository,
 }
 
 
@@ -442,6 +523,8 @@ class SqlUnitOfWork:
     checkpoints: CheckpointRepository
     quarantine: QuarantineRepository
     stats: StatsRepository
+    api_keys: ApiKeyRepository
+    nonces: UsedNonceRepository
 
     def __init__(self, bind: Engine | sessionmaker[Session]) -> None:
         self._sessions = (
@@ -498,4 +581,6 @@ if TYPE_CHECKING:
         _checkpoints: CheckpointRepository = SqlCheckpointRepository(session)
         _quarantine: QuarantineRepository = SqlQuarantineRepository(session)
         _stats: StatsRepository = SqlStatsRepository(session)
+        _api_keys: ApiKeyRepository = SqlApiKeyRepository(session)
+        _nonces: UsedNonceRepository = SqlUsedNonceRepository(session)
         _unit_of_work: UnitOfWork = SqlUnitOfWork(engine)

@@ -241,3 +241,28 @@ class QuarantineRow(Base):
     tx_id: Mapped[Hash32] = mapped_column(HashBytes, primary_key=True)
     reason: Mapped[str] = mapped_column(ExactText)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ApiKeyRow(Base):
+    """An operator's API key: the SHA-256 of its secret, never the secret."""
+
+    __tablename__ = "api_keys"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(ExactText)
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    secret_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    created_at: Mapped[int] = mapped_column(BigInteger)
+    revoked_at: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class UsedNonceRow(Base):
+    """A nonce a user signed a request with, kept until the request has expired."""
+
+    __tablename__ = "used_nonces"
+    # Forgetting the nonces of expired requests.
+    __table_args__ = (Index(None, "expires_at"),)
+
+    account: Mapped[Address] = mapped_column(AddressBytes, primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[int] = mapped_column(BigInteger)

@@ -26,18 +26,18 @@ from tronpy.keys import PrivateKey  # type: ignore[import-untyped]
 from tronpy.tron import TransactionBuilder, current_timestamp  # type: ignore[import-untyped]
 
 from dcmx_adapters.evm.chain import Log, NotADevelopmentChain, Reverted, TxResult
+from dcmx_adapters.tron import fees
 from dcmx_adapters.tron.blocks import BlockScanner, address_from_tron, tron_address_of
+from dcmx_adapters.tron.fees import TRX, FeeLimits
 from dcmx_adapters.tron.node import SOLIDIFY_DEPTH, LocalTronNode
 from dcmx_adapters.tron.provider import LocalTronProvider
 from dcmx_adapters.tron.transaction import Refused
 from dcmx_core.model.values import Address, Hash32
 from dcmx_core.ports import Block
 
-TRX: Final = 10**6
-"""Sun in one TRX."""
 DEFAULT_FEE_LIMIT: Final = 150 * TRX
-"""The most a contract call may burn: ~35× what the platform's heaviest call costs at 100 sun
-an energy, room for TRON's dynamic energy price on popular contracts."""
+"""The most a call of a function the energy table does not measure may burn (``fees.py`` gives
+each measured function its own limit)."""
 DEFAULT_DEPLOY_FEE_LIMIT: Final = 2_000 * TRX
 """The most deploying one contract may burn (the NFT, the largest, needs ~5 M energy)."""
 EXPIRATION_MS: Final = 60_000
@@ -83,7 +83,9 @@ class LocalNode:
 
 class TronChain:
     """A TRON network reached through tronpy; transactions are signed here with the sender's key
-    (``keys``: account → 32-byte private key)."""
+    (``keys``: account → 32-byte private key). A call's fee limit is its function's in
+    ``fee_limits`` (by default the energy table's at 100 sun an energy and a margin of 1.5),
+    ``fee_limit`` for a function the table does not measure."""
 
     def __init__(
         self,
@@ -92,13 +94,14 @@ class TronChain:
         *,
         fee_limit: int = DEFAULT_FEE_LIMIT,
         deploy_fee_limit: int = DEFAULT_DEPLOY_FEE_LIMIT,
+        fee_limits: FeeLimits | None = None,
         local: LocalNode | None = None,
         wait_seconds: float = 60.0,
         poll_seconds: float = 1.0,
     ) -> None:
         self._client = client
         self._keys = {account: PrivateKey(key) for account, key in keys.items()}
-        self._fee_limit = fee_limit
+        self._fee_limits = fee_limits or fees.fee_limits(default=fee_limit)
         self._deploy_fee_limit = deploy_fee_limit
         self._local = local
         self._wait_seconds = wait_seconds
@@ -116,6 +119,7 @@ class TronChain:
         solidify_depth: int = SOLIDIFY_DEPTH,
         fee_limit: int = DEFAULT_FEE_LIMIT,
         deploy_fee_limit: int = DEFAULT_DEPLOY_FEE_LIMIT,
+        fee_limits: FeeLimits | None = None,
     ) -> TronChain:
         """A fresh local TRON node in this process, reached through tronpy's own client."""
         time = NodeTime()
@@ -125,6 +129,7 @@ class TronChain:
             keys,
             fee_limit=fee_limit,
             deploy_fee_limit=deploy_fee_limit,
+            fee_limits=fee_limits,
             local=LocalNode(node, time),
             poll_seconds=0.01,
         )
@@ -140,6 +145,10 @@ class TronChain:
     @property
     def client(self) -> Tron:
         return self._client
+
+    @property
+    def fee_limits(self) -> FeeLimits:
+        return self._fee_limits
 
     @property
     def node(self) -> LocalTronNode:
@@ -195,7 +204,8 @@ class TronChain:
                 "parameter": {"value": trigger, "type_url": _TRIGGER_URL},
                 "type": "TriggerSmartContract",
             }
-            builder = TransactionBuilder(inner, client=self._client).fee_limit(self._fee_limit)
+            limit = self._fee_limits.for_call(data)
+            builder = TransactionBuilder(inner, client=self._client).fee_limit(limit)
         if self._local is not None:
             expires = self._local.node.next_timestamp() + EXPIRATION_MS
             builder.expiration(expires - current_timestamp())

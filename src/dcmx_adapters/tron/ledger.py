@@ -4,17 +4,15 @@ decoding and errors, with what TRON adds (bandwidth in receipts, the solidified 
 ``tron_ledger(network, clock=...)`` is what the container asks for: ``local`` is a fresh local
 node in this process with the five contracts deployed by a new operator key; ``shasta``,
 ``nile``, ``mainnet`` (tronpy's URLs for them) or any http(s) URL reach a real node, with the
-signing key from ``DCMX_TRON_PRIVATE_KEY`` (none: read only), TronGrid's API key from
-``DCMX_TRON_API_KEY`` and the contracts' addresses from the JSON file ``DCMX_TRON_DEPLOYMENT``.
+signing key, TronGrid's API key, the contracts' addresses, the energy price and the fee limits'
+margin the container passes from the settings.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Final
 
 from attrs import frozen
@@ -27,6 +25,7 @@ from dcmx_adapters.block_time import BlockTime
 from dcmx_adapters.evm.chain import TxResult
 from dcmx_adapters.evm.deploy import DEFAULT_BASE_URI, deploy_platform
 from dcmx_adapters.evm.ledger import EvmLedger
+from dcmx_adapters.tron import fees
 from dcmx_adapters.tron.chain import (
     DEFAULT_DEPLOY_FEE_LIMIT,
     DEFAULT_FEE_LIMIT,
@@ -40,9 +39,6 @@ from dcmx_core.model.values import ZERO_ADDRESS, Address
 from dcmx_core.ports import Block, Clock, EventBatch, Receipt
 
 NETWORKS: Final = ("local", "shasta", "nile", "mainnet")
-PRIVATE_KEY_VARIABLE: Final = "DCMX_TRON_PRIVATE_KEY"
-API_KEY_VARIABLE: Final = "DCMX_TRON_API_KEY"
-DEPLOYMENT_VARIABLE: Final = "DCMX_TRON_DEPLOYMENT"
 DEPLOYMENT_CONTRACTS: Final = ("token", "music_nft", "compliance", "rewards", "royalties")
 OPERATOR_FUNDS: Final = 10**22
 """Sun the local node gives the operator who deploys the platform."""
@@ -122,6 +118,7 @@ def local_tron_ledger(
     solidify_depth: int = SOLIDIFY_DEPTH,
     fee_limit: int = DEFAULT_FEE_LIMIT,
     deploy_fee_limit: int = DEFAULT_DEPLOY_FEE_LIMIT,
+    fee_limits: fees.FeeLimits | None = None,
 ) -> TronLedger:
     """A fresh local TRON node in this process with the platform deployed by ``admin``, reached
     through tronpy. TRON checks every signature: ``keys`` holds the key of every sender,
@@ -129,7 +126,11 @@ def local_tron_ledger(
     if admin not in keys:
         raise LookupError(f"no key for the admin {admin.to_base58()}: it signs the deployment")
     chain = TronChain.local(
-        keys, solidify_depth=solidify_depth, fee_limit=fee_limit, deploy_fee_limit=deploy_fee_limit
+        keys,
+        solidify_depth=solidify_depth,
+        fee_limit=fee_limit,
+        deploy_fee_limit=deploy_fee_limit,
+        fee_limits=fee_limits,
     )
     chain.fund(admin, OPERATOR_FUNDS)
     chain.set_next_timestamp(BlockTime(clock).next(chain.head().timestamp))
@@ -141,13 +142,19 @@ def tron_ledger(
     network: str,
     *,
     clock: Clock,
-    environ: Mapping[str, str] | None = None,
-    fee_limit: int = DEFAULT_FEE_LIMIT,
+    private_key: bytes | None = None,
+    api_key: str | None = None,
+    deployment: Sequence[Address] | None = None,
+    energy_price: int = fees.DEFAULT_ENERGY_PRICE,
+    fee_limit_margin: Fraction = fees.DEFAULT_MARGIN,
     deploy_fee_limit: int = DEFAULT_DEPLOY_FEE_LIMIT,
 ) -> TronLedger:
     """The platform on the TRON ``network``: ``local``, ``shasta``, ``nile``, ``mainnet`` or an
-    http(s) URL of a node. ``environ`` (the process's environment by default) holds the key,
-    API key and deployment file of a real network."""
+    http(s) URL of a node. A real network needs the five contracts' addresses (``deployment``,
+    in ``DEPLOYMENT_CONTRACTS`` order); ``private_key`` signs as the operator (none: read only);
+    ``api_key`` is TronGrid's. Calls get the energy table's fee limits at ``energy_price`` sun
+    an energy with ``fee_limit_margin``."""
+    limits = fees.fee_limits(energy_price=energy_price, margin=fee_limit_margin)
     if network == "local":
         key = secrets.token_bytes(32)
         operator = address_of_key(key)
@@ -155,25 +162,27 @@ def tron_ledger(
             operator,
             clock,
             keys={operator: key},
-            fee_limit=fee_limit,
             deploy_fee_limit=deploy_fee_limit,
+            fee_limits=limits,
         )
-    environ = os.environ if environ is None else environ
     url = node_url(network)
-    addresses = deployment_from_file(environ.get(DEPLOYMENT_VARIABLE, ""))
+    if deployment is None or len(deployment) != len(DEPLOYMENT_CONTRACTS):
+        raise ValueError(
+            f"the TRON network {network} needs the addresses of the five contracts: "
+            + ", ".join(DEPLOYMENT_CONTRACTS)
+        )
     keys: dict[Address, bytes] = {}
     admin = ZERO_ADDRESS
-    secret = environ.get(PRIVATE_KEY_VARIABLE, "").strip()
-    if secret:
-        key = private_key_from(secret)
-        admin = address_of_key(key)
-        keys[admin] = key
-    provider = HTTPProvider(url, api_key=environ.get(API_KEY_VARIABLE) or None)
+    if private_key is not None:
+        admin = address_of_key(private_key)
+        keys[admin] = private_key
     chain = TronChain(
-        Tron(provider=provider), keys, fee_limit=fee_limit, deploy_fee_limit=deploy_fee_limit
+        Tron(provider=HTTPProvider(url, api_key=api_key or None)),
+        keys,
+        fee_limits=limits,
+        deploy_fee_limit=deploy_fee_limit,
     )
-    deployment = Deployment(chain.chain_id, *addresses)
-    return TronLedger(chain, deployment, admin=admin, clock=clock)
+    return TronLedger(chain, Deployment(chain.chain_id, *deployment), admin=admin, clock=clock)
 
 
 def node_url(network: str) -> str:
@@ -188,32 +197,5 @@ def node_url(network: str) -> str:
     return str(known["fullnode"])
 
 
-def private_key_from(text: str) -> bytes:
-    """A private key given as 64 hex digits (the message never repeats it)."""
-    try:
-        key = bytes.fromhex(text.removeprefix("0x"))
-    except ValueError:
-        key = b""
-    if len(key) != 32:
-        raise ValueError(f"{PRIVATE_KEY_VARIABLE} must be a private key of 64 hex digits")
-    return key
-
-
 def address_of_key(key: bytes) -> Address:
     return Address(bytes.fromhex(PrivateKey(key).public_key.to_hex_address())[1:])
-
-
-def deployment_from_file(path: str) -> tuple[Address, ...]:
-    """The five contracts' addresses (token, NFT, compliance, rewards, royalties) from a JSON
-    file naming each, base58check ``T…`` or hex."""
-    accepts = (
-        f"{DEPLOYMENT_VARIABLE} must be the path of a JSON file naming the contracts' "
-        "addresses: {" + ", ".join(f'"{name}": "T…"' for name in DEPLOYMENT_CONTRACTS) + "}"
-    )
-    if not path.strip():
-        raise ValueError(accepts)
-    try:
-        data = json.loads(Path(path.strip()).expanduser().read_text(encoding="utf-8"))
-        return tuple(Address.parse(data[name]) for name in DEPLOYMENT_CONTRACTS)
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"{accepts} ({type(error).__name__})") from None

@@ -15,9 +15,12 @@ from dcmx_core.model.values import Keccak
 from dcmx_core.ports import UnitOfWork
 from dcmx_core.services.indexer import IndexerStatus
 from dcmx_entrypoints.container import Container, container_from_environment
+from dcmx_entrypoints.http.access import KeyCheck
 from dcmx_entrypoints.http.health import ChainHead, ReadinessChecks, health_routes
+from dcmx_entrypoints.http.limits import BodyLimit, Rate, RateLimiter
 from dcmx_entrypoints.http.market import market_routes
 from dcmx_entrypoints.http.metrics import Metrics, RequestMetrics, metrics_routes
+from dcmx_entrypoints.http.operator_routes import operator_routes
 from dcmx_entrypoints.http.problems import (
     ProblemDescription,
     install_problem_handlers,
@@ -27,10 +30,17 @@ from dcmx_entrypoints.http.problems import (
 from dcmx_entrypoints.http.reading import Reads
 from dcmx_entrypoints.http.records import records_routes
 from dcmx_entrypoints.http.schemas import AddressText, Render
+from dcmx_entrypoints.http.signed_requests import SignedRequests
+from dcmx_entrypoints.http.signed_routes import signed_routes
+from dcmx_entrypoints.http.writing import Operator, WriteLimits, Writes
 from dcmx_entrypoints.settings import LedgerKind
 
 DESCRIPTION = """The read side of DCMX: releases, editions, balances, sales, payouts, claims and
-the compliance record, as the indexer has built them from the ledger's events.
+the compliance record, as the indexer has built them from the ledger's events; and the write
+side: the operator's use cases (an API key with a scope: `Authorization: Bearer <key>` or
+`X-API-Key: <key>`) and the requests a user signs with their wallet (`/v1/signed/...`). A write
+answers with the receipt of its transaction (tx id, block, events); the read models show it
+once the indexer has reached that block.
 
 Lists page by keyset: pass a page's `next` as `?after=` for the one after it. Amounts are
 decimal strings (base units), hashes 0x hex, addresses the chain's own rendering. Every answer
@@ -49,11 +59,14 @@ def create_app(
     ping_database: Callable[[], None] | None = None,
     page_size_max: int = 100,
     ready_max_lag: int = 10,
+    operator: Operator | None = None,
+    request_body_max: int = 65_536,
 ) -> FastAPI:
     """The API over the read models ``unit_of_work()`` gives (a fresh unit of work a request,
     or the same one when it is the in-memory kind), for the events of ``chain``. ``ledger`` is
     asked for its head by the readiness check only; ``status`` is the in-process indexer's, for
-    the metrics."""
+    the metrics. With an ``operator`` the write endpoints are there too, sending to its ledger;
+    a request body above ``request_body_max`` bytes is refused."""
     app = FastAPI(
         title="DCMX Core API",
         version=__version__,
@@ -64,17 +77,46 @@ def create_app(
     )
     install_problem_handlers(app)
     metrics = Metrics(status or IndexerStatus())
+    app.add_middleware(BodyLimit, limit=request_body_max)
     app.add_middleware(RequestMetrics, metrics=metrics)
     render = Render(AddressText(keccak, base58=tron_addresses))
     reads = Reads(unit_of_work, chain, render, page_size_max)
     checks = ReadinessChecks(unit_of_work, chain, ledger, ready_max_lag, ping_database)
     app.include_router(market_routes(reads))
     app.include_router(records_routes(reads))
+    if operator is not None:
+        _include_writes(app, operator, unit_of_work, chain, render, tron_addresses)
     app.include_router(health_routes(checks))
     app.include_router(metrics_routes(metrics))
     app.include_router(_problem_docs())
     app.state.metrics = metrics
     return app
+
+
+def _include_writes(
+    app: FastAPI,
+    operator: Operator,
+    unit_of_work: Callable[[], UnitOfWork],
+    chain: str,
+    render: Render,
+    tron: bool,
+) -> None:
+    writes = Writes(
+        ledger=operator.ledger,
+        operator=operator.address,
+        crypto=operator.crypto,
+        clock=operator.clock,
+        unit_of_work=unit_of_work,
+        chain=chain,
+        render=render,
+        limits=operator.limits,
+        tron=tron,
+    )
+    keys = KeyCheck(unit_of_work, RateLimiter(operator.limits.key_rate))
+    signed_rate = operator.limits.signed_rate
+    signed = SignedRequests(writes, RateLimiter(signed_rate), RateLimiter(signed_rate))
+    app.include_router(operator_routes(writes, keys, signed))
+    app.include_router(signed_routes(writes, signed))
 
 
 def _problem_docs() -> APIRouter:
@@ -112,6 +154,18 @@ def app_from_container(container: Container) -> FastAPI:
         ping_database=container.ping_database(),
         page_size_max=settings.page_size_max,
         ready_max_lag=settings.ready_max_lag,
+        operator=Operator(
+            ledger=container.ledger(),
+            address=container.operator().address,
+            crypto=container.crypto(),
+            clock=container.clock(),
+            limits=WriteLimits(
+                key_rate=Rate(settings.rate_key_per_minute, settings.rate_key_burst),
+                signed_rate=Rate(settings.rate_signed_per_minute, settings.rate_signed_burst),
+                expiry_max=settings.signed_expiry_max,
+            ),
+        ),
+        request_body_max=settings.request_body_max,
     )
 
     @asynccontextmanager

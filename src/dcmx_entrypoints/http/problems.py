@@ -95,6 +95,60 @@ API_PROBLEMS: Final[Mapping[str, ProblemKind]] = {
             "The read models' database did not answer or refused the query.",
         ),
         ProblemKind("internal-error", "Internal error", 500, "Something failed on our side."),
+        ProblemKind(
+            "api-key-missing",
+            "API key missing",
+            401,
+            "The endpoint needs an API key: `Authorization: Bearer <key>` or `X-API-Key: <key>`.",
+        ),
+        ProblemKind(
+            "api-key-invalid",
+            "API key invalid",
+            401,
+            "The key given is not one this API issued (malformed, unknown, or a wrong secret).",
+        ),
+        ProblemKind("api-key-revoked", "API key revoked", 401, "The key given was revoked."),
+        ProblemKind(
+            "scope-missing",
+            "Scope missing",
+            403,
+            "The API key lacks the scope the endpoint needs; `scope` names it.",
+        ),
+        ProblemKind(
+            "signature-invalid",
+            "Signature invalid",
+            403,
+            "The signature is not the user's over the request: for a signed message, `message` "
+            "is the text the API expected to be signed; for typed data, `digest` is the EIP-712 "
+            "digest.",
+        ),
+        ProblemKind(
+            "nonce-used",
+            "Nonce used",
+            409,
+            "The signed request's nonce was used already by this address: a replay, refused. "
+            "Sign the request again with a fresh nonce.",
+        ),
+        ProblemKind(
+            "request-too-large",
+            "Request too large",
+            413,
+            "The request's body is larger than the API accepts; `limit` says how many bytes.",
+        ),
+        ProblemKind(
+            "rate-limited",
+            "Too many requests",
+            429,
+            "Too many requests from this API key, client or signing address; retry after the "
+            "number of seconds in the `Retry-After` header.",
+        ),
+        ProblemKind(
+            "sender-unsupported",
+            "Cannot send for this account",
+            501,
+            "The ledger holds no key for the account the transaction must come from: on this "
+            "chain the user sends it from their own wallet.",
+        ),
     )
 }
 
@@ -108,6 +162,26 @@ _BRANCH_STATUS: Final[tuple[tuple[type[DcmxError], int], ...]] = (
     (exceptions.LimitExceeded, 409),
     (exceptions.StateConflict, 409),
 )
+
+
+class ApiRefusal(Exception):
+    """A refusal of the API's own (not a domain rule's): a kind of ``API_PROBLEMS``, what went
+    wrong, extra members of the problem and headers of the answer. The detail never carries a
+    secret."""
+
+    def __init__(
+        self,
+        kind: str,
+        detail: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.kind = API_PROBLEMS[kind]
+        self.detail = detail
+        self.headers = dict(headers or {})
+        self.extra = extra
 
 
 class InvalidCursor(ValueError):
@@ -185,6 +259,13 @@ async def _on_validation_error(request: Request, error: Exception) -> JSONRespon
     return problem_response(request, API_PROBLEMS["validation-error"], detail, errors=errors)
 
 
+async def _on_refusal(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ApiRefusal)
+    response = problem_response(request, error.kind, error.detail, **error.extra)
+    response.headers.update(error.headers)
+    return response
+
+
 async def _on_invalid_cursor(request: Request, error: Exception) -> JSONResponse:
     return problem_response(request, API_PROBLEMS["invalid-cursor"], str(error))
 
@@ -212,6 +293,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DcmxError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(InvalidCursor, _on_invalid_cursor)
+    app.add_exception_handler(ApiRefusal, _on_refusal)
     app.add_exception_handler(HTTPException, _on_http_error)
     app.add_exception_handler(DBAPIError, _on_database_error)
     app.add_exception_handler(Exception, _on_anything_else)
@@ -220,8 +302,13 @@ def install_problem_handlers(app: FastAPI) -> None:
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The OpenAPI description of the problems a route may answer with."""
     descriptions = {
+        401: "No API key, or one that is unknown or revoked.",
+        403: "The API key lacks the scope, or the signature is not the user's.",
         404: "The resource does not exist.",
+        409: "The ledger refused: the state does not allow it, or the nonce was used.",
+        413: "The request's body is too large.",
         422: "A parameter is invalid (a malformed address, a bad cursor, a limit too high).",
+        429: "Too many requests; retry after `Retry-After` seconds.",
         503: "Not ready, or the database is unavailable.",
     }
     return {

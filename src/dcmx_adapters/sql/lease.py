@@ -1,0 +1,128 @@
+"""One indexer writes a chain's read models at a time: the writer holds a lease, the others
+wait for it.
+
+On PostgreSQL the lease is a session-level advisory lock, held by a connection of its own for
+as long as the writer lives: when its process dies, PostgreSQL drops the connection and the
+lock with it, and a waiting indexer takes over at its next try. On SQLite it is an exclusive
+``flock`` on a file beside the database, which the operating system releases the same way.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import threading
+from pathlib import Path
+from typing import IO, Protocol
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
+
+
+class Stop(Protocol):
+    def is_set(self) -> bool: ...
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
+class _Held(Protocol):
+    def release(self) -> None: ...
+
+
+class WriterLease:
+    """The right to write chain ``chain`` into the database of ``engine``."""
+
+    def __init__(self, engine: Engine, chain: str) -> None:
+        self._engine, self._chain = engine, chain
+        self._held: _Held | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._held is not None
+
+    def acquire(self, stop: Stop, *, poll_seconds: float = 0.5) -> bool:
+        """Wait until the lease is ours (True) or ``stop`` is set (False)."""
+        while not stop.is_set():
+            if self.try_acquire():
+                return True
+            stop.wait(poll_seconds)
+        return False
+
+    def try_acquire(self) -> bool:
+        if self._held is None:
+            if self._engine.dialect.name == "postgresql":
+                self._held = _AdvisoryLock.take(self._engine, self._chain)
+            else:
+                self._held = _FileLock.take(self._engine.url.database, self._chain)
+        return self._held is not None
+
+    def release(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held.release()
+
+    def __enter__(self) -> WriterLease:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+class _AdvisoryLock:
+    """A PostgreSQL session-level advisory lock on a connection kept for it."""
+
+    def __init__(self, connection: Connection, key: int) -> None:
+        self._connection, self._key = connection, key
+
+    @classmethod
+    def take(cls, engine: Engine, chain: str) -> _AdvisoryLock | None:
+        # A signed 64-bit digest of the chain's name is the lock's key.
+        digest = hashlib.blake2b(f"dcmx indexer {chain}".encode(), digest_size=8).digest()
+        key = int.from_bytes(digest, "big", signed=True)
+        connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        taken = connection.execute(
+            text("SELECT pg_try_advisory_lock(:key)"), {"key": key}
+        ).scalar_one()
+        if taken:
+            return cls(connection, key)
+        connection.close()
+        return None
+
+    def release(self) -> None:
+        try:
+            self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key})
+        except DBAPIError:
+            self._connection.invalidate()  # the connection died, and the lock with it
+        finally:
+            self._connection.close()
+
+
+class _FileLock:
+    """An exclusive ``flock`` on a file beside an SQLite database (for an in-memory database,
+    which lives in one process, a lock of the process)."""
+
+    def __init__(self, handle: IO[bytes] | None, lock: threading.Lock | None = None) -> None:
+        self._handle, self._lock = handle, lock
+
+    @classmethod
+    def take(cls, database: str | None, chain: str) -> _FileLock | None:
+        if database in (None, "", ":memory:"):
+            lock = _PROCESS_LOCKS.setdefault(chain, threading.Lock())
+            return cls(None, lock) if lock.acquire(blocking=False) else None
+        path = Path(f"{database}.{hashlib.sha256(chain.encode()).hexdigest()[:16]}.lock")
+        handle = path.open("ab")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return None
+        return cls(handle)
+
+    def release(self) -> None:
+        if self._handle is not None:
+            fcntl.flock(self._handle, fcntl.LOCK_UN)
+            self._handle.close()
+        if self._lock is not None:
+            self._lock.release()
+
+
+_PROCESS_LOCKS: dict[str, threading.Lock] = {}

@@ -1,0 +1,142 @@
+"""What a transaction costs on TRON, in energy, worked out on py-evm with the TVM's prices.
+
+The TVM runs the EVM's bytecode but prices it by java-tron's ``EnergyCost``: SLOAD 50; SSTORE
+20,000 into an empty slot and 5,000 otherwise (writing zero too), by the slot's current value
+alone (no net metering, no refunds); no EIP-2929 warm/cold surcharges: BALANCE 20, EXTCODESIZE
+and EXTCODECOPY 20, EXTCODEHASH 400, every CALL kind 40 (plus 9,000 with value and 25,000 more
+for value sent to an account that does not exist); EXP 10 + 10 a byte of the exponent; LOG
+375 + 375 a topic + 8 a byte; and no 21,000 intrinsic cost or calldata gas (a transaction's bytes
+are paid in bandwidth). Every other opcode, and memory, cost what they cost on the EVM.
+
+``energy_of_transaction`` runs a transaction mined on an eth-tester (py-evm) chain again, from
+the state it was mined on and with its block's context, under that price list, and returns the
+energy. It is an estimate: TRON's dynamic energy factor, which popular contracts pay on top, is
+not part of it.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Final
+
+from eth.abc import ComputationAPI, SignedTransactionAPI, StateAPI
+from eth.vm import mnemonics, opcode_values
+from eth.vm.forks.byzantium.opcodes import ensure_no_static
+from eth.vm.forks.cancun.computation import CancunComputation
+from eth.vm.forks.cancun.opcodes import CANCUN_OPCODES
+from eth.vm.logic import arithmetic, call, context, storage
+from eth.vm.message import Message
+from eth.vm.opcode import as_opcode
+
+SLOAD: Final = 50
+SET_SSTORE: Final = 20_000
+"""Writing a non-zero value into an empty slot."""
+RESET_SSTORE: Final = 5_000
+"""Every other write, a write of zero included."""
+BALANCE: Final = 20
+EXT_CODE_SIZE: Final = 20
+EXT_CODE_COPY: Final = 20
+EXT_CODE_HASH: Final = 400
+CALL: Final = 40
+EXP: Final = 10
+EXP_BYTE: Final = 10
+MAX_ENERGY: Final = 150_000_000
+"""Energy a TRON transaction may use at most (mainnet's cap)."""
+
+
+def sstore_tvm(computation: ComputationAPI) -> None:
+    """SSTORE as the TVM prices it: by the slot's current value only, with no refund."""
+    slot, value = computation.stack_pop_ints(2)
+    address = computation.msg.storage_address
+    current = computation.state.get_storage(address=address, slot=slot)
+    computation.consume_gas(
+        SET_SSTORE if current == 0 and value != 0 else RESET_SSTORE, reason="SSTORE"
+    )
+    computation.state.set_storage(address=address, slot=slot, value=value)
+
+
+def _call(kind: type[Any], mnemonic: str) -> Any:
+    return kind.configure(__name__=f"opcode:{mnemonic}", mnemonic=mnemonic, gas_cost=CALL)()
+
+
+TVM_OPCODES: Final = {
+    **copy.deepcopy(CANCUN_OPCODES),
+    opcode_values.SLOAD: as_opcode(
+        logic_fn=storage.sload, mnemonic=mnemonics.SLOAD, gas_cost=SLOAD
+    ),
+    opcode_values.SSTORE: as_opcode(
+        logic_fn=ensure_no_static(sstore_tvm), mnemonic=mnemonics.SSTORE, gas_cost=0
+    ),
+    opcode_values.BALANCE: as_opcode(
+        logic_fn=context.balance, mnemonic=mnemonics.BALANCE, gas_cost=BALANCE
+    ),
+    opcode_values.EXTCODESIZE: as_opcode(
+        logic_fn=context.extcodesize, mnemonic=mnemonics.EXTCODESIZE, gas_cost=EXT_CODE_SIZE
+    ),
+    opcode_values.EXTCODECOPY: as_opcode(
+        logic_fn=context.extcodecopy, mnemonic=mnemonics.EXTCODECOPY, gas_cost=EXT_CODE_COPY
+    ),
+    opcode_values.EXTCODEHASH: as_opcode(
+        logic_fn=context.extcodehash, mnemonic=mnemonics.EXTCODEHASH, gas_cost=EXT_CODE_HASH
+    ),
+    opcode_values.EXP: as_opcode(
+        logic_fn=arithmetic.exp(gas_per_byte=EXP_BYTE), mnemonic=mnemonics.EXP, gas_cost=EXP
+    ),
+    opcode_values.CALL: _call(call.CallByzantium, mnemonics.CALL),
+    opcode_values.CALLCODE: _call(call.CallCodeEIP150, mnemonics.CALLCODE),
+    opcode_values.DELEGATECALL: _call(call.DelegateCallEIP150, mnemonics.DELEGATECALL),
+    opcode_values.STATICCALL: _call(call.StaticCall, mnemonics.STATICCALL),
+}
+"""Cancun's opcodes at the TVM's prices."""
+
+
+class TvmEnergyComputation(CancunComputation):
+    """A Cancun computation that charges energy as the TVM does (nested calls too: they run in
+    the class of the computation that makes them)."""
+
+    opcodes = TVM_OPCODES
+
+
+class EnergyRunFailed(RuntimeError):
+    """The transaction did not run through under the TVM's prices."""
+
+
+def energy_of_message(
+    state: StateAPI, transaction: SignedTransactionAPI, *, energy_limit: int = MAX_ENERGY
+) -> int:
+    """The energy ``transaction`` (a contract call) uses when run on ``state`` at TVM prices;
+    ``state`` is left as it was."""
+    if not transaction.to:
+        raise ValueError("a deployment is not metered here: only contract calls")
+    message = Message(
+        gas=energy_limit,
+        to=transaction.to,
+        sender=transaction.sender,
+        value=transaction.value,
+        data=transaction.data,
+        code=state.get_code(transaction.to),
+    )
+    snapshot = state.snapshot()
+    try:
+        computation = TvmEnergyComputation.apply_message(
+            state, message, state.get_transaction_context(transaction)
+        )
+    finally:
+        state.revert(snapshot)
+    if computation.is_error:
+        raise EnergyRunFailed(f"the call failed at TVM prices: {computation.error!r}")
+    return energy_limit - computation.get_gas_remaining()
+
+
+def energy_of_transaction(chain: Any, tx_hash: bytes) -> int:
+    """The energy of the mined transaction ``tx_hash`` on the py-evm ``chain`` (eth-tester's
+    backend chain): run again from its block's parent state, after the transactions before it
+    in the block, with its block's number, time and coinbase."""
+    block_number, index = chain.chaindb.get_transaction_index(tx_hash)
+    block = chain.get_canonical_block_by_number(block_number)
+    parent = chain.get_block_header_by_hash(block.header.parent_hash)
+    vm = chain.get_vm(block.header.copy(state_root=parent.state_root, gas_used=0))
+    state = vm.state
+    for earlier in block.transactions[:index]:
+        state.apply_transaction(earlier)
+    return energy_of_message(state, block.transactions[index])

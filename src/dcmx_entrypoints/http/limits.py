@@ -1,0 +1,135 @@
+"""What keeps one client from crowding out the rest: a bound on the size of a request's body,
+and rate limits (token buckets, in this process) per API key, per client IP and per signing
+address."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import Final
+
+from attrs import define, frozen
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from dcmx_entrypoints.http.problems import API_PROBLEMS, ApiRefusal, problem_response
+
+MAX_BUCKETS: Final = 10_000
+"""Above this many buckets, the ones that have refilled (their client went quiet) are dropped."""
+
+
+class BodyLimit:
+    """Refuses a request whose body is larger than ``limit`` bytes with a 413 problem, by its
+    ``Content-Length`` before reading anything, else while reading it (a chunked body)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._refuse(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                # The client went away: let the app see it as it would have.
+                await self.app(scope, _replay([message], receive), send)
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        whole: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([whole], receive), send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope)
+        kind = API_PROBLEMS["request-too-large"]
+        detail = f"the body may be at most {self.limit} bytes"
+        response = problem_response(request, kind, detail, limit=self.limit)
+        await response(scope, receive, send)
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replayed
+
+
+@define
+class _Bucket:
+    tokens: float
+    at: float
+
+
+@frozen
+class Rate:
+    """``per_minute`` requests a minute on average, ``burst`` of them at once."""
+
+    per_minute: int
+    burst: int
+
+    @property
+    def per_second(self) -> float:
+        return self.per_minute / 60
+
+
+class RateLimiter:
+    """Token buckets by key (an API key's id, an IP, an address): each request takes a token,
+    tokens come back at the rate, and a request that finds none is refused with a 429 problem
+    telling in ``Retry-After`` when the next token comes."""
+
+    def __init__(self, rate: Rate, *, now: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self._now = now
+        self._buckets: dict[Hashable, _Bucket] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: Hashable, what: str) -> None:
+        """Take a token for ``key``, or raise the 429 refusal (``what`` says whose limit)."""
+        with self._lock:
+            now = self._now()
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                if len(self._buckets) >= MAX_BUCKETS:
+                    self._drop_full(now)
+                bucket = self._buckets[key] = _Bucket(float(self.rate.burst), now)
+            bucket.tokens = self._refilled(bucket, now)
+            bucket.at = now
+            if bucket.tokens >= 1:
+                bucket.tokens -= 1
+                return
+            wait = math.ceil((1 - bucket.tokens) / self.rate.per_second)
+        raise ApiRefusal(
+            "rate-limited",
+            f"too many requests for this {what}: at most {self.rate.per_minute} a minute",
+            headers={"Retry-After": str(wait)},
+            retry_after=wait,
+        )
+
+    def _refilled(self, bucket: _Bucket, now: float) -> float:
+        elapsed = max(now - bucket.at, 0.0)
+        return min(float(self.rate.burst), bucket.tokens + elapsed * self.rate.per_second)
+
+    def _drop_full(self, now: float) -> None:
+        full = [k for k, b in self._buckets.items() if self._refilled(b, now) >= self.rate.burst]
+        for key in full:
+            del self._buckets[key]

@@ -1,0 +1,244 @@
+"""How a verb reaches its ledger and tells what happened.
+
+A verb runs on the configured ledger, or with ``--local-chain`` on the chain ``dcmx up`` keeps
+in the data directory: replayed from its journal and changed through it, so every transaction
+is journaled as ``up`` journals its own and ``up`` finds it after a restart. A verb that
+changes the local chain holds it (``chain_lock``) from the replay to the last line appended,
+and refuses while ``dcmx up`` runs. What the rules refuse is told as ``refused: Rule:
+reason``, any other failure of the ledger as ``<verb> failed: Error: reason``, each in one
+line; the transactions sent are shown as a table, or as JSON with ``--json``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Final
+
+import typer
+from attrs import define, field, frozen
+from rich.console import Console
+from rich.table import Table
+
+from dcmx_adapters.clock import SystemClock
+from dcmx_adapters.crypto import EthCrypto
+from dcmx_core.commands import Command
+from dcmx_core.events import DomainEvent
+from dcmx_core.exceptions import DcmxError
+from dcmx_core.model.distributor import NATIVE
+from dcmx_core.model.platform import Deployment
+from dcmx_core.model.values import Address
+from dcmx_core.ports import Ledger, Receipt
+from dcmx_entrypoints.chain_lock import holding_local_chain
+from dcmx_entrypoints.container import Container, container_for
+from dcmx_entrypoints.demo import format_units
+from dcmx_entrypoints.http.schemas import AddressText, Render
+from dcmx_entrypoints.local_chain import (
+    LocalChainMismatch,
+    cast,
+    engine_of,
+    journal_path,
+    open_local_chain,
+)
+from dcmx_entrypoints.running import CommandFailed, container_on_local_chain
+from dcmx_entrypoints.settings import LedgerKind, Settings
+from dcmx_entrypoints.verbs.inputs import Accounts, bad
+
+COIN_DECIMALS: Final = 18
+DCMX_DECIMALS: Final = 18
+NATIVE_NAMES: Final = ("native", "coin")
+
+
+def known_accounts(crypto: EthCrypto | None = None) -> Accounts:
+    """The operator and the demo's cast: the accounts ``--as`` may name."""
+    crypto = crypto or EthCrypto()
+    return Accounts(tuple(cast(crypto)), crypto.keccak256)
+
+
+class RecordingLedger:
+    """A ledger that keeps the receipt of every transaction it executes; everything else
+    passes straight through."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self.receipts: list[Receipt] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ledger, name)
+
+    @property
+    def deployment(self) -> Deployment:
+        return self._ledger.deployment
+
+    def execute(self, sender: Address, command: Command) -> Receipt:
+        receipt = self._ledger.execute(sender, command)
+        self.receipts.append(receipt)
+        return receipt
+
+
+@frozen
+class VerbOptions:
+    """What every verb is asked: where to run, and how to tell the outcome."""
+
+    name: str
+    local_chain: bool
+    as_json: bool
+
+
+@define
+class OpenChain:
+    """The ledger a verb runs on, with what it needs around it."""
+
+    ledger: RecordingLedger
+    container: Container
+    accounts: Accounts
+    crypto: EthCrypto
+    render: Render
+
+    def currency(self, text: str, option: str = "--currency") -> Address:
+        """``native`` (the chain's coin), ``dcmx`` (the DCMX token) or a token's address."""
+        if text.strip().casefold() in NATIVE_NAMES:
+            return NATIVE
+        if text.strip().casefold() == "dcmx":
+            return self.ledger.deployment.token
+        return self.accounts.address(text, option)
+
+    def decimals(self, currency: Address, given: int | None) -> int | None:
+        """The currency's decimals: 18 for the coin and DCMX, else as ``--decimals`` says."""
+        if currency in (NATIVE, self.ledger.deployment.token):
+            known = COIN_DECIMALS if currency == NATIVE else DCMX_DECIMALS
+            if given is not None and given != known:
+                raise bad("--decimals", f"this currency has {known} decimals, not {given}")
+            return known
+        return given
+
+    def money(self, amount: int, currency: Address) -> str:
+        """An amount as people read it: whole units where the decimals are known."""
+        if currency == NATIVE:
+            return f"{format_units(amount, COIN_DECIMALS)} coin"
+        if currency == self.ledger.deployment.token:
+            return f"{format_units(amount, DCMX_DECIMALS)} DCMX"
+        return f"{amount} base units of {self.render.address(currency)}"
+
+
+@frozen
+class Outcome:
+    """What a verb did: one sentence for people, the same facts for scripts."""
+
+    summary: str
+    result: dict[str, Any] = field(factory=dict)
+
+
+Action = Callable[[OpenChain], Outcome]
+
+
+def run_verb(options: VerbOptions, action: Action, *, changes: bool = True) -> None:
+    """Open the ledger, run ``action`` on it and print the outcome and the transactions it
+    sent. A refusal of the domain fails the command with one line naming the rule."""
+    settings = Settings.load()
+    with _opened(settings, options, changes) as chain:
+        try:
+            outcome = action(chain)
+        except DcmxError as error:
+            raise CommandFailed(f"refused: {type(error).__name__}: {error}") from None
+        except (typer.TyperException, CommandFailed):
+            raise  # bad input found once the chain was open; a failure already told
+        except Exception as error:  # any ledger: no key for the sender, a node's own refusal
+            reason = f"{type(error).__name__}: {error}"
+            raise CommandFailed(f"{options.name} failed: {reason}") from None
+        _print(options, chain, outcome)
+
+
+@contextmanager
+def _opened(settings: Settings, options: VerbOptions, changes: bool) -> Iterator[OpenChain]:
+    crypto = EthCrypto()
+    accounts = known_accounts(crypto)
+    tron = settings.ledger is LedgerKind.TRON and not options.local_chain
+    render = Render(AddressText(crypto.keccak256, base58=tron))
+    if not options.local_chain:
+        container = container_for(settings)
+        try:
+            yield OpenChain(
+                RecordingLedger(container.ledger()), container, accounts, crypto, render
+            )
+        finally:
+            container.shutdown_resources()
+        return
+    path = journal_path(settings.data_dir)
+    with _held(settings, options, changes):
+        if engine_of(path) is None:
+            raise CommandFailed(f"no local chain in {settings.data_dir}: dcmx up starts one")
+        try:
+            local = open_local_chain(path, SystemClock(), writable=changes)
+        except LocalChainMismatch as error:
+            raise CommandFailed(str(error)) from None
+        container = container_on_local_chain(settings, local.ledger, local.engine.value)
+        try:
+            yield OpenChain(RecordingLedger(local.ledger), container, accounts, crypto, render)
+        finally:
+            local.ledger.close()
+            container.shutdown_resources()
+
+
+@contextmanager
+def _held(settings: Settings, options: VerbOptions, changes: bool) -> Iterator[None]:
+    if not changes:
+        yield  # a reader takes no lock: a replay ignores a line still being written
+        return
+    with holding_local_chain(settings.data_dir, options.name):
+        yield
+
+
+# --- telling the outcome --------------------------------------------------------------------
+
+
+def _print(options: VerbOptions, chain: OpenChain, outcome: Outcome) -> None:
+    receipts = chain.ledger.receipts
+    if options.as_json:
+        record = {
+            "result": outcome.result,
+            "transactions": [_receipt_record(chain.render, r) for r in receipts],
+        }
+        sys.stdout.write(json.dumps(record) + "\n")
+        return
+    console = Console() if sys.stdout.isatty() else Console(width=120)
+    console.print(outcome.summary, markup=False, highlight=False)
+    if not receipts:
+        return
+    table = Table(title_justify="left")
+    table.add_column("tx id", no_wrap=True)
+    table.add_column("block", justify="right")
+    table.add_column("events")
+    for receipt in receipts:
+        lines = [_event_line(chain.render, event) for event in receipt.events]
+        table.add_row(receipt.tx_id.to_hex(), str(receipt.block_number), "\n".join(lines))
+    console.print(table)
+
+
+def _receipt_record(render: Render, receipt: Receipt) -> dict[str, Any]:
+    return {
+        "tx_id": receipt.tx_id.to_hex(),
+        "block": receipt.block_number,
+        "block_hash": receipt.block_hash.to_hex(),
+        "gas_used": receipt.gas_used,
+        "events": [
+            {"kind": type(event).__name__, "data": render.event_fields(event)}
+            for event in receipt.events
+        ],
+    }
+
+
+def _event_line(render: Render, event: DomainEvent) -> str:
+    fields = " ".join(f"{k}={_short(v)}" for k, v in render.event_fields(event).items())
+    return f"{type(event).__name__} {fields}"
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ",".join(_short(v) for v in value) + "]"
+    text = str(value)
+    if text.startswith("0x") and len(text) in (42, 66):  # an address or a hash
+        return f"{text[:6]}…{text[-4:]}"
+    return text

@@ -1,0 +1,159 @@
+"""Verbs of rewards: fund a pool, and take a claim from submission to payment
+(``dcmx_core.services.rewards``). Reward amounts are DCMX: 18 decimals with ``--units``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from dcmx_core.model.enums import Pool
+from dcmx_core.model.values import Hash32
+from dcmx_core.services import rewards
+from dcmx_entrypoints.demo import format_units
+from dcmx_entrypoints.verbs.chain import (
+    DCMX_DECIMALS,
+    OpenChain,
+    Outcome,
+    VerbOptions,
+    known_accounts,
+    run_verb,
+)
+from dcmx_entrypoints.verbs.inputs import OPERATOR, parse_amount, parse_choice
+from dcmx_entrypoints.verbs.options import JsonOption, LocalChainOption, SenderOption, UnitsOption
+
+reward = typer.Typer(help="Reward pools and claims, paid in DCMX.", no_args_is_help=True)
+
+POOLS = ", ".join(p.name.lower() for p in Pool)
+ClaimArgument = Annotated[int, typer.Argument(metavar="CLAIM", help="The claim's id.")]
+
+
+def _dcmx(amount: int) -> str:
+    return f"{format_units(amount, DCMX_DECIMALS)} DCMX"
+
+
+@reward.command("allocate")
+def allocate(
+    pool: Annotated[str, typer.Argument(help=f"The pool: {POOLS}.")],
+    amount: Annotated[str, typer.Argument(help="How much to add to the pool's allocation.")],
+    daily_limit: Annotated[
+        str | None,
+        typer.Option(help="Also set what one user may claim from the pool in a UTC day."),
+    ] = None,
+    units: UnitsOption = False,
+    sender: SenderOption = OPERATOR,
+    local_chain: LocalChainOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Raise a pool's allocation, and set its per-user daily limit when given (the admin of
+    the reward vault). A pool whose daily limit was never set pays nobody."""
+    admin = known_accounts().sender(sender)
+    which = parse_choice(pool, Pool, "POOL")
+    added = parse_amount(amount, "AMOUNT", units=units, decimals=DCMX_DECIMALS)
+    limit = (
+        None
+        if daily_limit is None
+        else parse_amount(daily_limit, "--daily-limit", units=units, decimals=DCMX_DECIMALS)
+    )
+
+    def act(chain: OpenChain) -> Outcome:
+        rewards.fund_pool(chain.ledger, admin.address, which, added, daily_limit=limit)
+        state = chain.ledger.pool(which)
+        return Outcome(
+            f"the {which.name.lower()} pool now holds {_dcmx(state.allocation)} "
+            f"({_dcmx(state.daily_limit)} a user a day)",
+            {
+                "pool": which.name.lower(),
+                "allocation": str(state.allocation),
+                "daily_limit": str(state.daily_limit),
+            },
+        )
+
+    run_verb(VerbOptions("reward allocate", local_chain, as_json), act)
+
+
+@reward.command("submit")
+def submit(
+    pool: Annotated[str, typer.Option(help=f"The pool: {POOLS}.")],
+    amount: Annotated[str, typer.Option(help="How much the user claims.")],
+    proof: Annotated[
+        str,
+        typer.Option(help="The proof of the contribution; its SHA-256 goes on chain, once."),
+    ],
+    units: UnitsOption = False,
+    sender: SenderOption = OPERATOR,
+    local_chain: LocalChainOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Claim a reward for a proven contribution (the user sends it)."""
+    user = known_accounts().sender(sender)
+    which = parse_choice(pool, Pool, "--pool")
+    claimed = parse_amount(amount, "--amount", units=units, decimals=DCMX_DECIMALS)
+    proof_hash = Hash32.of(proof.encode())
+
+    def act(chain: OpenChain) -> Outcome:
+        claim_id = rewards.submit_claim(chain.ledger, user.address, which, claimed, proof_hash)
+        return Outcome(
+            f"{user.name} claimed {_dcmx(claimed)} from the {which.name.lower()} pool: "
+            f"claim {claim_id}",
+            {"claim_id": claim_id, "proof_hash": proof_hash.to_hex()},
+        )
+
+    run_verb(VerbOptions("reward submit", local_chain, as_json), act)
+
+
+def _review(claim_id: int, approved: bool, sender: str, options: VerbOptions) -> None:
+    verifier = known_accounts().sender(sender)
+
+    def act(chain: OpenChain) -> Outcome:
+        rewards.review_claim(chain.ledger, verifier.address, claim_id, approved=approved)
+        done = "verified" if approved else "rejected"
+        return Outcome(
+            f"{verifier.name} {done} claim {claim_id}",
+            {"claim_id": claim_id, "status": done},
+        )
+
+    run_verb(options, act)
+
+
+@reward.command("verify")
+def verify(
+    claim_id: ClaimArgument,
+    sender: SenderOption = OPERATOR,
+    local_chain: LocalChainOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Approve a pending claim, reserving its amount in the pool (a verifier)."""
+    _review(claim_id, True, sender, VerbOptions("reward verify", local_chain, as_json))
+
+
+@reward.command("reject")
+def reject(
+    claim_id: ClaimArgument,
+    sender: SenderOption = OPERATOR,
+    local_chain: LocalChainOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Reject a pending claim for good; its amount goes back to the user's day (a verifier)."""
+    _review(claim_id, False, sender, VerbOptions("reward reject", local_chain, as_json))
+
+
+@reward.command("pay")
+def pay(
+    claim_id: ClaimArgument,
+    sender: SenderOption = OPERATOR,
+    local_chain: LocalChainOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Pay a verified claim to its user by minting DCMX (anyone may send it)."""
+    payer = known_accounts().sender(sender)
+
+    def act(chain: OpenChain) -> Outcome:
+        amount = rewards.pay_claim(chain.ledger, payer.address, claim_id)
+        user = chain.accounts.label(chain.ledger.claim(claim_id).user)
+        return Outcome(
+            f"claim {claim_id} paid: {_dcmx(amount)} minted to {user}",
+            {"claim_id": claim_id, "amount": str(amount)},
+        )
+
+    run_verb(VerbOptions("reward pay", local_chain, as_json), act)

@@ -1,0 +1,70 @@
+"""One writer per chain and database: a second lease on the same chain waits until the first
+is released (or its holder dies), on PostgreSQL, an SQLite file and an in-memory SQLite."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from dcmx_adapters.sql.database import create_engine_for
+from dcmx_adapters.sql.lease import WriterLease
+
+
+@pytest.fixture(params=["postgresql", "sqlite", "sqlite-in-memory"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "postgresql":
+        yield request.getfixturevalue("postgresql_engine")
+        return
+    url = "sqlite://" if request.param == "sqlite-in-memory" else f"sqlite:///{tmp_path}/db"
+    made = create_engine_for(url)
+    yield made
+    made.dispose()
+
+
+def test_a_second_lease_on_the_chain_waits_for_the_first(engine: Engine) -> None:
+    with WriterLease(engine, "lease-a") as first, WriterLease(engine, "lease-a") as second:
+        assert first.try_acquire()
+        assert not second.try_acquire()
+        first.release()
+        assert second.try_acquire()
+        assert second.held
+
+
+def test_leases_of_other_chains_do_not_wait(engine: Engine) -> None:
+    with WriterLease(engine, "lease-b") as one, WriterLease(engine, "lease-c") as other:
+        assert one.try_acquire()
+        assert other.try_acquire()
+
+
+def test_acquiring_gives_up_when_told_to_stop(engine: Engine) -> None:
+    stop = threading.Event()
+    with WriterLease(engine, "lease-d") as holder, WriterLease(engine, "lease-d") as waiter:
+        assert holder.try_acquire()
+        threading.Timer(0.05, stop.set).start()
+        assert not waiter.acquire(stop, poll_seconds=0.01)
+
+
+def test_a_waiting_lease_is_taken_once_the_holder_lets_go(engine: Engine) -> None:
+    stop = threading.Event()
+    with WriterLease(engine, "lease-e") as holder, WriterLease(engine, "lease-e") as waiter:
+        assert holder.try_acquire()
+        threading.Timer(0.05, holder.release).start()
+        assert waiter.acquire(stop, poll_seconds=0.01)
+
+
+def test_a_holder_whose_connection_dies_loses_the_lease(postgresql_engine: Engine) -> None:
+    with WriterLease(postgresql_engine, "lease-f") as holder:
+        assert holder.try_acquire()
+        with postgresql_engine.connect() as admin:
+            admin.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                    "WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"
+                )
+            )
+        with WriterLease(postgresql_engine, "lease-f") as successor:
+            assert successor.acquire(threading.Event(), poll_seconds=0.01)

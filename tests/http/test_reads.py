@@ -194,3 +194,18 @@ def test_every_event_kind_can_be_asked_for(day_api: ApiClient) -> None:
 
 def test_nothing_is_quarantined_after_a_clean_day(day_api: ApiClient) -> None:
     assert ok(day_api.get("/v1/quarantine"))["items"] == []
+
+
+def test_platform_stats_count_the_day(day: IndexedDay, day_api: ApiClient) -> None:
+    body = ok(day_api.get("/v1/stats"))
+    assert body["releases"] == 1
+    assert body["sales"] == 3
+    assert body["primary_sales"] == 2
+    assert body["claims"] == day.ledger.claim_count()
+    assert body["token_supply"] == str(day.ledger.total_supply())
+    volume = {v["currency"]: int(v["amount"]) for v in body["sales_volume"]}
+    assert volume == {
+        checksum(NATIVE): 10**18 + 2 * 10**18,
+        checksum(day.result.usdt or NATIVE): 500 * 10**6,
+    }
+    assert body["block"] == day.ledger.head().number

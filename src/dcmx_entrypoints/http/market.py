@@ -12,6 +12,7 @@ from dcmx_core.exceptions import UnknownRelease
 from dcmx_core.model.values import Address
 from dcmx_core.ports import UnitOfWork
 from dcmx_entrypoints.http.paging import PageRequest, address_key, cut, decode_cursor
+from dcmx_entrypoints.http.problems import problem_responses
 from dcmx_entrypoints.http.reading import (
     ONE_PROBLEMS,
     PAGED_PROBLEMS,
@@ -28,6 +29,7 @@ from dcmx_entrypoints.http.schemas import (
     Release,
     ReleaseWithEditions,
     Sale,
+    Stats,
 )
 
 
@@ -128,6 +130,20 @@ def market_routes(reads: Reads) -> APIRouter:
         with reads.reading() as (uow, block):
             amount = uow.balances.balance(holder)
         return Balance(account=render.address(holder), amount=str(amount), block=block)
+
+    @router.get(
+        "/stats",
+        response_model=Stats,
+        tags=["platform"],
+        **route_options(
+            "Platform figures: releases, sales and their volume, supply, claims",
+            problem_responses(503),
+        ),
+    )
+    def stats() -> Stats:
+        with reads.reading() as (uow, block):
+            found = uow.stats.get()
+        return render.stats(found, block)
 
     @router.get(
         "/token/holders",

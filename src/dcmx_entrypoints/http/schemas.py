@@ -22,6 +22,7 @@ from dcmx_core.read_models import (
     DocumentRecord,
     EditionRecord,
     PayoutRecord,
+    PlatformStats,
     QuarantinedLog,
     ReleaseRecord,
     SaleRecord,
@@ -99,6 +100,32 @@ class ReleaseWithEditions(BaseModel):
 class Balance(BaseModel):
     account: str
     amount: str = Field(description=AMOUNT)
+    block: int | None = Field(description=BLOCK)
+
+
+class Volume(BaseModel):
+    currency: str = Field(description="The currency (the zero address is the native coin).")
+    amount: str = Field(description=AMOUNT)
+
+
+class Stats(BaseModel):
+    """Platform figures, kept up to date by the indexer."""
+
+    releases: int
+    editions: int
+    nft_transfers: int = Field(description="Editions moved between holders (mints not counted).")
+    sales: int
+    primary_sales: int
+    sales_volume: list[Volume] = Field(description="What sales have paid, per currency.")
+    token_supply: str = Field(description="DCMX minted less burned. " + AMOUNT)
+    token_transfers: int
+    claims: int
+    claims_paid: int
+    rewards_paid: str = Field(description="DCMX paid out for claims. " + AMOUNT)
+    documents: int
+    acceptances: int
+    deletion_requests: int
+    deletions_processed: int
     block: int | None = Field(description=BLOCK)
 
 
@@ -255,6 +282,22 @@ class Render:
             credited=str(record.credited),
             withdrawn=str(record.withdrawn),
             pending=str(record.pending),
+        )
+
+    def stats(self, record: PlatformStats, block: int | None) -> Stats:
+        counts = attrs.asdict(record, recurse=False)
+        volume = counts.pop("sales_volume")
+        return Stats(
+            **{
+                **counts,
+                "token_supply": str(record.token_supply),
+                "rewards_paid": str(record.rewards_paid),
+            },
+            sales_volume=[
+                Volume(currency=self.address(currency), amount=str(amount))
+                for currency, amount in volume
+            ],
+            block=block,
         )
 
     def claim(self, record: ClaimRecord) -> Claim:

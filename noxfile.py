@@ -33,10 +33,11 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks that print tables (not part of a bare ``nox``): the in-memory ledger's
-    throughput, and the indexer's ingest and query speed on PostgreSQL (1,000,000 events;
-    ``-- --events N`` for another size)."""
+    throughput, the indexer's ingest and query speed on PostgreSQL, and the read API's latency
+    at 500 requests/s (1,000,000 events; ``-- --events N`` for another size)."""
     session.run(PYTHON, "benchmarks/memory_ledger.py")
     session.run(PYTHON, "-m", "benchmarks.indexer", *session.posargs)
+    session.run(PYTHON, "-m", "benchmarks.api", *session.posargs)
 
 
 @nox.session

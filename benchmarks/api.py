@@ -1,0 +1,175 @@
+"""How fast the read API answers over a database of the indexer benchmark's size.
+
+Run with ``nox -s bench`` (or ``python -m benchmarks.api --events N``). It indexes the prepared
+event stream into a scratch PostgreSQL database (see ``benchmarks.indexer``), serves the API
+from it in a process of its own (uvicorn, one worker, as ``dcmx serve`` runs it), and sends the
+main read requests from this process at a fixed rate, each on its own schedule (an open loop:
+a slow answer does not slow the requests after it). It prints, per endpoint and in all, the
+p50 and p99 latency and the rate achieved.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks.event_stream import StreamLedger, event_stream
+from benchmarks.indexer import CHAIN, Keys, Stream, ingest, percentiles, scratch_database
+from dcmx_core.model.values import Address
+
+Request = tuple[str, str]
+"""(endpoint name, path)."""
+
+
+def serve(url: str, port: int) -> None:
+    """The API over the database at ``url``, until killed."""
+    import uvicorn
+
+    from dcmx_adapters.crypto import EthCrypto
+    from dcmx_adapters.sql.database import create_engine_for
+    from dcmx_adapters.sql.repositories import SqlUnitOfWork
+    from dcmx_entrypoints.http.app import create_app
+
+    engine = create_engine_for(url, pool_size=10)
+    head = StreamLedger(list(event_stream(1)))  # readiness only asks for a head
+    app = create_app(
+        unit_of_work=lambda: SqlUnitOfWork(engine),
+        chain=CHAIN,
+        ledger=head,
+        keccak=EthCrypto().keccak256,
+    )
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def requests(keys: Keys, rng: random.Random) -> Callable[[], Request]:
+    def account(choices: list[Address]) -> str:
+        return rng.choice(choices).to_hex()
+
+    makers: list[Callable[[], Request]] = [
+        lambda: ("release with editions", f"/v1/releases/{rng.choice(keys.releases)}"),
+        lambda: ("NFTs of an owner", f"/v1/accounts/{account(keys.owners)}/editions"),
+        lambda: ("token balance", f"/v1/accounts/{account(keys.owners)}/balance"),
+        lambda: ("claims of a user", f"/v1/accounts/{account(keys.claimants)}/claims"),
+        lambda: ("payouts of a recipient", f"/v1/accounts/{account(keys.recipients)}/payouts"),
+        lambda: ("acceptances", f"/v1/accounts/{account(keys.acceptors)}/acceptances"),
+        lambda: ("platform stats", "/v1/stats"),
+        lambda: ("raw events", "/v1/events?limit=50"),
+    ]
+    return lambda: rng.choice(makers)()
+
+
+async def load(
+    base: str, next_request: Callable[[], Request], rate: float, seconds: float
+) -> tuple[dict[str, list[float]], int, float]:
+    """Send ``rate`` requests a second for ``seconds``; latencies by endpoint, failures, and
+    the time it took."""
+    latencies: dict[str, list[float]] = defaultdict(list)
+    failures = 0
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10) as client:
+
+        async def one(name: str, path: str) -> None:
+            nonlocal failures
+            began = time.perf_counter()
+            response = await client.get(path)
+            latencies[name].append(time.perf_counter() - began)
+            if response.status_code != 200:
+                failures += 1
+
+        total = int(rate * seconds)
+        began = time.perf_counter()
+        tasks = []
+        for n in range(total):
+            due = began + n / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(*next_request())))
+        await asyncio.gather(*tasks)
+        return latencies, failures, time.perf_counter() - began
+
+
+def wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
+    for _ in range(600):
+        if server.poll() is not None:
+            raise RuntimeError("the API server stopped before it answered")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("the API server did not answer within a minute")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--rate", type=float, default=500, help="requests a second")
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.serve:
+        serve(options.serve, options.port)
+        return
+    console = Console()
+    stream: Stream = list(event_stream(options.events))
+    keys = Keys.of(stream)
+    with scratch_database("dcmx_bench_api") as url:
+        seconds, engine = ingest(url, stream, 500)
+        engine.dispose()
+        total = sum(len(placed) for _, placed in stream)
+        del stream
+        console.print(f"indexed {total:,} events in {seconds:.0f} s; serving them")
+        command = [sys.executable, "-m", "benchmarks.api", "--serve", url, "--port"]
+        server = subprocess.Popen([*command, str(options.port)], env=os.environ.copy())
+        base = f"http://127.0.0.1:{options.port}"
+        try:
+            wait_until_up(base, server)
+            next_request = requests(keys, random.Random(3))
+            asyncio.run(load(base, next_request, options.rate / 5, 2))  # warm up
+            latencies, failures, took = asyncio.run(
+                load(base, next_request, options.rate, options.seconds)
+            )
+        finally:
+            server.terminate()
+            server.wait(30)
+    every = [latency for found in latencies.values() for latency in found]
+    table = Table(
+        title=f"Read API over {total:,} events: {options.rate:,.0f} requests/s asked for "
+        f"{options.seconds:.0f} s, {len(every) / took:,.0f}/s served, {failures} failed"
+    )
+    for column in ("endpoint", "requests", "p50 ms", "p99 ms", "target", "met"):
+        table.add_column(column, justify="left" if column == "endpoint" else "right")
+    for name, found in sorted(latencies.items()):
+        p50, p99 = percentiles(found)
+        table.add_row(name, f"{len(found):,}", f"{p50 * 1e3:.1f}", f"{p99 * 1e3:.1f}", "", "")
+    p50, p99 = percentiles(every)
+    met = p99 < 0.020 and failures == 0 and len(every) / took >= 0.95 * options.rate
+    table.add_row(
+        "all",
+        f"{len(every):,}",
+        f"{p50 * 1e3:.1f}",
+        f"{p99 * 1e3:.1f}",
+        f"p99 < 20 ms at {options.rate:,.0f}/s",
+        "yes" if met else "NO",
+    )
+    console.print(table)
+    console.print(f"mean {statistics.fmean(every) * 1e3:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -4,7 +4,7 @@ consistent with, the page parameters and the address in the path."""
 # No `from __future__ import annotations`: FastAPI reads the routes' annotations at run
 # time, and some name values local to the function that builds the routes (the page bound).
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
@@ -39,10 +39,12 @@ class Reads:
             checkpoint = uow.checkpoints.get_checkpoint(self.chain)
             yield uow, None if checkpoint is None else checkpoint.block_number
 
-    def page_parameters(self) -> Callable[..., PageRequest]:
+    # The parameters are read on the event loop (async, and no I/O): a synchronous dependency
+    # would cost every request a trip to the thread pool.
+    def page_parameters(self) -> Callable[..., Awaitable[PageRequest]]:
         maximum = self.page_size_max
 
-        def page(
+        async def page(
             after: Annotated[
                 str | None,
                 Query(description="The `next` cursor of the page before; none for the first."),
@@ -55,10 +57,10 @@ class Reads:
 
         return page
 
-    def account_parameter(self) -> Callable[..., Address]:
+    def account_parameter(self) -> Callable[..., Awaitable[Address]]:
         addresses = self.render.addresses
 
-        def account(
+        async def account(
             address: Annotated[str, Path(description=ADDRESS_HELP, max_length=64)],
         ) -> Address:
             return addresses.parse(address)

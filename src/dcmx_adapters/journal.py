@@ -32,7 +32,15 @@ from dcmx_core.commands import Command
 from dcmx_core.events import DomainEvent
 from dcmx_core.model.platform import Deployment
 from dcmx_core.model.values import Address, Hash32
-from dcmx_core.ports import Block, ChainQueries, Clock, DevLedger, EventBatch, Receipt
+from dcmx_core.ports import (
+    Block,
+    ChainQueries,
+    Clock,
+    DevLedger,
+    EventBatch,
+    EventSource,
+    Receipt,
+)
 
 Json = Any
 ChainBuilder = Callable[[Mapping[str, Json], Clock], DevLedger]
@@ -264,6 +272,14 @@ class JournaledLedger:
         with self._lock:
             return self._ledger.read(from_block, to_block)
 
+    def solidified(self) -> EventSource:
+        """The final part of the chain (a TRON chain's solidified blocks) as an event source,
+        shown only once journaled like the rest; refused on a chain that has no such part."""
+        solidified = getattr(self._ledger, "solidified", None)
+        if solidified is None:
+            raise AttributeError(f"a {type(self._ledger).__name__} has no solidified blocks")
+        return _Locked(solidified(), self._lock)
+
     # --- what changes the chain -------------------------------------------------------------
 
     def execute(self, sender: Address, command: Command) -> Receipt:
@@ -331,6 +347,26 @@ class JournaledLedger:
             head = self._ledger.head()
             readings, _ = self._clock.taken()
             self._journal.append({**entry, "clock": readings, "head": _head(head)})
+
+
+class _Locked:
+    """An event source read under the journaled ledger's lock."""
+
+    def __init__(self, source: EventSource, lock: threading.RLock) -> None:
+        self._source = source
+        self._lock = lock
+
+    def head(self) -> Block:
+        with self._lock:
+            return self._source.head()
+
+    def block(self, number: int) -> Block:
+        with self._lock:
+            return self._source.block(number)
+
+    def read(self, from_block: int, to_block: int) -> EventBatch:
+        with self._lock:
+            return self._source.read(from_block, to_block)
 
 
 def _head(block: Block) -> list[Json]:

@@ -84,15 +84,16 @@ def demo(
     result = run_demo(stack.ledger, stack.crypto, stack.clock, stack.profiles, stack.operator)
     # A pipe or a log file gets the full width, not rich's 80-column fallback.
     console = Console() if sys.stdout.isatty() else Console(width=120)
-    _print_demo(console, result, stack.crypto.keccak256)
+    _print_demo(console, result, stack.crypto.keccak256, tron=ledger is LedgerChoice.tron)
 
 
-def _short(address: Address, keccak: Keccak) -> str:
-    text = address.to_checksum_hex(keccak)
+def _short(address: Address, keccak: Keccak, *, tron: bool) -> str:
+    """The address as its chain writes it (base58check ``T…`` on TRON), shortened."""
+    text = address.to_base58() if tron else address.to_checksum_hex(keccak)
     return f"{text[:6]}…{text[-4:]}"
 
 
-def _print_demo(console: Console, result: DemoResult, keccak: Keccak) -> None:
+def _print_demo(console: Console, result: DemoResult, keccak: Keccak, *, tron: bool) -> None:
     steps = Table(title="What happened", title_justify="left")
     steps.add_column("block", justify="right")
     steps.add_column("event")
@@ -115,7 +116,7 @@ def _print_demo(console: Console, result: DemoResult, keccak: Keccak) -> None:
     for h in result.holdings:
         balances.add_row(
             h.name,
-            _short(h.address, keccak),
+            _short(h.address, keccak, tron=tron),
             format_units(h.native, 18),
             format_units(h.usdt, 6),
             format_units(h.dcmx, 18),

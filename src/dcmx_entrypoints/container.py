@@ -7,7 +7,7 @@ object on first use (the ledger, the database engine) or on every use (a unit of
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from dependency_injector import containers, providers
 from sqlalchemy import Engine, text
@@ -23,7 +23,7 @@ from dcmx_adapters.sql.lease import WriterLease
 from dcmx_adapters.sql.repositories import SqlUnitOfWork
 from dcmx_adapters.tron import ledger as tron
 from dcmx_core.model.platform import Deployment
-from dcmx_core.ports import Clock, Ledger
+from dcmx_core.ports import Clock, EventSource, Ledger
 from dcmx_core.services.indexer import Indexer, IndexerSettings, IndexerStatus
 from dcmx_entrypoints.bootstrap import operator_person
 from dcmx_entrypoints.demo import Person
@@ -112,6 +112,23 @@ def chain_name(settings: Settings, ledger: Ledger) -> str:
     return f"{settings.ledger.value}:{ledger.deployment.chain_id}"
 
 
+@runtime_checkable
+class Solidifying(Protocol):
+    """A ledger whose blocks become final some way behind its head (TRON's solidified blocks)."""
+
+    def solidified(self) -> EventSource: ...
+
+
+def event_source(settings: Settings, ledger: Ledger) -> EventSource:
+    """What the indexer reads: on TRON the solidified blocks only, which no reorganization
+    reaches; on any other chain the ledger itself, up to the head less the confirmations."""
+    if settings.ledger is not LedgerKind.TRON:
+        return ledger
+    if not isinstance(ledger, Solidifying):
+        raise TypeError(f"a TRON ledger must tell its solidified blocks, not {ledger!r}")
+    return ledger.solidified()
+
+
 def indexer_settings(settings: Settings, chain: str) -> IndexerSettings:
     return IndexerSettings(
         chain=chain,
@@ -145,6 +162,9 @@ class Container(containers.DeclarativeContainer):
         tron=providers.Singleton(tron_ledger, settings, clock),
     )
     chain: providers.Singleton[str] = providers.Singleton(chain_name, settings, ledger)
+    event_source: providers.Singleton[EventSource] = providers.Singleton(
+        event_source, settings, ledger
+    )
 
     indexer_settings: providers.Singleton[IndexerSettings] = providers.Singleton(
         indexer_settings, settings, chain
@@ -153,7 +173,7 @@ class Container(containers.DeclarativeContainer):
     writer_lease: providers.Factory[WriterLease] = providers.Factory(WriterLease, engine, chain)
     indexer: providers.Singleton[Indexer] = providers.Singleton(
         Indexer,
-        ledger=ledger,
+        ledger=event_source,
         uow=unit_of_work,
         settings=indexer_settings,
         status=indexer_status,

@@ -1,10 +1,14 @@
-"""The local chain ``dcmx up`` runs: the five contracts on an in-process EVM, journaled in the
-data directory so that it survives a restart (``dcmx_adapters.journal``).
+"""The local chain ``dcmx up`` runs: the five contracts on an in-process EVM or on a local TRON
+node, journaled in the data directory so that it survives a restart (``dcmx_adapters.journal``).
 
 A replay must stamp every block as the first run did, so every block here takes its time from
 the journal's clock: eth-tester's genesis block too (it would take the wall clock), and every
 block the ledger itself does not stamp (funding on eth-tester, deploying and minting test
-tokens).
+tokens). The TRON node dates blocks and transactions by the ledger's clock alone.
+
+On TRON the indexer reads solidified blocks only; the local node solidifies a block
+``TRON_SOLIDIFY_DEPTH`` blocks behind the head, so that what ``dcmx up`` does is final (and
+shown) as soon as that many blocks follow it.
 """
 
 from __future__ import annotations
@@ -30,17 +34,25 @@ from dcmx_adapters.evm.deploy import deploy_platform
 from dcmx_adapters.evm.ledger import EvmLedger
 from dcmx_adapters.evm.revm import RevmChain
 from dcmx_adapters.journal import JournaledLedger
+from dcmx_adapters.tron.ledger import local_tron_ledger
 from dcmx_core.model.values import Address
 from dcmx_core.ports import Block, Clock, DevLedger
 from dcmx_entrypoints.demo import CAST, Person, person
+from dcmx_entrypoints.settings import LedgerKind
 
 JOURNAL_FILE: Final = "chain.jsonl"
 ADMIN_FUNDS: Final = 10**22
+TRON_SOLIDIFY_DEPTH: Final = 1
+"""How far behind the head the local TRON node solidifies (TRON's networks: 19 blocks)."""
 
 
 class LocalEngine(StrEnum):
     REVM = "revm"
     ETH_TESTER = "eth-tester"
+
+
+LOCAL_KINDS: Final = (LedgerKind.EVM, LedgerKind.TRON)
+_NAMED: Final = {LedgerKind.EVM: "an EVM chain", LedgerKind.TRON: "a TRON chain"}
 
 
 class LocalChainMismatch(ValueError):
@@ -145,8 +157,11 @@ class ClockStampedChain:
 
 def build_chain(genesis: Mapping[str, Any], clock: Clock) -> DevLedger:
     """The chain a journal's first line describes, freshly deployed, its time from ``clock``."""
-    if genesis.get("ledger") != "evm":
-        raise ValueError(f"no local chain of kind {genesis.get('ledger')!r}")
+    kind = genesis.get("ledger")
+    if kind == LedgerKind.TRON:
+        return _tron_chain(genesis, clock)
+    if kind != LedgerKind.EVM:
+        raise ValueError(f"no local chain of kind {kind!r}")
     engine = LocalEngine(str(genesis.get("engine")))
     crypto = EthCrypto()
     people = cast(crypto)
@@ -166,34 +181,92 @@ def build_chain(genesis: Mapping[str, Any], clock: Clock) -> DevLedger:
     return EvmLedger(chain, deployment, admin=admin, clock=clock)
 
 
-def engine_of(path: Path) -> LocalEngine | None:
-    """The engine of the local chain journaled at ``path`` (None: there is none yet)."""
+def _tron_chain(genesis: Mapping[str, Any], clock: Clock) -> DevLedger:
+    """The five contracts on a fresh local TRON node, deployed by the operator; the node signs
+    nothing itself, so the ledger holds the keys of the operator and the demo's cast."""
+    depth = genesis.get("solidify_depth")
+    # A refused transaction's block is taken back, so that the journal, which leaves refusals
+    # out, replays the same blocks; only a block above the solidified head can be.
+    if type(depth) is not int or depth < 1:
+        raise ValueError(f"a TRON chain's solidify_depth must be 1 or more, not {depth!r}")
+    people = cast(EthCrypto())
+    keys = {someone.address: someone.key for someone in people}
+    return local_tron_ledger(people[0].address, clock, keys=keys, solidify_depth=depth)
+
+
+def kind_of(path: Path) -> LedgerKind | None:
+    """The kind of the local chain journaled at ``path`` (None: there is none yet)."""
     first = journal.first_entry(path)
-    return None if first is None else LocalEngine(str(first.get("engine")))
+    if first is None:
+        return None
+    kind = first.get("ledger")
+    if kind not in LOCAL_KINDS:
+        raise LocalChainMismatch(f"{path} journals no local chain dcmx up runs: {kind!r}")
+    return LedgerKind(kind)
+
+
+def engine_of(path: Path) -> LocalEngine | None:
+    """The EVM engine of the local chain journaled at ``path`` (None: there is none yet, or it
+    is a TRON chain)."""
+    first = journal.first_entry(path)
+    if first is None or first.get("ledger") != LedgerKind.EVM:
+        return None
+    return LocalEngine(str(first.get("engine")))
 
 
 @frozen
 class LocalChain:
     ledger: JournaledLedger
-    engine: LocalEngine
+    kind: LedgerKind
+    """``LedgerKind.EVM`` or ``LedgerKind.TRON``."""
+    engine: LocalEngine | None
+    """The in-process EVM of an EVM chain (None on TRON)."""
     replayed: bool
     """Whether it was rebuilt from its journal (or is new)."""
 
+    @property
+    def runs_on(self) -> str:
+        """What the chain runs on, in words: ``revm``, ``eth-tester``, ``TRON``."""
+        return "TRON" if self.engine is None else self.engine.value
+
 
 def open_local_chain(
-    path: Path, clock: Clock, *, engine: LocalEngine | None = None, writable: bool = True
+    path: Path,
+    clock: Clock,
+    *,
+    kind: LedgerKind | None = None,
+    engine: LocalEngine | None = None,
+    writable: bool = True,
 ) -> LocalChain:
-    """The local chain journaled at ``path``, replayed, or a fresh one on ``engine`` (revm by
-    default) when there is no journal yet (and ``writable``)."""
-    found = engine_of(path)
+    """The local chain journaled at ``path``, replayed, or a fresh one of ``kind`` (EVM by
+    default) on ``engine`` (revm by default) when there is no journal yet (and ``writable``)."""
+    if kind is not None and kind not in LOCAL_KINDS:
+        raise LocalChainMismatch(f"there is no local {kind.value} chain: evm or tron")
+    if kind is LedgerKind.TRON and engine is not None:
+        raise LocalChainMismatch("a local TRON chain runs on the TRON node: --engine is for EVM")
+    found = kind_of(path)
     if found is None:
         if not writable:
             raise LocalChainMismatch(f"no local chain in {path.parent}: dcmx up starts one")
-        chosen = engine or LocalEngine.REVM
-        genesis = {"ledger": "evm", "engine": chosen.value}
-        return LocalChain(journal.start(path, genesis, build_chain, clock), chosen, False)
-    if engine is not None and engine is not found:
+        return _start(path, clock, kind or LedgerKind.EVM, engine)
+    if kind is not None and kind is not found:
         raise LocalChainMismatch(
-            f"the local chain in {path.parent} runs on {found.value}, not {engine.value}"
+            f"the local chain in {path.parent} is {_NAMED[found]}, not {_NAMED[kind]}"
         )
-    return LocalChain(journal.replay(path, build_chain, clock, writable=writable), found, True)
+    chosen = engine_of(path)
+    if engine is not None and engine is not chosen:
+        shown = chosen.value if chosen is not None else "the TRON node"
+        raise LocalChainMismatch(
+            f"the local chain in {path.parent} runs on {shown}, not {engine.value}"
+        )
+    ledger = journal.replay(path, build_chain, clock, writable=writable)
+    return LocalChain(ledger, found, chosen, True)
+
+
+def _start(path: Path, clock: Clock, kind: LedgerKind, engine: LocalEngine | None) -> LocalChain:
+    if kind is LedgerKind.TRON:
+        genesis: dict[str, Any] = {"ledger": kind.value, "solidify_depth": TRON_SOLIDIFY_DEPTH}
+        return LocalChain(journal.start(path, genesis, build_chain, clock), kind, None, False)
+    chosen = engine or LocalEngine.REVM
+    genesis = {"ledger": kind.value, "engine": chosen.value}
+    return LocalChain(journal.start(path, genesis, build_chain, clock), kind, chosen, False)

@@ -35,7 +35,7 @@ from dcmx_entrypoints.running import (
     migrate,
     serve,
 )
-from dcmx_entrypoints.settings import Settings
+from dcmx_entrypoints.settings import LedgerKind, Settings
 from dcmx_entrypoints.up import UpOptions, run_up
 
 LocalChainOption = Annotated[
@@ -53,6 +53,11 @@ class UpEngine(StrEnum):
     eth_tester = "eth-tester"
 
 
+class UpChain(StrEnum):
+    evm = "evm"
+    tron = "tron"
+
+
 def _container(local_chain: bool) -> Container:
     settings = Settings.load()
     if not local_chain:
@@ -61,7 +66,7 @@ def _container(local_chain: bool) -> Container:
         local = open_local_chain(journal_path(settings.data_dir), SystemClock(), writable=False)
     except LocalChainMismatch as error:
         raise CommandFailed(str(error)) from None
-    return container_on_local_chain(settings, local.ledger, local.engine.value)
+    return container_on_local_chain(settings, local)
 
 
 HostOption = Annotated[
@@ -81,9 +86,16 @@ def _stdout() -> Console:
 def up(
     host: HostOption = None,
     port: PortOption = None,
+    chain: Annotated[
+        UpChain | None,
+        typer.Option(
+            help="A new local chain's kind: evm, the contracts on an in-process EVM, or tron, "
+            "on a local TRON node (default: the data directory's chain, else evm)."
+        ),
+    ] = None,
     engine: Annotated[
         UpEngine | None,
-        typer.Option(help="The in-process EVM of a new local chain (default: revm)."),
+        typer.Option(help="The in-process EVM of a new local EVM chain (default: revm)."),
     ] = None,
     demo: Annotated[
         bool, typer.Option("--demo/--no-demo", help="Seed the demo day (once per chain).")
@@ -97,10 +109,13 @@ def up(
     ] = False,
 ) -> None:
     """Run a local chain, the indexer following it and the HTTP API, all in one process."""
+    if chain is UpChain.tron and engine is not None:
+        raise typer.BadParameter("--engine chooses the EVM of an EVM chain, not of a TRON one")
     settings = Settings.load()
     options = UpOptions(
         host=host or settings.api_host,
         port=port or settings.api_port,
+        kind=LedgerKind(chain.value) if chain is not None else None,
         engine=LocalEngine(engine.value) if engine is not None else None,
         demo=demo,
         reset=reset,

@@ -29,6 +29,7 @@ from dcmx_core.ports import Block, EventBatch, EventSource, UnitOfWork
 from dcmx_core.read_models import ErasureRecord, UserProfile
 from dcmx_core.services.indexer import Indexer, IndexerStatus
 from dcmx_entrypoints.container import Container, container_for
+from dcmx_entrypoints.local_chain import LocalChain
 from dcmx_entrypoints.settings import EvmEngine, LedgerKind, Settings
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -180,11 +181,15 @@ class CommittedProfiles:
 # --- the ledger and the indexer -------------------------------------------------------------
 
 
-def container_on_local_chain(settings: Settings, ledger: Any, engine: str) -> Container:
-    """A container whose ledger is the given local chain (the contracts on an in-process EVM)."""
-    local = attrs.evolve(settings, ledger=LedgerKind.EVM, evm_engine=EvmEngine(engine))
-    container = container_for(local)
-    container.ledger.override(providers.Object(ledger))
+def container_on_local_chain(settings: Settings, local: LocalChain) -> Container:
+    """A container whose ledger is the given local chain (the contracts on an in-process EVM,
+    or on the local TRON node)."""
+    if local.engine is None:
+        chosen = attrs.evolve(settings, ledger=LedgerKind.TRON, tron_network="local")
+    else:
+        chosen = attrs.evolve(settings, ledger=LedgerKind.EVM, evm_engine=EvmEngine(local.engine))
+    container = container_for(chosen)
+    container.ledger.override(providers.Object(local.ledger))
     return container
 
 
@@ -210,7 +215,7 @@ def indexer_for(container: Container, *, last: int | None = None) -> Indexer:
     if last is None:
         return container.indexer()
     return Indexer(
-        ledger=HeadCap(container.ledger(), last),
+        ledger=HeadCap(container.event_source(), last),
         uow=container.unit_of_work(),
         settings=container.indexer_settings(),
         status=container.indexer_status(),

@@ -1,5 +1,5 @@
 """The demo on the local TRON node: the scripted day gives the in-memory day's outcome, through
-tronpy all the way, and runs from the `dcmx` command."""
+tronpy all the way, and runs from the `dcmx` command, which writes its addresses as TRON does."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Any
 import attrs
 from typer.testing import CliRunner
 
+from dcmx_adapters.crypto import EthCrypto
 from dcmx_adapters.tron.ledger import TronLedger
 from dcmx_entrypoints.bootstrap import DemoStack, memory_stack, tron_stack
 from dcmx_entrypoints.cli import app
-from dcmx_entrypoints.demo import run_demo
+from dcmx_entrypoints.demo import CAST, person, run_demo
 
 START = 1_767_225_600
 
@@ -50,3 +51,31 @@ def test_the_cli_runs_the_demo_on_tron() -> None:
     assert result.exit_code == 0, result.output
     assert "Final balances" in result.output
     assert "DCMX total supply: 60" in result.output
+
+
+def _shortened(text: str) -> str:
+    return f"{text[:6]}…{text[-4:]}"
+
+
+def test_the_cli_writes_the_tron_demo_addresses_in_base58() -> None:
+    crypto = EthCrypto()
+    people = [person(name, crypto) for name in (*CAST, "operator")]
+
+    result = CliRunner().invoke(app, ["demo", "--ledger", "tron"])
+
+    assert result.exit_code == 0, result.output
+    for someone in people:
+        assert _shortened(someone.address.to_base58()) in result.output
+    assert "0x" not in result.output
+
+
+def test_the_cli_writes_the_evm_and_memory_demo_addresses_in_hex() -> None:
+    crypto = EthCrypto()
+    people = [person(name, crypto) for name in (*CAST, "operator")]
+    for ledger in ("memory", "evm"):
+        result = CliRunner().invoke(app, ["demo", "--ledger", ledger, "--engine", "revm"])
+
+        assert result.exit_code == 0, result.output
+        for someone in people:
+            assert _shortened(someone.address.to_checksum_hex(crypto.keccak256)) in result.output
+            assert _shortened(someone.address.to_base58()) not in result.output

@@ -43,9 +43,11 @@ class MemoryVersusRevm(MemoryVersusEvm):
 
 
 TestContractsAgreeOnEthTester = MemoryVersusEthTester.TestCase
+# eth-tester runs a few hundred view calls a second: a short run here checks web3.py's path,
+# and the long runs are on revm.
 TestContractsAgreeOnEthTester.settings = settings(
-    max_examples=4,
-    stateful_step_count=15,
+    max_examples=8 if LONG else 3,
+    stateful_step_count=12,
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )

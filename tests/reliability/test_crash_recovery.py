@@ -16,16 +16,33 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, text
 
 from dcmx_adapters.sql.tables import Base
 from tests.conftest import empty_tables
 
 LONG = bool(os.environ.get("DCMX_LONG_RELIABILITY"))
-EVENTS, KILLS, BATCH_BLOCKS = (100_000, 20, 50) if LONG else (8_000, 4, 10)
+EVENTS, KILLS, BATCH_BLOCKS = (100_000, 20, 50) if LONG else (8_000, 4, 25)
+BATCHES = EVENTS // 40 // BATCH_BLOCKS  # the stream has 40 events a block
 ROOT = Path(__file__).resolve().parents[2]
+
+
+STARTED: list[subprocess.Popen[str]] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_process_left() -> Iterator[None]:
+    """Whatever a test leaves running (it failed half way) is killed."""
+    yield
+    while STARTED:
+        process = STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+        process.wait()
 
 
 class Indexing:
@@ -37,6 +54,7 @@ class Indexing:
         self.process = subprocess.Popen(
             [*command, str(pause)], cwd=ROOT, stdout=subprocess.PIPE, text=True
         )
+        STARTED.append(self.process)
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -85,6 +103,18 @@ def clean_index(url: str, engine: Engine) -> tuple[dict[str, tuple[int, str]], f
     return found, seconds
 
 
+def wait_for_progress(engine: Engine, reached: int, indexing: Indexing) -> int:
+    """Wait until the checkpoint is past ``reached`` (or the run has ended); return it."""
+    while indexing.process.poll() is None:
+        with engine.connect() as connection:
+            found = connection.execute(text("SELECT max(block_number) FROM checkpoints"))
+            checkpoint = found.scalar_one()
+        if checkpoint is not None and checkpoint > reached:
+            return int(checkpoint)
+        time.sleep(0.01)
+    return reached
+
+
 def tables(engine: Engine) -> dict[str, tuple[int, str]]:
     """Each table's row count and a checksum of its rows in a fixed order."""
     found = {}
@@ -104,14 +134,17 @@ def test_killed_again_and_again_the_index_ends_as_a_clean_run_leaves_it(
     postgresql_url: str, postgresql_engine: Engine
 ) -> None:
     clean, indexing_seconds = clean_index(postgresql_url, postgresql_engine)
+    batch_seconds = indexing_seconds / BATCHES
     rng = random.Random(13)
-    kills = 0
+    kills, reached = 0, -1
     while True:
         indexing = Indexing(postgresql_url)
         indexing.says("ready")
-        # Somewhere while it indexes: mid-batch, between the data and the checkpoint, while
-        # committing. Each run gets about a fourteenth of the work done before it dies.
-        time.sleep(rng.uniform(0, indexing_seconds / KILLS * 1.4))
+        indexing.says("writer")
+        # Once this run has committed a batch of its own, somewhere in the next one: mid-batch,
+        # between the data and the checkpoint, while committing.
+        reached = wait_for_progress(postgresql_engine, reached, indexing)
+        time.sleep(rng.uniform(0, batch_seconds))
         if indexing.process.poll() is not None:
             break
         indexing.kill()
@@ -128,7 +161,7 @@ def test_of_two_indexers_one_writes_and_the_other_takes_over_when_it_dies(
     postgresql_url: str, postgresql_engine: Engine
 ) -> None:
     clean, _ = clean_index(postgresql_url, postgresql_engine)
-    first = Indexing(postgresql_url, pause=0.1)  # a slow writer: it is still at it below
+    first = Indexing(postgresql_url, pause=0.5)  # a slow writer: it is still at it below
     first.says("ready")
     first.says("writer")
     second = Indexing(postgresql_url)
@@ -137,7 +170,7 @@ def test_of_two_indexers_one_writes_and_the_other_takes_over_when_it_dies(
     first.kill()
     died = time.monotonic()
     second.says("writer", timeout=10)
-    assert time.monotonic() - died < 3
+    assert time.monotonic() - died < 5
     second.finish()
     assert tables(postgresql_engine) == clean
     empty_tables(postgresql_engine)

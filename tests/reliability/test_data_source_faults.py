@@ -75,7 +75,7 @@ def follow_to_head(ledger: FaultyLedger, uow: UnitOfWork, batch_blocks: int = 25
     worker = threading.Thread(target=run)
     worker.start()
     try:
-        for _ in range(3_000):
+        for _ in range(6_000):
             if failure or indexer.status.indexed >= HEAD:
                 break
             stop.wait(0.01)

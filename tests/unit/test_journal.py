@@ -238,6 +238,12 @@ def test_queries_pass_through_but_nothing_else_does(journal: Path) -> None:
         _ = ledger.platform  # not a query of the port: the journal would be bypassed
 
 
+def test_a_chain_without_solidified_blocks_has_no_solidified_source(journal: Path) -> None:
+    ledger = start(journal, GENESIS, build, TickingClock(START))
+    with pytest.raises(AttributeError, match="MemoryLedger has no solidified blocks"):
+        ledger.solidified()
+
+
 @pytest.mark.parametrize(
     "command",
     [

@@ -18,6 +18,7 @@ from pyrevm import EVM, BlockEnv, CfgEnv, Env
 
 from dcmx_adapters.blocks import BlockLog
 from dcmx_adapters.evm.chain import Log, Reverted, TxResult
+from dcmx_adapters.evm.revm_checkpoints import Checkpoints
 from dcmx_core.model.values import Address, Hash32
 from dcmx_core.ports import Block
 
@@ -50,6 +51,7 @@ class RevmChain:
         self._chain_id = chain_id
         self._evm = EVM(env=Env(cfg=CfgEnv(chain_id=chain_id)), spec_id="Cancun")
         self._evm.set_balance(_FAUCET, 2**200)
+        self._checkpoints = Checkpoints(self._evm)
         self._blocks: BlockLog[_Record] = BlockLog(genesis_time, _Record(None))
         self._next_timestamp = genesis_time + 1
         self._nonces: dict[Address, int] = {}
@@ -68,7 +70,7 @@ class RevmChain:
         number = self.head().number + 1
         timestamp = max(self._next_timestamp, self.head().timestamp + 1)
         self._evm.set_block_env(BlockEnv(number=number, timestamp=timestamp))
-        checkpoint = self._evm.snapshot()
+        checkpoint = self._checkpoints.take()
         try:
             if to is None:
                 created = Address(bytes.fromhex(self._evm.deploy(_hex(sender), data)[2:]))
@@ -76,7 +78,7 @@ class RevmChain:
                 self._evm.message_call(_hex(sender), _hex(to), data, value)
                 created = None
         except RuntimeError as error:
-            self._evm.revert(checkpoint)
+            self._checkpoints.revert(checkpoint)
             raise Reverted(_revert_data(error), str(error)) from None
         finally:
             self._evm.reset_transient_storage()
@@ -109,14 +111,14 @@ class RevmChain:
         return TxResult(tx_id, header.number, header.hash, tuple(logs), gas, 0, created)
 
     def call(self, to: Address, data: bytes, sender: Address | None = None) -> bytes:
-        checkpoint = self._evm.snapshot()
+        checkpoint = self._checkpoints.take()
         try:
             caller = _hex(sender) if sender is not None else _FAUCET
             return bytes(self._evm.message_call(caller, _hex(to), data))
         except RuntimeError as error:
             raise Reverted(_revert_data(error), str(error)) from None
         finally:
-            self._evm.revert(checkpoint)
+            self._checkpoints.revert(checkpoint)
             self._evm.reset_transient_storage()
 
     # --- blocks and logs --------------------------------------------------------------------
@@ -148,8 +150,8 @@ class RevmChain:
     def mine(self, blocks: int = 1) -> None:
         for _ in range(blocks):
             timestamp = max(self._next_timestamp, self.head().timestamp + 1)
-            self._blocks.seal(timestamp, None, _Record(self._evm.snapshot()))
+            self._blocks.seal(timestamp, None, _Record(self._checkpoints.take()))
 
     def reorganize(self, depth: int) -> None:
         first_dropped = self._blocks.drop(depth)[0]
-        self._evm.revert(first_dropped.checkpoint)
+        self._checkpoints.revert(first_dropped.checkpoint)

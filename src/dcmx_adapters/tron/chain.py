@@ -23,7 +23,7 @@ from tronpy import Tron  # type: ignore[import-untyped]
 from tronpy import exceptions as tronpy_errors
 from tronpy.contract import Contract as TronpyContract  # type: ignore[import-untyped]
 from tronpy.keys import PrivateKey  # type: ignore[import-untyped]
-from tronpy.tron import TransactionBuilder, current_timestamp  # type: ignore[import-untyped]
+from tronpy.tron import TransactionBuilder  # type: ignore[import-untyped]
 
 from dcmx_adapters.evm.chain import Log, NotADevelopmentChain, Reverted, TxResult
 from dcmx_adapters.tron import fees
@@ -79,6 +79,15 @@ class LocalNode:
 
     node: LocalTronNode
     time: NodeTime
+
+
+def _stamp(builder: TransactionBuilder, timestamp: int) -> None:
+    """Date a transaction for the local node at ``timestamp`` (ms), expiring ``EXPIRATION_MS``
+    later. tronpy dates it by this machine's clock and offers no setter for that; the id covers
+    the date, and a contract's address the id, so a chain rebuilt from its journal gets its
+    transactions, contracts and blocks back only when the node's clock dates them."""
+    builder._raw_data["timestamp"] = timestamp
+    builder._raw_data["expiration"] = timestamp + EXPIRATION_MS
 
 
 class TronChain:
@@ -164,13 +173,14 @@ class TronChain:
     # --- transactions and views -------------------------------------------------------------
 
     def send(self, sender: Address, to: Address | None, data: bytes, value: int = 0) -> TxResult:
+        block_time = self._next_block_time() if self._local is not None else 0
         key = self._keys.get(sender)
         if key is None:
             raise LookupError(f"no key for {sender.to_base58()}: the ledger cannot sign for it")
         if to is not None and self._local is None:
             self._simulate(sender, to, data, value)
         if self._local is not None:
-            self._local.time.seconds = self._next_block_time()
+            self._local.time.seconds = block_time
         tx = self._builder(sender, to, data, value).build()
         # tronpy's ``sign`` refuses a transaction whose expiration has passed on this machine's
         # clock; the local node's clock is the ledger's, which may lie in the past.
@@ -207,8 +217,7 @@ class TronChain:
             limit = self._fee_limits.for_call(data)
             builder = TransactionBuilder(inner, client=self._client).fee_limit(limit)
         if self._local is not None:
-            expires = self._local.node.next_timestamp() + EXPIRATION_MS
-            builder.expiration(expires - current_timestamp())
+            _stamp(builder, self._local.node.next_timestamp())
         return builder
 
     def _broadcast(self, tx: Any) -> dict[str, Any]:
@@ -236,7 +245,7 @@ class TronChain:
             return
         node = self._local.node
         if node.head.number == block_number > node.solid_number:
-            node.reorganize(1)
+            node.drop_head()
 
     def _result(self, info: dict[str, Any], txid: str) -> TronTxResult:
         block, logs = self._scanner.block_logs(int(info["blockNumber"]))
@@ -317,8 +326,11 @@ class TronChain:
         return self._local
 
     def _next_block_time(self) -> int:
+        """The next block's time in seconds: the one set for it (used up by it, as on an EVM
+        development chain), else a second after the head."""
         head = self._dev().node.head.timestamp // 1000
-        return max(self._next_timestamp, head + 1)
+        chosen, self._next_timestamp = self._next_timestamp, 0
+        return max(chosen, head + 1)
 
     def fund(self, account: Address, amount: int) -> None:
         self._dev().node.fund(b"\x41" + account.raw, amount)

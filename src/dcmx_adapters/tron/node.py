@@ -67,6 +67,9 @@ class LocalTronNode:
         genesis.checkpoint = self.tvm.checkpoint()
         self._blocks: list[Block] = [genesis]
         self._latest_time = 0
+        self._latest_before_head = (0, 0)
+        """(head number, the latest block time before the head was made): what ``drop_head``
+        restores."""
         self._txs: dict[bytes, tuple[int, int]] = {}
         self._accounts: dict[bytes, tuple[int, int]] = {}
         """Address → (block number, time) of the accounts that exist (received TRX or code)."""
@@ -183,6 +186,15 @@ class LocalTronNode:
         head = self.head.number
         self._accounts = {a: when for a, when in self._accounts.items() if when[0] <= head}
 
+    def drop_head(self) -> None:
+        """Take the head block off as if it had never been made, its time included (unlike
+        ``reorganize``, whose later blocks never repeat a dropped block's time): how a
+        refused transaction mines nothing."""
+        number, latest = self._latest_before_head
+        self.reorganize(1)
+        if number == self.head.number + 1:
+            self._latest_time = latest
+
     # --- transactions ----------------------------------------------------------------------
 
     def broadcast(self, tx: Transaction) -> Receipt:
@@ -288,6 +300,7 @@ class LocalTronNode:
         for index, (tx, _) in enumerate(block.entries):
             self._txs[tx.txid] = (block.number, index)
         self._blocks.append(block)
+        self._latest_before_head = (block.number, self._latest_time)
         self._latest_time = max(self._latest_time, block.timestamp)
 
     def _execute(self, tx: Transaction, block: Block) -> Receipt:

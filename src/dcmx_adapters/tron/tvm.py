@@ -22,6 +22,8 @@ from typing import Any, Final
 from attrs import frozen
 from pyrevm import EVM, AccountInfo, BlockEnv, CfgEnv, Env
 
+from dcmx_adapters.evm.revm_checkpoints import Checkpoints
+
 _FAUCET: Final = "0x" + "fa" * 20
 _FAILURE: Final = re.compile(r"^(Revert|Halt) \{ (?:reason: (\w+).*?, )?gas_used: (\d+)")
 _OUTPUT: Final = re.compile(r"output: 0x([0-9a-fA-F]*)")
@@ -79,13 +81,14 @@ class Tvm:
     def __init__(self, chain_id: int) -> None:
         self._evm = EVM(env=Env(cfg=CfgEnv(chain_id=chain_id)), spec_id="Cancun")
         self._evm.set_balance(_FAUCET, 2**200)
+        self._checkpoints = Checkpoints(self._evm)
 
     def checkpoint(self) -> Any:
-        return self._evm.snapshot()
+        return self._checkpoints.take()
 
     def revert(self, checkpoint: Any, created: list[bytes]) -> None:
         """Go back to ``checkpoint`` and remove the contracts created since (their code)."""
-        self._evm.revert(checkpoint)
+        self._checkpoints.revert(checkpoint)
         for address in created:
             self._evm.insert_account_info(_hex(address), AccountInfo())
         self._evm.reset_transient_storage()
@@ -111,11 +114,11 @@ class Tvm:
         self.transfer(bytes.fromhex(_FAUCET[2:]), address, amount)
 
     def transfer(self, sender: bytes, to: bytes, amount: int) -> None:
-        checkpoint = self._evm.snapshot()
+        checkpoint = self._checkpoints.take()
         try:
             self._evm.message_call(_hex(sender), _hex(to), b"", amount)
         except RuntimeError:
-            self._evm.revert(checkpoint)
+            self._checkpoints.revert(checkpoint)
             raise
 
     # --- contracts -------------------------------------------------------------------------
@@ -134,7 +137,7 @@ class Tvm:
         self, sender: bytes, address: bytes, init_code: bytes, value: int, energy_limit: int
     ) -> Execution:
         """Run ``init_code`` as the constructor of a contract at ``address``."""
-        checkpoint = self._evm.snapshot()
+        checkpoint = self._checkpoints.take()
         self._evm.insert_account_info(_hex(address), AccountInfo(code=init_code))
         outcome = self._run(sender, address, b"", value, energy_limit, keep=True)
         if not outcome.succeeded:
@@ -150,13 +153,13 @@ class Tvm:
     def _run(
         self, sender: bytes, to: bytes, data: bytes, value: int, energy_limit: int, *, keep: bool
     ) -> Execution:
-        checkpoint = self._evm.snapshot()
+        checkpoint = self._checkpoints.take()
         try:
             output = bytes(
                 self._evm.message_call(_hex(sender), _hex(to), data, value, energy_limit)
             )
         except RuntimeError as error:
-            self._evm.revert(checkpoint)
+            self._checkpoints.revert(checkpoint)
             return _failure(str(error), energy_limit)
         finally:
             self._evm.reset_transient_storage()
@@ -170,7 +173,7 @@ class Tvm:
             for log in (result.logs if result is not None else [])
         )
         if not keep:
-            self._evm.revert(checkpoint)
+            self._checkpoints.revert(checkpoint)
         energy = result.gas_used if result is not None else 0
         return Execution("SUCCESS", output, energy, logs)
 

@@ -38,8 +38,8 @@ from dcmx_entrypoints.http.schemas import AddressText, Render
 from dcmx_entrypoints.local_chain import (
     LocalChainMismatch,
     cast,
-    engine_of,
     journal_path,
+    kind_of,
     open_local_chain,
 )
 from dcmx_entrypoints.running import CommandFailed, container_on_local_chain
@@ -168,13 +168,14 @@ def _opened(settings: Settings, options: VerbOptions, changes: bool) -> Iterator
         return
     path = journal_path(settings.data_dir)
     with _held(settings, options, changes):
-        if engine_of(path) is None:
-            raise CommandFailed(f"no local chain in {settings.data_dir}: dcmx up starts one")
         try:
+            if kind_of(path) is None:
+                raise CommandFailed(f"no local chain in {settings.data_dir}: dcmx up starts one")
             local = open_local_chain(path, SystemClock(), writable=changes)
         except LocalChainMismatch as error:
             raise CommandFailed(str(error)) from None
-        container = container_on_local_chain(settings, local.ledger, local.engine.value)
+        container = container_on_local_chain(settings, local)
+        render = Render(AddressText(crypto.keccak256, base58=local.kind is LedgerKind.TRON))
         try:
             yield OpenChain(RecordingLedger(local.ledger), container, accounts, crypto, render)
         finally:

@@ -18,6 +18,7 @@ from dcmx_core.exceptions import IndexCorrupted, RangeTooLarge
 from dcmx_core.ports import Block, EventBatch, UnitOfWork
 from dcmx_core.services.indexer import Indexer, IndexerSettings
 from tests.read_model_state import read_models
+from tests.reliability.stops import StopAt
 
 CHAIN = "faulty"
 BLOCKS = list(event_stream(1_500, per_block=20, accounts=60, seed=11))
@@ -175,7 +176,7 @@ def test_a_range_limit_splits_the_reads_and_they_widen_again(unit_of_work: UnitO
         return None
 
     indexer = Indexer(FaultyLedger(limited), unit_of_work, IndexerSettings(CHAIN, batch_blocks=8))
-    indexer.catch_up(_StopAt(indexer, HEAD // 2))
+    indexer.catch_up(StopAt(indexer, HEAD // 2))
     assert refused
     assert max(served) <= 3
     limit["blocks"] = 10**9
@@ -202,22 +203,9 @@ def test_read_models_that_lost_a_record_stop_the_follower_loudly(
     unit_of_work: UnitOfWork,
 ) -> None:
     indexer = Indexer(FaultyLedger(), unit_of_work, IndexerSettings(CHAIN, batch_blocks=5))
-    indexer.catch_up(_StopAt(indexer, 4))
+    indexer.catch_up(StopAt(indexer, 4))
     with unit_of_work:
         unit_of_work.releases.remove_release(1)  # later editions of release 1 refer to it
         unit_of_work.commit()
     with pytest.raises(IndexCorrupted, match="release 1, which was never indexed"):
         indexer.follow(threading.Event(), poll_seconds=0.001)
-
-
-class _StopAt:
-    """A stop signal that is set once the indexer has reached ``block``."""
-
-    def __init__(self, indexer: Indexer, block: int) -> None:
-        self.indexer, self.block = indexer, block
-
-    def is_set(self) -> bool:
-        return self.indexer.status.indexed >= self.block
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self.is_set()

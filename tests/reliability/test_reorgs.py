@@ -30,6 +30,7 @@ from dcmx_core.services.indexer import Indexer, IndexerSettings
 from dcmx_entrypoints.bootstrap import memory_stack, operator_person
 from tests.read_model_state import read_models
 from tests.reliability.conftest import Store
+from tests.reliability.stops import StopAt
 
 START = 1_767_225_600
 WINDOW = 16
@@ -252,19 +253,6 @@ def test_a_reorg_while_the_indexer_is_down_is_found_by_hash(
     restarted.catch_up()
     assert_as_fresh(chain, store.uow)
     assert (restarted.status.reorgs, restarted.status.rolled_back) == (1, 3)
-
-
-class StopAt:
-    """A stop signal that is set once the indexer has reached ``block``."""
-
-    def __init__(self, indexer: Indexer, block: int) -> None:
-        self.indexer, self.block = indexer, block
-
-    def is_set(self) -> bool:
-        return self.indexer.status.indexed >= self.block
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self.is_set()
 
 
 def test_a_reorg_inside_the_range_being_backfilled(chain: Chain, store: Store) -> None:

@@ -122,7 +122,7 @@ class Indexer:
                     batch = early if early is not None and self._still_good(early, span) else None
                     if batch is None:
                         batch = self._read(*span)
-                    following = self._following(batch.last, span)
+                    following = self._following(batch.last)
                     if following is not None:
                         ahead = reader.submit(self._read, *following)
                     written += self._write(batch)
@@ -134,8 +134,8 @@ class Indexer:
                     ahead.cancel()
         return written
 
-    def _following(self, last: int, span: tuple[int, int]) -> tuple[int, int] | None:
-        """The span after ``last`` within the confirmed head seen for ``span``."""
+    def _following(self, last: int) -> tuple[int, int] | None:
+        """The span after ``last``, within the confirmed head seen last."""
         target = self.status.head - self.settings.confirmations
         if last >= target:
             return None

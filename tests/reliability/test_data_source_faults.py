@@ -41,10 +41,8 @@ class FaultyLedger:
     def __init__(self, fault: Callable[[str, tuple[Any, ...]], Any] | None = None) -> None:
         self.ledger = StreamLedger(BLOCKS)
         self.fault = fault
-        self.calls: list[tuple[str, tuple[Any, ...]]] = []
 
     def _call(self, name: str, *args: Any) -> Any:
-        self.calls.append((name, args))
         if self.fault is not None:
             answer = self.fault(name, args)
             if answer is not None:

@@ -37,6 +37,7 @@ from dcmx_adapters.sql.tables import (
     SaleRow,
 )
 from dcmx_core.read_models import ReadModelChanges, StoredEvent
+from dcmx_core.services.projections import never_indexed
 
 _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 _JSON = partial(json.dumps, separators=(",", ":"))
@@ -152,7 +153,6 @@ class PostgresProjection:
     """Writes a batch's folded changes in a few statements per table."""
 
     def __init__(self, session: Session) -> None:
-        self._session = session
         self._cursor = _cursor(session)
 
     def apply(self, changes: ReadModelChanges) -> None:
@@ -228,7 +228,7 @@ class PostgresProjection:
         if self._cursor.rowcount != len(rows):
             found = self._present(table, key, list(changes))
             missing = next(value for value in changes if value not in found)
-            raise LookupError(f"the events refer to {kind} {missing}, which was never indexed")
+            raise never_indexed(kind, missing)
 
     def _present(self, table: Table, key: str, values: list[Any]) -> set[Any]:
         rows = _Arrays(table, [key])

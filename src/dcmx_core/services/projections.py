@@ -311,9 +311,14 @@ def apply_changes(changes: ReadModelChanges, uow: UnitOfWork) -> None:
     uow.stats.add(dict(changes.figures))
 
 
+def never_indexed(kind: str, key: object) -> LookupError:
+    """The refusal of a change to a record the read models do not hold."""
+    return LookupError(f"the events refer to {kind} {key}, which was never indexed")
+
+
 def _existing(record: Any, kind: str, key: object) -> Any:
     if record is None:
-        raise LookupError(f"the events refer to {kind} {key}, which was never indexed")
+        raise never_indexed(kind, key)
     return record
 
 

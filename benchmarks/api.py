@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 import httpx
+import uvicorn
 from rich.console import Console
 from rich.table import Table
 
@@ -33,24 +35,27 @@ Request = tuple[str, str]
 """(endpoint name, path)."""
 
 
-def serve(url: str, port: int) -> None:
-    """The API over the database at ``url``, until killed."""
-    import uvicorn
-
+def serve(url: str, port: int, workers: int) -> None:
+    """The API over the database at ``url`` from ``workers`` processes, as ``dcmx serve
+    --workers`` runs it, until killed."""
     from dcmx_adapters.crypto import EthCrypto
-    from dcmx_adapters.sql.database import create_engine_for
     from dcmx_adapters.sql.repositories import SqlUnitOfWork
+    from dcmx_entrypoints.container import serving_engine
     from dcmx_entrypoints.http.app import create_app
+    from dcmx_entrypoints.running import api_server, listening_socket, serve_in_processes
 
-    engine = create_engine_for(url, pool_size=10)
-    head = StreamLedger(list(event_stream(1)))  # readiness only asks for a head
-    app = create_app(
-        unit_of_work=lambda: SqlUnitOfWork(engine),
-        chain=CHAIN,
-        ledger=head,
-        keccak=EthCrypto().keccak256,
-    )
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    def server() -> uvicorn.Server:
+        engine = serving_engine(url)
+        head = StreamLedger(list(event_stream(1)))  # readiness only asks for a head
+        app = create_app(
+            unit_of_work=lambda: SqlUnitOfWork(engine),
+            chain=CHAIN,
+            ledger=head,
+            keccak=EthCrypto().keccak256,
+        )
+        return api_server(app)
+
+    serve_in_processes(server, listening_socket("127.0.0.1", port), workers)
 
 
 def requests(keys: Keys, rng: random.Random) -> Callable[[], Request]:
@@ -70,35 +75,73 @@ def requests(keys: Keys, rng: random.Random) -> Callable[[], Request]:
     return lambda: rng.choice(makers)()
 
 
+class Connection:
+    """One kept-alive HTTP/1.1 connection. The load is sent over a fixed set of these, not
+    through a client library, so that the sender costs little next to the server it measures
+    (both share this machine's two cores)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def open(cls, port: int) -> Connection:
+        return cls(*await asyncio.open_connection("127.0.0.1", port))
+
+    async def get(self, path: str) -> int:
+        """The status of ``GET path``, once its whole body has arrived."""
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        match = CONTENT_LENGTH.search(head)
+        if match is None:
+            raise RuntimeError(f"an answer without a content length: {head[:200]!r}")
+        await self.reader.readexactly(int(match.group(1)))
+        return int(head[9:12])
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+CONTENT_LENGTH = re.compile(rb"(?i)\r\ncontent-length: *(\d+)")
+
+
 async def load(
-    base: str, next_request: Callable[[], Request], rate: float, seconds: float
+    port: int, next_request: Callable[[], Request], rate: float, seconds: float, connections: int
 ) -> tuple[dict[str, list[float]], int, float]:
-    """Send ``rate`` requests a second for ``seconds``; latencies by endpoint, failures, and
-    the time it took."""
+    """Send ``rate`` requests a second for ``seconds`` over ``connections`` kept-alive
+    connections; latencies by endpoint, failures, and the time it took. A request's latency
+    runs from the moment it was due, so time spent waiting for a free connection counts."""
     latencies: dict[str, list[float]] = defaultdict(list)
     failures = 0
-    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10) as client:
+    pool: asyncio.Queue[Connection] = asyncio.Queue()
+    for _ in range(connections):
+        pool.put_nowait(await Connection.open(port))
 
-        async def one(name: str, path: str) -> None:
-            nonlocal failures
-            began = time.perf_counter()
-            response = await client.get(path)
-            latencies[name].append(time.perf_counter() - began)
-            if response.status_code != 200:
-                failures += 1
+    async def one(name: str, path: str, due: float) -> None:
+        nonlocal failures
+        connection = await pool.get()
+        try:
+            status = await connection.get(path)
+        finally:
+            pool.put_nowait(connection)
+        latencies[name].append(time.perf_counter() - due)
+        if status != 200:
+            failures += 1
 
-        total = int(rate * seconds)
-        began = time.perf_counter()
-        tasks = []
-        for n in range(total):
-            due = began + n / rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(*next_request())))
-        await asyncio.gather(*tasks)
-        return latencies, failures, time.perf_counter() - began
+    total = int(rate * seconds)
+    began = time.perf_counter()
+    tasks = []
+    for n in range(total):
+        due = began + n / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(*next_request(), due)))
+    await asyncio.gather(*tasks)
+    took = time.perf_counter() - began
+    while not pool.empty():
+        pool.get_nowait().close()
+    return latencies, failures, took
 
 
 def wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
@@ -119,11 +162,13 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--rate", type=float, default=500, help="requests a second")
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--connections", type=int, default=32, help="kept-alive connections")
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.serve:
-        serve(options.serve, options.port)
+        serve(options.serve, options.port, options.workers)
         return
     console = Console()
     stream: Stream = list(event_stream(options.events))
@@ -134,15 +179,17 @@ def main() -> None:
         total = sum(len(placed) for _, placed in stream)
         del stream
         console.print(f"indexed {total:,} events in {seconds:.0f} s; serving them")
-        command = [sys.executable, "-m", "benchmarks.api", "--serve", url, "--port"]
-        server = subprocess.Popen([*command, str(options.port)], env=os.environ.copy())
+        command = [sys.executable, "-m", "benchmarks.api", "--serve", url]
+        command += ["--port", str(options.port), "--workers", str(options.workers)]
+        server = subprocess.Popen(command, env=os.environ.copy())
         base = f"http://127.0.0.1:{options.port}"
         try:
             wait_until_up(base, server)
             next_request = requests(keys, random.Random(3))
-            asyncio.run(load(base, next_request, options.rate / 5, 2))  # warm up
+            port, connections = options.port, options.connections
+            asyncio.run(load(port, next_request, options.rate / 5, 2, connections))  # warm up
             latencies, failures, took = asyncio.run(
-                load(base, next_request, options.rate, options.seconds)
+                load(port, next_request, options.rate, options.seconds, connections)
             )
         finally:
             server.terminate()

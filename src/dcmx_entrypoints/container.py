@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any, Protocol, runtime_checkable
 
 from dependency_injector import containers, providers
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 from web3 import HTTPProvider, Web3
 
 from dcmx_adapters.clock import SystemClock
@@ -29,6 +29,18 @@ from dcmx_entrypoints.bootstrap import operator_person
 from dcmx_entrypoints.demo import Person
 from dcmx_entrypoints.settings import LedgerKind, Settings, SettingsError
 
+HANDLER_THREADS = 10
+"""How many requests the API's handlers work on at once in one process (the rest wait their
+turn on the event loop, which costs them nothing)."""
+
+
+def serving_engine(url: str) -> Engine:
+    """An engine for the database at ``url``. On PostgreSQL its pool keeps a connection for
+    each handler thread and two more (the indexer's, the readiness check's), so a busy API
+    never opens and closes connections as it goes."""
+    pooled = make_url(url).get_backend_name() == "postgresql"
+    return create_engine_for(url, **({"pool_size": HANDLER_THREADS + 2} if pooled else {}))
+
 
 def database_engine(settings: Settings) -> Iterator[Engine]:
     """The read models' engine; the SQLite file's directory is made on first use. Disposed
@@ -36,7 +48,7 @@ def database_engine(settings: Settings) -> Iterator[Engine]:
     sqlite_file = settings.sqlite_file
     if sqlite_file is not None:
         sqlite_file.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine_for(settings.database)
+    engine = serving_engine(settings.database)
     try:
         yield engine
     finally:

@@ -34,6 +34,7 @@ from dcmx_entrypoints.running import (
     listening_socket,
     migrate,
     serve,
+    serve_in_processes,
 )
 from dcmx_entrypoints.settings import LedgerKind, Settings
 from dcmx_entrypoints.up import UpOptions, run_up
@@ -167,17 +168,33 @@ def index(
 def serve_api(
     host: HostOption = None,
     port: PortOption = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Serve from this many processes on the one port (about one a CPU core).",
+        ),
+    ] = 1,
     local_chain: LocalChainOption = False,
 ) -> None:
     """Serve the HTTP API over the read models (no indexer: run one beside it)."""
+    if workers > 1 and local_chain:
+        raise CommandFailed("--workers needs a shared ledger; --local-chain serves one process")
     container = _container(local_chain)
     settings = container.settings()
     host, port = host or settings.api_host, port or settings.api_port
     sock = listening_socket(host, port)
+    processes = f" from {workers} processes" if workers > 1 else ""
     try:
-        server = api_server(app_from_container(container))
-        typer.echo(f"serving the DCMX API on http://{host}:{port} (docs: /docs)")
-        serve(server, sock)
+        typer.echo(f"serving the DCMX API on http://{host}:{port}{processes} (docs: /docs)")
+        if workers == 1:
+            serve(api_server(app_from_container(container)), sock)
+        else:
+            # Each process builds its own app after the fork: database connections and
+            # ledger clients are not shared between processes.
+            sys.stdout.flush()
+            serve_in_processes(lambda: api_server(app_from_container(container)), sock, workers)
     finally:
         sock.close()
         container.shutdown_resources()

@@ -3,12 +3,16 @@ the database, running the indexer on a thread, and reading where everything stan
 
 from __future__ import annotations
 
+import ctypes
 import errno
+import os
 import signal
 import socket
+import sys
 import threading
+import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from types import FrameType
 from typing import Any
 
@@ -101,6 +105,80 @@ def serve(server: uvicorn.Server, sock: socket.socket) -> None:
     # they land here, so a stop by signal is an orderly exit.
     with stop_on_signals(stop, stop_server):
         server.run(sockets=[sock])
+
+
+COULD_NOT_START = 3
+"""The exit code of a server process that never served."""
+
+
+def serve_in_processes(
+    build: Callable[[], uvicorn.Server], sock: socket.socket, count: int
+) -> None:
+    """Serve on ``sock`` from ``count`` forked processes, each with the server ``build`` makes
+    in it (its own app and database connections), until SIGINT or SIGTERM, which stop them all.
+    A process that dies is replaced; one that could not start stops the rest and fails the
+    command, since its replacements would fail the same way."""
+    stop = threading.Event()
+    running: set[int] = set()
+    failure: str | None = None
+
+    def start() -> None:
+        pid = os.fork()
+        if pid == 0:  # the server process, which never returns into the caller's code
+            os._exit(_serve_forked(build, sock))
+        running.add(pid)
+
+    def stop_all() -> None:
+        for pid in list(running):
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    with stop_on_signals(stop, stop_all):
+        for _ in range(count):
+            start()
+        while running:
+            pid, status = os.wait()
+            running.discard(pid)
+            if stop.is_set():
+                continue
+            if os.waitstatus_to_exitcode(status) == COULD_NOT_START:
+                failure = "a server process could not start; see its output above"
+                stop.set()
+                stop_all()
+            else:
+                start()
+    if failure is not None:
+        raise CommandFailed(failure)
+
+
+def _serve_forked(build: Callable[[], uvicorn.Server], sock: socket.socket) -> int:
+    """The life of one server process; its exit code."""
+    server: uvicorn.Server | None = None
+    try:
+        _die_with_parent()
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_DFL)
+        server = build()
+        serve(server, sock)
+    except BaseException:  # the process ends here either way: show why
+        traceback.print_exc()
+        return 1 if server is not None and server.started else COULD_NOT_START
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    return 0 if server.started else COULD_NOT_START
+
+
+def _die_with_parent() -> None:
+    """Have the kernel send this process SIGTERM when the process that forked it dies (Linux),
+    so a supervisor killed with SIGKILL leaves no server behind."""
+    if sys.platform != "linux":
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(0)
 
 
 # --- the database ---------------------------------------------------------------------------

@@ -301,6 +301,68 @@ def test_serve_answers_healthz_and_stops_on_sigterm(tmp_path: Path) -> None:
         server.output.close()
 
 
+def children_of(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue  # it exited while we looked
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def wait_for_children(pid: int, count: int, other_than: set[int] = frozenset()) -> set[int]:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        children = children_of(pid)
+        if len(children) == count and not children & other_than:
+            return children
+        time.sleep(0.1)
+    raise AssertionError(f"{pid} has {children_of(pid)}, not {count} new server processes")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads the process tree from /proc")
+def test_serve_from_several_processes_replaces_a_dead_one_and_stops_them_all(
+    tmp_path: Path,
+) -> None:
+    env = environment(tmp_path)
+    assert dcmx("db", "upgrade", env=env).returncode == 0
+    server = start(tmp_path, "serve", "serve", "--workers", "2", env=env)
+    try:
+        server.wait_until("/healthz")
+        first = wait_for_children(server.process.pid, 2)
+        # Each process answers on the one port: enough requests reach both.
+        for _ in range(20):
+            assert server.get("/v1/stats")["releases"] == 0
+        killed = first.pop()
+        os.kill(killed, signal.SIGKILL)
+        replaced = wait_for_children(server.process.pid, 2, other_than={killed})
+        assert first < replaced
+        server.wait_until("/healthz")
+        code, seconds = server.terminate()
+        assert code == 0, server.printed()
+        assert seconds < STOP_SECONDS
+        assert "from 2 processes" in server.printed()
+        # It waited for every server process before it exited.
+        assert not [pid for pid in replaced if Path(f"/proc/{pid}").exists()]
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait()
+        server.output.close()
+
+
+def test_serve_refuses_several_processes_over_the_local_chain(tmp_path: Path) -> None:
+    result = dcmx("serve", "--workers", "2", "--local-chain", env=environment(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "dcmx: --workers needs a shared ledger; --local-chain serves one process"
+    ]
+
+
 # --- failures: one line, non-zero ------------------------------------------------------------
 
 

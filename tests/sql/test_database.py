@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
+from dcmx_adapters.sql import database
 from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, create_engine_for, upgrade
 from dcmx_adapters.sql.repositories import SqlUnitOfWork
 from dcmx_core.read_models import Checkpoint
@@ -51,17 +54,46 @@ def test_sqlite_in_memory_is_one_database_for_the_whole_engine() -> None:
     engine.dispose()
 
 
-def test_postgresql_checks_a_pooled_connection_before_lending_it(postgresql_url: str) -> None:
-    engine = create_engine_for(postgresql_url)
-    assert engine.pool._pre_ping  # type: ignore[attr-defined]
-    assert engine.dialect.driver == "psycopg"
+def _backend(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def _end_session(url: str, backend: int) -> None:
+    """The server ends one session, as a restart or an idle timeout would."""
+    admin = create_engine_for(url, poolclass=NullPool)
+    with admin.connect() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+    admin.dispose()
+
+
+def test_postgresql_replaces_a_rested_connection_the_server_closed(
+    postgresql_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = create_engine_for(postgresql_url, pool_size=1)
+    closed = _backend(engine)
+    _end_session(postgresql_url, closed)
+    monkeypatch.setattr(database, "PING_AFTER_IDLE", 0.0)  # it has rested long enough
+    assert _backend(engine) != closed
+    engine.dispose()
+
+
+def test_postgresql_lends_a_connection_back_from_work_unchecked(postgresql_url: str) -> None:
+    engine = create_engine_for(postgresql_url, pool_size=1)
+    closed = _backend(engine)
+    _end_session(postgresql_url, closed)
+    # Just back from work: lent without a round trip, so the statement finds the loss...
+    with pytest.raises(OperationalError):
+        _backend(engine)
+    # ...and the pool it invalidated connects anew.
+    assert _backend(engine) != closed
     engine.dispose()
 
 
 def test_options_reach_sqlalchemy(postgresql_url: str) -> None:
-    engine = create_engine_for(postgresql_url, pool_size=2, pool_pre_ping=False)
+    engine = create_engine_for(postgresql_url, pool_size=2, max_overflow=0)
     assert engine.pool.size() == 2  # type: ignore[attr-defined]
-    assert not engine.pool._pre_ping  # type: ignore[attr-defined]
+    assert engine.pool._max_overflow == 0  # type: ignore[attr-defined]
     engine.dispose()
 
 

@@ -7,6 +7,7 @@ no environment: the URL is whatever the container was configured with (``DCMX_DA
 from __future__ import annotations
 
 import json
+import time
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.pool import StaticPool
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -36,16 +37,42 @@ class UnsupportedDatabaseUrl(ValueError):
 
 def create_engine_for(url: str, **options: Any) -> Engine:
     """An engine for ``url``: PostgreSQL (``postgresql+psycopg://``) with a connection pool that
-    checks a connection before lending it, or SQLite (``sqlite:///path``) with foreign keys on,
-    the WAL journal, and transactions that begin when the unit of work begins. ``options`` go
-    to SQLAlchemy's ``create_engine`` (``pool_size``, ``echo``...)."""
+    checks a connection that has rested before lending it, or SQLite (``sqlite:///path``) with
+    foreign keys on, the WAL journal, and transactions that begin when the unit of work begins.
+    ``options`` go to SQLAlchemy's ``create_engine`` (``pool_size``, ``echo``...)."""
     parsed = _parse(url)
     if parsed.drivername == "postgresql+psycopg":
-        options = {"pool_pre_ping": True, **options}
-        return create_engine(parsed, json_serializer=_JSON, **options)
+        engine = create_engine(parsed, json_serializer=_JSON, **options)
+        _ping_after_idle(engine)
+        return engine
     if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
         return _sqlite_engine(parsed, options)
     raise UnsupportedDatabaseUrl(parsed.render_as_string(hide_password=True))
+
+
+PING_AFTER_IDLE = 1.0
+"""Seconds a pooled connection may rest before it is checked (``SELECT 1``) on its way out."""
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Check a connection before lending it when it has rested a while: one the server closed
+    (a restart, an idle timeout) is replaced, not handed to a request. A connection back from
+    work a moment ago is lent unchecked, so a busy pool costs no extra round trip a checkout;
+    should the server go away meanwhile, the statement that finds out invalidates the pool."""
+
+    @event.listens_for(engine, "checkin")
+    def _rested(_dbapi_connection: Any, record: Any) -> None:
+        record.info["rested_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        rested_since = record.info.get("rested_since")
+        if rested_since is None or time.monotonic() - rested_since < PING_AFTER_IDLE:
+            return  # new, or just back from work
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError(str(error)) from error  # the pool connects anew
 
 
 def _parse(url: str) -> URL:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import CursorResult, Engine, delete, func, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -507,6 +508,18 @@ _REPOSITORIES: dict[str, type[SqlRepository]] = {
 }
 
 
+_SESSIONS: WeakKeyDictionary[Engine, sessionmaker[Session]] = WeakKeyDictionary()
+
+
+def _sessions_of(engine: Engine) -> sessionmaker[Session]:
+    # One session factory an engine: each sessionmaker is a new Session subclass, and
+    # SQLAlchemy sets up event dispatch for every new class on its first session.
+    sessions = _SESSIONS.get(engine)
+    if sessions is None:
+        sessions = _SESSIONS[engine] = sessionmaker(engine, expire_on_commit=False)
+    return sessions
+
+
 class SqlUnitOfWork:
     """The SQL read models as one transaction. Entering opens a session and begins; ``commit``
     commits; ``rollback``, or leaving the ``with`` block without committing what was written
@@ -527,9 +540,7 @@ class SqlUnitOfWork:
     nonces: UsedNonceRepository
 
     def __init__(self, bind: Engine | sessionmaker[Session]) -> None:
-        self._sessions = (
-            bind if isinstance(bind, sessionmaker) else sessionmaker(bind, expire_on_commit=False)
-        )
+        self._sessions = bind if isinstance(bind, sessionmaker) else _sessions_of(bind)
         self._session: Session | None = None
 
     def __enter__(self) -> SqlUnitOfWork:

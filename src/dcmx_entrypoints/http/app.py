@@ -8,13 +8,18 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated
 
+from anyio import to_thread
 from fastapi import APIRouter, FastAPI, HTTPException, Path
 
 from dcmx_core import __version__
 from dcmx_core.model.values import Keccak
 from dcmx_core.ports import UnitOfWork
 from dcmx_core.services.indexer import IndexerStatus
-from dcmx_entrypoints.container import Container, container_from_environment
+from dcmx_entrypoints.container import (
+    HANDLER_THREADS,
+    Container,
+    container_from_environment,
+)
 from dcmx_entrypoints.http.access import KeyCheck
 from dcmx_entrypoints.http.health import ChainHead, ReadinessChecks, health_routes
 from dcmx_entrypoints.http.limits import BodyLimit, Rate, RateLimiter
@@ -67,7 +72,16 @@ def create_app(
     asked for its head by the readiness check only; ``status`` is the in-process indexer's, for
     the metrics. With an ``operator`` the write endpoints are there too, sending to its ledger;
     a request body above ``request_body_max`` bytes is refused."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Synchronous handlers run on anyio's worker threads: no more at once than the database
+        # pool has connections, so none opens a connection of its own or waits for one.
+        to_thread.current_default_thread_limiter().total_tokens = HANDLER_THREADS
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="DCMX Core API",
         version=__version__,
         description=DESCRIPTION,
@@ -168,9 +182,12 @@ def app_from_container(container: Container) -> FastAPI:
         request_body_max=settings.request_body_max,
     )
 
+    serving = app.router.lifespan_context
+
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
+    async def lifespan(served: FastAPI) -> AsyncIterator[None]:
+        async with serving(served):
+            yield
         container.shutdown_resources()
 
     app.router.lifespan_context = lifespan

@@ -77,7 +77,7 @@ def health_routes(checks: ReadinessChecks) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", response_model=Health, summary="The process answers")
-    def healthz() -> Health:
+    async def healthz() -> Health:
         return Health(status="ok")
 
     @router.get(

@@ -56,7 +56,7 @@ def market_routes(reads: Reads) -> APIRouter:
         response_model=Page[Release],
         **route_options("Releases, by release number", PAGED_PROBLEMS),
     )
-    def releases(page: PageRequest = paged) -> Page[Release]:
+    async def releases(page: PageRequest = paged) -> Page[Release]:
         after = _after_int("releases", page)
         with reads.reading() as (uow, block):
             found = uow.releases.list_releases(after=after, limit=page.limit + 1)
@@ -68,7 +68,7 @@ def market_routes(reads: Reads) -> APIRouter:
         response_model=ReleaseWithEditions,
         **route_options("One release, with the first page of its editions", ONE_PROBLEMS),
     )
-    def release(release_id: ReleaseId) -> ReleaseWithEditions:
+    async def release(release_id: ReleaseId) -> ReleaseWithEditions:
         limit = reads.page_size_max
         with reads.reading() as (uow, block):
             found = uow.releases.get_release(release_id)
@@ -88,7 +88,7 @@ def market_routes(reads: Reads) -> APIRouter:
         response_model=Page[Edition],
         **route_options("The editions of a release, by token id", ONE_PROBLEMS),
     )
-    def release_editions(release_id: ReleaseId, page: PageRequest = paged) -> Page[Edition]:
+    async def release_editions(release_id: ReleaseId, page: PageRequest = paged) -> Page[Edition]:
         after = _after_int("release-editions", page)
         with reads.reading() as (uow, block):
             _known_release(uow, release_id)
@@ -101,7 +101,7 @@ def market_routes(reads: Reads) -> APIRouter:
         response_model=Page[Sale],
         **route_options("The sales of a release, by settlement", ONE_PROBLEMS),
     )
-    def sales(release_id: ReleaseId, page: PageRequest = paged) -> Page[Sale]:
+    async def sales(release_id: ReleaseId, page: PageRequest = paged) -> Page[Sale]:
         after = _after_int("sales", page)
         with reads.reading() as (uow, block):
             _known_release(uow, release_id)
@@ -114,7 +114,7 @@ def market_routes(reads: Reads) -> APIRouter:
         response_model=Page[Edition],
         **route_options("The editions (NFTs) an account owns, by token id", PAGED_PROBLEMS),
     )
-    def owned(owner: Address = account, page: PageRequest = paged) -> Page[Edition]:
+    async def owned(owner: Address = account, page: PageRequest = paged) -> Page[Edition]:
         after = _after_int("owned-editions", page)
         with reads.reading() as (uow, block):
             found = uow.releases.editions_of_owner(owner, after=after, limit=page.limit + 1)
@@ -126,7 +126,7 @@ def market_routes(reads: Reads) -> APIRouter:
         response_model=Balance,
         **route_options("An account's DCMX token balance", PAGED_PROBLEMS),
     )
-    def balance(holder: Address = account) -> Balance:
+    async def balance(holder: Address = account) -> Balance:
         with reads.reading() as (uow, block):
             amount = uow.balances.balance(holder)
         return Balance(account=render.address(holder), amount=str(amount), block=block)
@@ -140,7 +140,7 @@ def market_routes(reads: Reads) -> APIRouter:
             problem_responses(503),
         ),
     )
-    def stats() -> Stats:
+    async def stats() -> Stats:
         with reads.reading() as (uow, block):
             found = uow.stats.get()
         return render.stats(found, block)
@@ -153,7 +153,7 @@ def market_routes(reads: Reads) -> APIRouter:
             PAGED_PROBLEMS,
         ),
     )
-    def holders(
+    async def holders(
         limit: Annotated[
             int,
             Query(
@@ -172,7 +172,7 @@ def market_routes(reads: Reads) -> APIRouter:
         response_model=Page[Payout],
         **route_options("What an account is owed and has withdrawn, by currency", PAGED_PROBLEMS),
     )
-    def payouts(recipient: Address = account, page: PageRequest = paged) -> Page[Payout]:
+    async def payouts(recipient: Address = account, page: PageRequest = paged) -> Page[Payout]:
         after = None
         if page.after is not None:
             after = address_key(decode_cursor("payouts", page.after, (str,)))

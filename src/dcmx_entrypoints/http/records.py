@@ -50,7 +50,7 @@ def records_routes(reads: Reads) -> APIRouter:
         tags=["rewards"],
         **route_options("A user's reward claims, by claim number", PAGED_PROBLEMS),
     )
-    def claims(user: Address = account, page: PageRequest = paged) -> Page[Claim]:
+    async def claims(user: Address = account, page: PageRequest = paged) -> Page[Claim]:
         after = _after_int("claims", page)
         with reads.reading() as (uow, block):
             found = uow.claims.claims_of(user, after=after, limit=page.limit + 1)
@@ -63,7 +63,7 @@ def records_routes(reads: Reads) -> APIRouter:
         tags=["compliance"],
         **route_options("The registered versions of a legal document, by version", PAGED_PROBLEMS),
     )
-    def documents(
+    async def documents(
         doc_type: Annotated[
             str,
             Path(
@@ -85,7 +85,7 @@ def records_routes(reads: Reads) -> APIRouter:
         tags=["compliance"],
         **route_options("A user's acceptances of legal documents, oldest first", PAGED_PROBLEMS),
     )
-    def acceptances(user: Address = account, page: PageRequest = paged) -> Page[Acceptance]:
+    async def acceptances(user: Address = account, page: PageRequest = paged) -> Page[Acceptance]:
         after = None
         if page.after is not None:
             at, doc_type, version = decode_cursor("acceptances", page.after, (int, int, int))
@@ -106,7 +106,7 @@ def records_routes(reads: Reads) -> APIRouter:
         tags=["compliance"],
         **route_options("Deletion requests not yet processed, by request number", PAGED_PROBLEMS),
     )
-    def open_deletions(page: PageRequest = paged) -> Page[DeletionRequest]:
+    async def open_deletions(page: PageRequest = paged) -> Page[DeletionRequest]:
         after = _after_int("open-deletions", page)
         with reads.reading() as (uow, block):
             found = uow.compliance.open_deletions(after=after, limit=page.limit + 1)
@@ -119,7 +119,7 @@ def records_routes(reads: Reads) -> APIRouter:
         tags=["chain"],
         **route_options("The indexed events, in chain order", PAGED_PROBLEMS),
     )
-    def events(
+    async def events(
         kind: Annotated[
             str | None,
             Query(pattern=_one_of(EVENT_KINDS), description="Only events of this name."),
@@ -146,7 +146,7 @@ def records_routes(reads: Reads) -> APIRouter:
         tags=["chain"],
         **route_options("Logs the indexer could not decode, in chain order", PAGED_PROBLEMS),
     )
-    def quarantine(page: PageRequest = paged) -> Page[Quarantined]:
+    async def quarantine(page: PageRequest = paged) -> Page[Quarantined]:
         after: tuple[int, int, bytes] | None = None
         if page.after is not None:
             block_number, log_index, tx = decode_cursor("quarantine", page.after, (int, int, str))

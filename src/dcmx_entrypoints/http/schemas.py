@@ -7,6 +7,7 @@ their lower-case names, and addresses the chain's own rendering (`AddressText`).
 from __future__ import annotations
 
 from enum import IntEnum
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -50,7 +51,14 @@ class AddressText:
         return Address.parse(text.strip(), self.keccak)
 
     def render(self, address: Address) -> str:
-        return address.to_base58() if self.base58 else address.to_checksum_hex(self.keccak)
+        return _rendered(address, self.keccak, self.base58)
+
+
+@lru_cache(maxsize=65_536)
+def _rendered(address: Address, keccak: Keccak, base58: bool) -> str:
+    # A hash (EIP-55) or a double SHA-256 (base58check) an address: pages name the same
+    # accounts again and again, so each is worked out once.
+    return address.to_base58() if base58 else address.to_checksum_hex(keccak)
 
 
 def enum_name(value: IntEnum) -> str:

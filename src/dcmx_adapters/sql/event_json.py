@@ -186,7 +186,7 @@ def _tuple(hint: Any, args: tuple[Any, ...]) -> tuple[Encode, Decode]:
     encode, decode = _codec(args[0])
     return (
         lambda values: [encode(value) for value in values],
-        lambda data: tuple(decode(item) for item in _checked(list)(data)),
+        lambda data: tuple(decode(item) for item in _a_list(data)),
     )
 
 
@@ -215,8 +215,11 @@ def _checked(kind: type) -> Callable[[Any], Any]:
     return check
 
 
+_a_list, _an_int, _a_str = _checked(list), _checked(int), _checked(str)
+
+
 def _enum(enum: type[IntEnum]) -> Decode:
-    return lambda data: enum(_checked(int)(data))
+    return lambda data: enum(_an_int(data))
 
 
 def _int_text(value: int) -> str:
@@ -226,7 +229,7 @@ def _int_text(value: int) -> str:
 
 
 def _int_of(data: Json) -> int:
-    text = _checked(str)(data)
+    text = _a_str(data)
     if not text.lstrip("-").isdigit() or not text.isascii():
         raise ValueError(f"{text!r} is not a decimal integer")
     return int(text)

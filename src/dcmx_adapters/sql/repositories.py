@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import CursorResult, Engine, delete, func, select, tuple_, update
+from sqlalchemy import CursorResult, Engine, bindparam, delete, func, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from dcmx_adapters.sql.bulk import PostgresProjection, copy_events
@@ -354,8 +354,12 @@ class SqlCheckpointRepository(SqlRepository):
     _table = table_of(CheckpointRow)
     _blocks = table_of(IndexedBlockRow)
 
+    # Built once: every read of the API asks for the checkpoint.
+    _of_chain = select(_table).where(_table.c.chain == bindparam("chain"))
+
     def get_checkpoint(self, chain: str) -> Checkpoint | None:
-        return self._one(Checkpoint, select(self._table).where(self._table.c.chain == chain))
+        row = self._session.execute(self._of_chain, {"chain": chain}).first()
+        return None if row is None else Checkpoint(**row._asdict())
 
     def set_checkpoint(self, checkpoint: Checkpoint) -> None:
         self._upsert(CheckpointRow, values_of(checkpoint))
@@ -393,6 +397,11 @@ class SqlQuarantineRepository(SqlRepository):
         c = self._table.c
         statement = select(self._table).where(c.chain == chain)
         return self._all(QuarantinedLog, statement.order_by(c.block_number, c.log_index, c.tx_id))
+
+    def remove_from(self, chain: str, block_number: int) -> int:
+        c = self._table.c
+        statement = delete(self._table).where(c.chain == chain, c.block_number >= block_number)
+        return cast(CursorResult[Any], self._session.execute(statement)).rowcount
 
 
 class SqlStatsRepository(SqlRepository):

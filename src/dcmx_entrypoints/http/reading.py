@@ -24,7 +24,13 @@ ONE_PROBLEMS = problem_responses(404, 422, 503)
 
 @frozen
 class Reads:
-    """Where the read endpoints read from, and how they answer."""
+    """Where the read endpoints read from, and how they answer.
+
+    The read endpoints are coroutines that read the database in place, on the event loop: each
+    is a read of a few indexed rows, over in about a millisecond, less than a trip to the thread
+    pool and back costs in CPU. One process thus works on one read at a time; the API grows by
+    processes (``dcmx serve --workers``). Whatever may wait on the network for long (the ledger,
+    the readiness checks) runs on the thread pool instead."""
 
     unit_of_work: Callable[[], UnitOfWork]
     chain: str

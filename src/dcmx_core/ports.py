@@ -362,6 +362,9 @@ class QuarantineRepository(Protocol):
         """Keep an undecodable log (once per position)."""
 
     def quarantined(self, chain: str) -> list[QuarantinedLog]: ...
+    def remove_from(self, chain: str, block_number: int) -> int:
+        """Drop the logs of ``block_number`` and later (a reorg orphaned those blocks, and
+        their logs with them); returns how many."""
 
 
 class ApiKeyRepository(Protocol):

@@ -1,7 +1,8 @@
 """The indexer mirrors a ledger in the read models (memory, SQLite, PostgreSQL): after the demo's
 day the read models say what the ledger says; replays write nothing; a crash writes nothing; a
-reorganization is rolled back to exactly what a fresh index of the new chain holds, and a fork
-deeper than the window stops it with nothing changed."""
+reorganization is rolled back to exactly what a fresh index of the new chain holds (the logs
+quarantined from orphaned blocks gone too), and a fork deeper than the window stops it with
+nothing changed."""
 
 from __future__ import annotations
 
@@ -150,6 +151,7 @@ def read_models(uow: UnitOfWork, ledger: DevLedger, result: DemoResult) -> tuple
             [uow.compliance.deletion(n) for n in (1, 2)],
             [(s.position, s.event) for s in uow.events.list("demo", limit=10_000)],
             uow.checkpoints.get_checkpoint("demo"),
+            uow.quarantine.quarantined("demo"),
         )
 
 
@@ -210,20 +212,28 @@ def test_claims_keep_their_last_status(
     assert [s.status for s in statuses if s] == [ClaimStatus.PAID, ClaimStatus.REJECTED]
 
 
-class LedgerWithBadLog:
-    """A ledger whose block ``at`` also holds a log no domain event describes."""
+class LedgerWithBadLogs:
+    """A ledger whose blocks ``at`` also hold a log no domain event describes, each in the
+    block of the branch it was made on: a block reorganized away takes its log along."""
 
-    def __init__(self, ledger: DevLedger, at: int) -> None:
+    def __init__(self, ledger: DevLedger, *at: int) -> None:
         self._ledger = ledger
-        self._bad = Undecodable(
-            LogPosition(at, ledger.block(at).hash, digest("bad tx"), 99), "unknown topic", b"\xff"
-        )
+        self._bad = [
+            Undecodable(
+                LogPosition(n, ledger.block(n).hash, digest("bad tx"), 99), "unknown topic", b"\xff"
+            )
+            for n in at
+        ]
 
     def read(self, from_block: int, to_block: int) -> EventBatch:
         batch = self._ledger.read(from_block, to_block)
-        if from_block <= self._bad.position.block_number <= to_block:
-            return EventBatch(batch.events, (*batch.undecodable, self._bad))
-        return batch
+        bad = [
+            log
+            for log in self._bad
+            if from_block <= log.position.block_number <= to_block
+            and self._ledger.block(log.position.block_number).hash == log.position.block_hash
+        ]
+        return EventBatch(batch.events, (*batch.undecodable, *bad))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._ledger, name)
@@ -234,13 +244,37 @@ def test_an_undecodable_log_is_quarantined_and_the_batch_still_indexed(
 ) -> None:
     ledger, _ = memory_day
     settings = IndexerSettings("demo", batch_blocks=6)
-    Indexer(LedgerWithBadLog(ledger, 8), unit_of_work, settings).catch_up()
-    Indexer(LedgerWithBadLog(ledger, 8), unit_of_work, settings).catch_up()
+    Indexer(LedgerWithBadLogs(ledger, 8), unit_of_work, settings).catch_up()
+    Indexer(LedgerWithBadLogs(ledger, 8), unit_of_work, settings).catch_up()
     with unit_of_work:
         (quarantined,) = unit_of_work.quarantine.quarantined("demo")
         assert unit_of_work.events.count("demo") == len(ledger.events(0, ledger.head().number))
     assert (quarantined.block_number, quarantined.log_index) == (8, 99)
     assert (quarantined.reason, quarantined.raw) == ("unknown topic", b"\xff")
+
+
+def test_a_reorganization_drops_the_logs_quarantined_from_the_orphaned_blocks(
+    unit_of_work: UnitOfWork,
+) -> None:
+    stack = memory_stack(start=START)
+    result = demo_day(stack)
+    ledger = stack.ledger
+    kept, orphaned = 8, ledger.head().number - 1
+    with_bad_logs = LedgerWithBadLogs(ledger, kept, orphaned)
+    settings = IndexerSettings("demo", batch_blocks=5)
+    indexer = Indexer(with_bad_logs, unit_of_work, settings)
+    indexer.catch_up()
+    with unit_of_work:
+        assert len(unit_of_work.quarantine.quarantined("demo")) == 2
+    ledger.reorganize(3)
+    ledger.mine(5)
+    indexer.catch_up()
+    fresh = MemoryUnitOfWork()
+    Indexer(with_bad_logs, fresh, settings).catch_up()
+    assert read_models(unit_of_work, ledger, result) == read_models(fresh, ledger, result)
+    with unit_of_work:
+        (left,) = unit_of_work.quarantine.quarantined("demo")
+    assert left.block_number == kept
 
 
 def test_following_indexes_blocks_as_they_come_and_stops_within_a_second(

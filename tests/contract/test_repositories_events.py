@@ -1,6 +1,7 @@
 """The contract of the event repository: idempotent by natural key, in chain order, paged,
 rolled back from a block on a reorg, each chain apart; every kind of event stored exactly. And
-of the quarantine, where the logs that could not be decoded wait.
+of the quarantine, where the logs that could not be decoded wait, rolled back from a block on a
+reorg too.
 
 The ``repositories`` fixture (tests/contract/conftest.py) runs each test once per implementation.
 """
@@ -192,3 +193,31 @@ def test_logs_of_two_transactions_at_the_same_index_are_both_quarantined(
     quarantine.quarantine(undecodable(5, tx="a"))
     quarantine.quarantine(undecodable(5, tx="b"))
     assert len(quarantine.quarantined(CHAIN)) == 2
+
+
+def test_remove_from_drops_the_quarantined_logs_of_that_block_and_later(
+    quarantine: QuarantineRepository,
+) -> None:
+    for block, index in ((1, 0), (2, 0), (2, 1), (3, 0)):
+        quarantine.quarantine(undecodable(block, index))
+    assert quarantine.remove_from(CHAIN, 2) == 3
+    assert quarantine.quarantined(CHAIN) == [undecodable(1)]
+
+
+def test_removing_quarantined_logs_leaves_other_chains_alone(
+    quarantine: QuarantineRepository,
+) -> None:
+    quarantine.quarantine(undecodable(1))
+    quarantine.quarantine(undecodable(1, chain=OTHER_CHAIN))
+    assert quarantine.remove_from(CHAIN, 1) == 1
+    assert quarantine.quarantined(OTHER_CHAIN) == [undecodable(1, chain=OTHER_CHAIN)]
+
+
+def test_a_log_removed_by_a_reorg_can_be_quarantined_again(
+    quarantine: QuarantineRepository,
+) -> None:
+    quarantine.quarantine(undecodable(2))
+    quarantine.remove_from(CHAIN, 2)
+    again = attrs.evolve(undecodable(2), reason="the new branch's own reason")
+    quarantine.quarantine(again)
+    assert quarantine.quarantined(CHAIN) == [again]

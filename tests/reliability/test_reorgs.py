@@ -128,10 +128,11 @@ def chain(request: pytest.FixtureRequest) -> Chain:
 
 def state(chain: Chain, uow: UnitOfWork) -> dict[str, Any]:
     """What the read models hold about every event the chain ever held, the raw events, the
-    checkpoint and the block hashes kept for the window."""
+    quarantined logs, the checkpoint and the block hashes kept for the window."""
     found = read_models(uow, chain.seen + chain.events())
     with uow:
         found["events"] = [(s.position, s.event) for s in uow.events.list(chain.name, limit=10**6)]
+        found["quarantine"] = uow.quarantine.quarantined(chain.name)
         checkpoint = uow.checkpoints.get_checkpoint(chain.name)
         found["checkpoint"] = checkpoint
         assert checkpoint is not None

@@ -324,6 +324,12 @@ class MemoryQuarantineRepository:
     def quarantined(self, chain: str) -> list[QuarantinedLog]:
         return [log for key, log in sorted(self._logs.items()) if key[0] == chain]
 
+    def remove_from(self, chain: str, block_number: int) -> int:
+        doomed = [key for key in self._logs if key[0] == chain and key[1] >= block_number]
+        for key in doomed:
+            del self._logs[key]
+        return len(doomed)
+
 
 class MemoryStatsRepository:
     def __init__(self) -> None:

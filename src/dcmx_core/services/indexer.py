@@ -8,8 +8,8 @@ indexed.
 Before every batch the checkpoint's hash is checked against the ledger. When the chain has
 reorganized, the indexer finds the fork among the hashes it recorded for the last
 ``reorg_window`` blocks, undoes the orphaned events' projections newest first, drops them and
-re-indexes from the fork, all in one unit of work; a fork deeper than the window stops it
-loudly (``ReorgTooDeep``) with nothing changed.
+the logs quarantined from the orphaned blocks, and re-indexes from the fork, all in one unit of
+work; a fork deeper than the window stops it loudly (``ReorgTooDeep``) with nothing changed.
 """
 
 from __future__ import annotations
@@ -171,21 +171,24 @@ class Indexer:
         return checkpoint.block_number + 1
 
     def _roll_back(self, checkpoint: Checkpoint) -> int:
-        """Undo the blocks after the fork; return the first block to index again."""
+        """Undo the blocks after the fork (their events' projections, their events and the
+        logs quarantined from them); return the first block to index again."""
         chain = self.settings.chain
         kept = self._last_block_still_on_chain(checkpoint.block_number)
+        first_orphan = kept.block_number + 1
         with self.uow:
-            orphaned = self._events_from(kept.block_number + 1)
+            orphaned = self._events_from(first_orphan)
             for stored in reversed(orphaned):
                 unproject(stored.event, self.uow)
-            self.uow.events.remove_from(chain, kept.block_number + 1)
-            self.uow.checkpoints.forget_blocks(chain, from_number=kept.block_number + 1)
+            self.uow.events.remove_from(chain, first_orphan)
+            self.uow.quarantine.remove_from(chain, first_orphan)
+            self.uow.checkpoints.forget_blocks(chain, from_number=first_orphan)
             self.uow.checkpoints.set_checkpoint(kept)
             self.uow.commit()
         self.status.reorgs += 1
         self.status.rolled_back += len(orphaned)
         self.status.indexed = kept.block_number
-        return kept.block_number + 1
+        return first_orphan
 
     def _last_block_still_on_chain(self, checkpointed: int) -> Checkpoint:
         chain, window = self.settings.chain, self.settings.reorg_window

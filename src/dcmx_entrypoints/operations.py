@@ -173,7 +173,8 @@ def serve_api(
         typer.Option(
             min=1,
             max=64,
-            help="Serve from this many processes on the one port (about one a CPU core).",
+            help="Serve from this many processes on the one port (about two a CPU core: "
+            "each reads the database in place, and waits on it about as long as it computes).",
         ),
     ] = 1,
     local_chain: LocalChainOption = False,
@@ -184,17 +185,18 @@ def serve_api(
     container = _container(local_chain)
     settings = container.settings()
     host, port = host or settings.api_host, port or settings.api_port
-    sock = listening_socket(host, port)
-    processes = f" from {workers} processes" if workers > 1 else ""
+    several = workers > 1
+    sock = listening_socket(host, port, shared=several, listen=not several)
+    processes = f" from {workers} processes" if several else ""
     try:
         typer.echo(f"serving the DCMX API on http://{host}:{port}{processes} (docs: /docs)")
-        if workers == 1:
-            serve(api_server(app_from_container(container)), sock)
-        else:
+        if several:
             # Each process builds its own app after the fork: database connections and
             # ledger clients are not shared between processes.
             sys.stdout.flush()
             serve_in_processes(lambda: api_server(app_from_container(container)), sock, workers)
+        else:
+            serve(api_server(app_from_container(container)), sock)
     finally:
         sock.close()
         container.shutdown_resources()

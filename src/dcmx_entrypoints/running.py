@@ -70,8 +70,13 @@ def stop_on_signals(
             signal.signal(sig, handler)
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host:port``, or a one-line reason why not (the port is taken)."""
+def listening_socket(
+    host: str, port: int, *, shared: bool = False, listen: bool = True
+) -> socket.socket:
+    """A socket bound to ``host:port`` and listening, or a one-line reason why not (the port is
+    taken). A ``shared`` one lets other sockets of this user bind the address too
+    (``SO_REUSEPORT``), and the kernel spreads new connections evenly among those that listen;
+    one that does not ``listen`` holds the port and takes no connections."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as error:
@@ -79,13 +84,16 @@ def listening_socket(host: str, port: int) -> socket.socket:
     family, kind, proto, _, address = infos[0]
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind(address)
     except OSError as error:
         sock.close()
         reason = "the port is taken" if error.errno == errno.EADDRINUSE else error.strerror
         raise CommandFailed(f"cannot listen on {host}:{port}: {reason}") from None
-    sock.listen(128)
+    if listen:
+        sock.listen(128)
     sock.set_inheritable(True)
     return sock
 
@@ -118,12 +126,19 @@ COULD_NOT_START = 3
 
 
 def serve_in_processes(
-    build: Callable[[], uvicorn.Server], sock: socket.socket, count: int
+    build: Callable[[], uvicorn.Server], reserved: socket.socket, count: int
 ) -> None:
-    """Serve on ``sock`` from ``count`` forked processes, each with the server ``build`` makes
-    in it (its own app and database connections), until SIGINT or SIGTERM, which stop them all.
-    A process that dies is replaced; one that could not start stops the rest and fails the
-    command, since its replacements would fail the same way."""
+    """Serve on the port ``reserved`` holds from ``count`` forked processes, each with the
+    server ``build`` makes in it (its own app and database connections), until SIGINT or
+    SIGTERM, which stop them all. A process that dies is replaced; one that could not start
+    stops the rest and fails the command, since its replacements would fail the same way.
+
+    ``reserved`` is a shared socket that does not listen (``listening_socket(..., shared=True,
+    listen=False)``). Each process listens on a socket of its own bound to the same address
+    (``SO_REUSEPORT``), so that the kernel spreads connections evenly among them: on one shared
+    listening socket, the process that wakes first takes every connection waiting, and a burst
+    of kept-alive connections can all land on one process while the others idle."""
+    host, port = reserved.getsockname()[:2]
     stop = threading.Event()
     running: set[int] = set()
     failure: str | None = None
@@ -131,7 +146,7 @@ def serve_in_processes(
     def start() -> None:
         pid = os.fork()
         if pid == 0:  # the server process, which never returns into the caller's code
-            os._exit(_serve_forked(build, sock))
+            os._exit(_serve_forked(build, host, port))
         running.add(pid)
 
     def stop_all() -> None:
@@ -157,7 +172,7 @@ def serve_in_processes(
         raise CommandFailed(failure)
 
 
-def _serve_forked(build: Callable[[], uvicorn.Server], sock: socket.socket) -> int:
+def _serve_forked(build: Callable[[], uvicorn.Server], host: str, port: int) -> int:
     """The life of one server process; its exit code."""
     server: uvicorn.Server | None = None
     try:
@@ -165,7 +180,7 @@ def _serve_forked(build: Callable[[], uvicorn.Server], sock: socket.socket) -> i
         for sig in STOP_SIGNALS:
             signal.signal(sig, signal.SIG_DFL)
         server = build()
-        serve(server, sock)
+        serve(server, listening_socket(host, port, shared=True))
     except BaseException:  # the process ends here either way: show why
         traceback.print_exc()
         return 1 if server is not None and server.started else COULD_NOT_START

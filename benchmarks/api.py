@@ -2,10 +2,10 @@
 
 Run with ``nox -s bench`` (or ``python -m benchmarks.api --events N``). It indexes the prepared
 event stream into a scratch PostgreSQL database (see ``benchmarks.indexer``), serves the API
-from it in a process of its own (uvicorn, one worker, as ``dcmx serve`` runs it), and sends the
-main read requests from this process at a fixed rate, each on its own schedule (an open loop:
-a slow answer does not slow the requests after it). It prints, per endpoint and in all, the
-p50 and p99 latency and the rate achieved.
+from it in processes of their own (``--workers``, 4 by default, as ``dcmx serve --workers``
+runs them), and sends the main read requests from this process at a fixed rate, each on its
+own schedule (an open loop: a slow answer does not slow the requests after it). It prints, per
+endpoint and in all, the p50 and p99 latency and the rate achieved.
 """
 
 from __future__ import annotations

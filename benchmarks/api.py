@@ -42,7 +42,7 @@ def serve(url: str, port: int, workers: int) -> None:
     """The API over the database at ``url`` from ``workers`` processes, as ``dcmx serve
     --workers`` runs it, until killed."""
     from dcmx_adapters.crypto import EthCrypto
-    from dcmx_adapters.sql.repositories import SqlUnitOfWork
+    from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
     from dcmx_entrypoints.container import serving_engine
     from dcmx_entrypoints.http.app import create_app
     from dcmx_entrypoints.running import api_server, listening_socket, serve_in_processes

@@ -40,17 +40,15 @@ from sqlalchemy.orm import Session
 from benchmarks.event_stream import StreamLedger, event_stream
 from dcmx_adapters.sql.database import create_engine_for, upgrade
 from dcmx_adapters.sql.event_json import encode_event, kind_of
-from dcmx_adapters.sql.repositories import (
+from dcmx_adapters.sql.indexer_repositories import SqlCheckpointRepository, SqlStatsRepository
+from dcmx_adapters.sql.market_repositories import (
     SqlBalanceRepository,
-    SqlCheckpointRepository,
-    SqlClaimRepository,
-    SqlComplianceRepository,
     SqlReleaseRepository,
     SqlSaleRepository,
-    SqlStatsRepository,
-    SqlUnitOfWork,
 )
 from dcmx_adapters.sql.tables import EventRow
+from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
+from dcmx_adapters.sql.user_repositories import SqlClaimRepository, SqlComplianceRepository
 from dcmx_core import events as e
 from dcmx_core.model.values import Address
 from dcmx_core.ports import Block

@@ -20,7 +20,7 @@ from dcmx_adapters.evm.ledger import EvmLedger, local_evm_ledger
 from dcmx_adapters.memory.ledger import MemoryLedger
 from dcmx_adapters.sql.database import create_engine_for
 from dcmx_adapters.sql.lease import WriterLease
-from dcmx_adapters.sql.repositories import SqlUnitOfWork
+from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
 from dcmx_adapters.tron import ledger as tron
 from dcmx_core.model.platform import Deployment
 from dcmx_core.ports import Clock, EventSource, Ledger

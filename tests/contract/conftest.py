@@ -35,18 +35,22 @@ from dcmx_adapters.memory.repositories import (
     MemoryUnitOfWork,
 )
 from dcmx_adapters.sql.database import create_engine_for, upgrade
-from dcmx_adapters.sql.repositories import (
-    SqlBalanceRepository,
+from dcmx_adapters.sql.indexer_repositories import (
     SqlCheckpointRepository,
-    SqlClaimRepository,
-    SqlComplianceRepository,
     SqlEventRepository,
-    SqlProfileRepository,
     SqlQuarantineRepository,
+    SqlStatsRepository,
+)
+from dcmx_adapters.sql.market_repositories import (
+    SqlBalanceRepository,
     SqlReleaseRepository,
     SqlSaleRepository,
-    SqlStatsRepository,
-    SqlUnitOfWork,
+)
+from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
+from dcmx_adapters.sql.user_repositories import (
+    SqlClaimRepository,
+    SqlComplianceRepository,
+    SqlProfileRepository,
 )
 from dcmx_core.ports import (
     BalanceRepository,

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from dcmx_adapters.memory.repositories import MemoryApiKeyRepository, MemoryUsedNonceRepository
-from dcmx_adapters.sql.repositories import SqlApiKeyRepository, SqlUsedNonceRepository
+from dcmx_adapters.sql.access_repositories import SqlApiKeyRepository, SqlUsedNonceRepository
 from dcmx_core.model.access import ApiKey, Scope, issue_key
 from dcmx_core.ports import ApiKeyRepository, UnitOfWork, UsedNonceRepository
 from tests.contract.conftest import (

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dcmx_adapters.sql.repositories import SqlUnitOfWork
+from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
 from dcmx_core.model.access import Scope, parse_token
 from dcmx_entrypoints.cli import app
 from dcmx_entrypoints.container import container_for

@@ -13,7 +13,7 @@ import pytest
 from dcmx_adapters.evm.ledger import EvmLedger
 from dcmx_adapters.memory.ledger import MemoryLedger
 from dcmx_adapters.sql.database import upgrade
-from dcmx_adapters.sql.repositories import SqlUnitOfWork
+from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
 from dcmx_core.model.enums import Contract, DocumentType
 from dcmx_core.model.values import Address
 from dcmx_core.ports import Ledger

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dcmx_adapters.sql.database import create_engine_for, upgrade
-from dcmx_adapters.sql.repositories import SqlUnitOfWork
+from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
 from dcmx_core.model.enums import DocumentType
 from dcmx_core.services.compliance import register_document
 from dcmx_core.services.indexer import Indexer, IndexerSettings

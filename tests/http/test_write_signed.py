@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.orm import sessionmaker
 
 from dcmx_adapters.sql.database import create_engine_for, upgrade
-from dcmx_adapters.sql.repositories import SqlUnitOfWork
+from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
 from dcmx_core.model.access import Scope
 from dcmx_core.model.distributor import NATIVE
 from dcmx_core.model.enums import DocumentType, Pool, Regime

@@ -13,8 +13,8 @@ from attrs import frozen
 from sqlalchemy import Engine, select
 
 from dcmx_adapters.memory.repositories import MemoryUnitOfWork
-from dcmx_adapters.sql.repositories import SqlUnitOfWork
 from dcmx_adapters.sql.tables import Base
+from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
 from dcmx_core.ports import UnitOfWork
 from tests.contract.conftest import (
     emptied_postgresql_engine,

@@ -25,8 +25,9 @@ from sqlalchemy import Engine
 
 from benchmarks.event_stream import UNIT, StreamLedger, account, block_hash, event_stream
 from dcmx_adapters.sql.database import create_engine_for
+from dcmx_adapters.sql.indexer_repositories import SqlEventRepository
 from dcmx_adapters.sql.lease import WriterLease
-from dcmx_adapters.sql.repositories import SqlEventRepository, SqlUnitOfWork
+from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
 from dcmx_core.events import DomainEvent, LogPosition, TokensTransferred
 from dcmx_core.model.values import ZERO_ADDRESS, Hash32
 from dcmx_core.ports import Block, EventBatch

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from dcmx_adapters.crypto import EthCrypto
-from dcmx_adapters.sql.repositories import SqlUnitOfWork
+from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
 from dcmx_core import events as e
 from dcmx_core.events import LogPosition
 from dcmx_core.exceptions import OutOfRange

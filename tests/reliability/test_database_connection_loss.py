@@ -15,7 +15,7 @@ from sqlalchemy import Engine, text
 from benchmarks.event_stream import StreamLedger, event_stream
 from dcmx_adapters.memory.repositories import MemoryUnitOfWork
 from dcmx_adapters.sql.database import create_engine_for
-from dcmx_adapters.sql.repositories import SqlUnitOfWork
+from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
 from dcmx_core.events import DomainEvent
 from dcmx_core.ports import Block, EventBatch
 from dcmx_core.services.indexer import Indexer, IndexerSettings

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from dcmx_adapters.sql.database import create_engine_for
-from dcmx_adapters.sql.repositories import SqlUnitOfWork
+from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
 from dcmx_core.commands import AddMinter, Mint
 from dcmx_core.model.values import Address, Hash32
 from dcmx_core.services.indexer import Indexer, IndexerSettings

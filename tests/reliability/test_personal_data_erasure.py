@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from dcmx_adapters.sql.repositories import SqlUnitOfWork
 from dcmx_adapters.sql.tables import Base
+from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
 from dcmx_core.model.enums import DocumentType, Regime
 from dcmx_core.model.values import Hash32
 from dcmx_core.read_models import UserProfile

@@ -12,7 +12,7 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from dcmx_adapters.sql.columns import escape_text, unescape_text
-from dcmx_adapters.sql.repositories import SqlBalanceRepository, SqlReleaseRepository
+from dcmx_adapters.sql.market_repositories import SqlBalanceRepository, SqlReleaseRepository
 from dcmx_adapters.sql.tables import BalanceRow
 from tests.contract.records import release
 from tests.factories import ALICE

@@ -12,7 +12,7 @@ from sqlalchemy.pool import NullPool
 
 from dcmx_adapters.sql import database
 from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, create_engine_for, upgrade
-from dcmx_adapters.sql.repositories import SqlUnitOfWork
+from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
 from dcmx_core.read_models import Checkpoint
 from tests.factories import digest
 

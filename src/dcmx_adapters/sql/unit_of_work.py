@@ -1,0 +1,152 @@
+"""The unit of work on SQL: it binds the repository of every read model to one SQLAlchemy
+``Session``, so that one commit keeps a batch or nothing does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from dcmx_adapters.sql.access_repositories import SqlApiKeyRepository, SqlUsedNonceRepository
+from dcmx_adapters.sql.bulk import PostgresProjection
+from dcmx_adapters.sql.indexer_repositories import (
+    SqlCheckpointRepository,
+    SqlEventRepository,
+    SqlQuarantineRepository,
+    SqlStatsRepository,
+)
+from dcmx_adapters.sql.market_repositories import (
+    SqlBalanceRepository,
+    SqlReleaseRepository,
+    SqlSaleRepository,
+)
+from dcmx_adapters.sql.statements import SqlRepository
+from dcmx_adapters.sql.user_repositories import (
+    SqlClaimRepository,
+    SqlComplianceRepository,
+    SqlProfileRepository,
+)
+from dcmx_core.ports import (
+    ApiKeyRepository,
+    BalanceRepository,
+    CheckpointRepository,
+    ClaimRepository,
+    ComplianceRepository,
+    EventRepository,
+    ProfileRepository,
+    QuarantineRepository,
+    ReleaseRepository,
+    SaleRepository,
+    StatsRepository,
+    UnitOfWork,
+    UsedNonceRepository,
+)
+from dcmx_core.read_models import ReadModelChanges
+from dcmx_core.services.projections import apply_changes
+
+_REPOSITORIES: dict[str, type[SqlRepository]] = {
+    "events": SqlEventRepository,
+    "releases": SqlReleaseRepository,
+    "balances": SqlBalanceRepository,
+    "sales": SqlSaleRepository,
+    "claims": SqlClaimRepository,
+    "compliance": SqlComplianceRepository,
+    "profiles": SqlProfileRepository,
+    "checkpoints": SqlCheckpointRepository,
+    "quarantine": SqlQuarantineRepository,
+    "stats": SqlStatsRepository,
+    "api_keys": SqlApiKeyRepository,
+    "nonces": SqlUsedNonceRepository,
+}
+
+
+_SESSIONS: WeakKeyDictionary[Engine, sessionmaker[Session]] = WeakKeyDictionary()
+
+
+def _sessions_of(engine: Engine) -> sessionmaker[Session]:
+    # One session factory an engine: each sessionmaker is a new Session subclass, and
+    # SQLAlchemy sets up event dispatch for every new class on its first session.
+    sessions = _SESSIONS.get(engine)
+    if sessions is None:
+        sessions = _SESSIONS[engine] = sessionmaker(engine, expire_on_commit=False)
+    return sessions
+
+
+class SqlUnitOfWork:
+    """The SQL read models as one transaction. Entering opens a session and begins; ``commit``
+    commits; ``rollback``, or leaving the ``with`` block without committing what was written
+    since, rolls back. The repositories exist inside the ``with`` block only."""
+
+    # Typed as the ports: whoever holds a unit of work sees the ports' methods only.
+    events: EventRepository
+    releases: ReleaseRepository
+    balances: BalanceRepository
+    sales: SaleRepository
+    claims: ClaimRepository
+    compliance: ComplianceRepository
+    profiles: ProfileRepository
+    checkpoints: CheckpointRepository
+    quarantine: QuarantineRepository
+    stats: StatsRepository
+    api_keys: ApiKeyRepository
+    nonces: UsedNonceRepository
+
+    def __init__(self, bind: Engine | sessionmaker[Session]) -> None:
+        self._sessions = bind if isinstance(bind, sessionmaker) else _sessions_of(bind)
+        self._session: Session | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already in a with block")
+        session = self._session = self._sessions()
+        session.begin()
+        for name, repository in _REPOSITORIES.items():
+            setattr(self, name, repository(session))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        session, self._session = self._active(), None
+        # A repository used after the block would open a transaction no one commits.
+        for name in _REPOSITORIES:
+            delattr(self, name)
+        session.close()  # rolls back whatever was not committed
+
+    def apply(self, changes: ReadModelChanges) -> None:
+        session = self._active()
+        if session.get_bind().dialect.name == "postgresql":
+            PostgresProjection(session).apply(changes)
+            self.stats.add(dict(changes.figures))
+        else:
+            apply_changes(changes, self)
+
+    def commit(self) -> None:
+        self._active().commit()
+
+    def rollback(self) -> None:
+        self._active().rollback()
+
+    def _active(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("use the unit of work inside its with block")
+        return self._session
+
+
+if TYPE_CHECKING:
+    # Never run: mypy checks here that each class is what its port asks for.
+    def _conforms(session: Session, engine: Engine) -> None:
+        _events: EventRepository = SqlEventRepository(session)
+        _releases: ReleaseRepository = SqlReleaseRepository(session)
+        _balances: BalanceRepository = SqlBalanceRepository(session)
+        _sales: SaleRepository = SqlSaleRepository(session)
+        _claims: ClaimRepository = SqlClaimRepository(session)
+        _compliance: ComplianceRepository = SqlComplianceRepository(session)
+        _profiles: ProfileRepository = SqlProfileRepository(session)
+        _checkpoints: CheckpointRepository = SqlCheckpointRepository(session)
+        _quarantine: QuarantineRepository = SqlQuarantineRepository(session)
+        _stats: StatsRepository = SqlStatsRepository(session)
+        _api_keys: ApiKeyRepository = SqlApiKeyRepository(session)
+        _nonces: UsedNonceRepository = SqlUsedNonceRepository(session)
+        _unit_of_work: UnitOfWork = SqlUnitOfWork(engine)

@@ -7,6 +7,8 @@ stored. Nothing else this command prints is secret.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -14,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dcmx_core.model.access import ApiKey, Scope, issue_key
+from dcmx_core.ports import Clock, UnitOfWork
 from dcmx_entrypoints.container import container_for
 from dcmx_entrypoints.running import CommandFailed, migrate
 from dcmx_entrypoints.settings import Settings
@@ -32,19 +35,13 @@ def create(
     ],
 ) -> None:
     """Issue a key and print it once (it cannot be shown again)."""
-    settings = Settings.load()
-    migrate(settings)
-    container = container_for(settings)
-    try:
-        issued = issue_key(name, frozenset(scope), container.clock().now())
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
-    try:
-        with container.unit_of_work() as uow:
-            uow.api_keys.add_key(issued.key)
-            uow.commit()
-    finally:
-        container.shutdown_resources()
+    with _api_keys() as (uow, clock):
+        try:
+            issued = issue_key(name, frozenset(scope), clock.now())
+        except ValueError as error:
+            raise typer.BadParameter(str(error)) from None
+        uow.api_keys.add_key(issued.key)
+        uow.commit()
     typer.echo(issued.token)
     typer.echo(
         f"key {issued.key.key_id} ({', '.join(_scopes(issued.key))}): store it now, it is not "
@@ -58,14 +55,8 @@ def list_keys(
     as_json: Annotated[bool, typer.Option("--json", help="Print the keys as JSON.")] = False,
 ) -> None:
     """Every key: id, name, scopes, when it was created and revoked (never a secret)."""
-    settings = Settings.load()
-    migrate(settings)
-    container = container_for(settings)
-    try:
-        with container.unit_of_work() as uow:
-            keys = uow.api_keys.list_keys()
-    finally:
-        container.shutdown_resources()
+    with _api_keys() as (uow, _clock):
+        keys = uow.api_keys.list_keys()
     records = [_record(key) for key in keys]
     if as_json:
         typer.echo(json.dumps(records))
@@ -85,18 +76,25 @@ def revoke(
     key_id: Annotated[str, typer.Argument(help="The key's id (see dcmx apikey list).")],
 ) -> None:
     """Revoke a key: every request with it is refused from now on."""
+    with _api_keys() as (uow, clock):
+        key = uow.api_keys.revoke_key(key_id.strip(), clock.now())
+        uow.commit()
+    if key is None:
+        raise CommandFailed(f"no API key {key_id!r}")
+    typer.echo(f"key {key.key_id} ({key.name}) revoked at {key.revoked_at}")
+
+
+@contextmanager
+def _api_keys() -> Iterator[tuple[UnitOfWork, Clock]]:
+    """A unit of work on the configured database (migrated first), and the clock."""
     settings = Settings.load()
     migrate(settings)
     container = container_for(settings)
     try:
         with container.unit_of_work() as uow:
-            key = uow.api_keys.revoke_key(key_id.strip(), container.clock().now())
-            uow.commit()
+            yield uow, container.clock()
     finally:
         container.shutdown_resources()
-    if key is None:
-        raise CommandFailed(f"no API key {key_id!r}")
-    typer.echo(f"key {key.key_id} ({key.name}) revoked at {key.revoked_at}")
 
 
 def _scopes(key: ApiKey) -> list[str]:

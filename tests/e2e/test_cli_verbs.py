@@ -32,23 +32,13 @@ from dcmx_entrypoints.chain_lock import lock_path
 from dcmx_entrypoints.container import container_for
 from dcmx_entrypoints.demo import person
 from dcmx_entrypoints.settings import Settings
-from tests.e2e.test_operations import STARTUP_SECONDS, Server, dcmx_script, environment, start
+from tests.e2e.test_operations import STARTUP_SECONDS, Server, environment, start
+from tests.e2e.test_operations import dcmx as run
 
 DCMX = 10**18
 COIN = 10**18
 CRYPTO = EthCrypto()
 AYLA, BO, CY, DEE = (person(name, CRYPTO) for name in ("Ayla", "Bo", "Cy", "Dee"))
-
-
-def run(*arguments: str, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [dcmx_script(), *arguments],
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def local(*arguments: str, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:

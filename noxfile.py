@@ -6,7 +6,7 @@ import sys
 import nox
 
 nox.options.default_venv_backend = "none"
-nox.options.sessions = ["tests", "lint", "typecheck", "contracts_check"]
+nox.options.sessions = ["tests", "lint", "typecheck", "contracts_check", "hardhat"]
 
 PYTHON = sys.executable
 
@@ -73,6 +73,21 @@ def differential(session: nox.Session) -> None:
 def gas(session: nox.Session) -> None:
     """Gas per operation beside plain OpenZeppelin 5 (``-- --write`` stores the snapshot)."""
     session.run(PYTHON, "-m", "benchmarks.gas", *session.posargs)
+
+
+@nox.session
+def hardhat(session: nox.Session) -> None:
+    """End to end on Hardhat Network, a node nobody here wrote (installs the pinned Hardhat from
+    npm into hardhat/): deploy, operate, index and relay users' wallet-signed transactions."""
+    session.run(
+        PYTHON,
+        "-m",
+        "pytest",
+        "tests/hardhat",
+        "-q",
+        *session.posargs,
+        env={"DCMX_HARDHAT": "1"},
+    )
 
 
 @nox.session

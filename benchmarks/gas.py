@@ -28,6 +28,7 @@ from dcmx_adapters.evm.chain import TxResult, Web3Chain
 from dcmx_adapters.evm.deploy import deploy_contract
 from dcmx_adapters.evm.ledger import EvmLedger, local_evm_ledger
 from dcmx_adapters.evm.translate import ARTIFACT_OF, abi_of
+from dcmx_adapters.signing import KeySigner
 from dcmx_adapters.tron import fees
 from dcmx_adapters.tron.energy import energy_of_transaction
 from dcmx_core import commands as c
@@ -64,7 +65,7 @@ class Meter:
 
     def __init__(self) -> None:
         self.ledger: EvmLedger = local_evm_ledger(
-            ADMIN, ManualClock(0), keys=dict(zip(PEOPLE, KEYS, strict=True))
+            ADMIN, ManualClock(0), signers=[KeySigner(k) for k in KEYS]
         )
         for person in PEOPLE[1:]:
             self.ledger.fund(person, 100 * UNIT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from dcmx_adapters.crypto import EthCrypto
+from dcmx_adapters.signing import KeySigner
 from dcmx_core.model.values import Address, Hash32
 
 _CRYPTO = EthCrypto()
@@ -21,8 +22,9 @@ def address(n: int) -> Address:
     return _CRYPTO.address_of(key(n))
 
 
-def keys(*numbers: int) -> dict[Address, bytes]:
-    return {address(n): key(n) for n in numbers}
+def signers(*numbers: int) -> list[KeySigner]:
+    """Signers for the accounts ``address(n)``."""
+    return [KeySigner(key(n)) for n in numbers]
 
 
 def digest(label: str) -> Hash32:

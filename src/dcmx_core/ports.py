@@ -7,7 +7,7 @@ which one they have.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from attrs import frozen
 
@@ -20,7 +20,7 @@ from dcmx_core.model.enums import Contract, DocumentType, Pool
 from dcmx_core.model.nft import Release
 from dcmx_core.model.platform import Deployment
 from dcmx_core.model.rewards import Claim, PoolState
-from dcmx_core.model.signing import Crypto
+from dcmx_core.model.signing import Crypto, Signer
 from dcmx_core.model.values import Address, Hash32
 from dcmx_core.read_models import (
     AcceptanceRecord,
@@ -56,10 +56,12 @@ __all__ = [
     "ProfileRepository",
     "QuarantineRepository",
     "Receipt",
+    "Signer",
     "StatsRepository",
     "Undecodable",
     "UnitOfWork",
     "UsedNonceRepository",
+    "WalletLedger",
 ]
 
 
@@ -182,6 +184,20 @@ class Ledger(ChainQueries, Protocol):
     def read(self, from_block: int, to_block: int) -> EventBatch:
         """The events of blocks ``from_block..to_block``, and the logs that could not be
         decoded into events."""
+
+
+@runtime_checkable
+class WalletLedger(Ledger, Protocol):
+    """A ledger whose users sign in their own wallets: it prepares a user's transactions
+    unsigned and relays them once signed, so that the server never holds a user's key."""
+
+    def prepare(self, sender: Address, commands: Sequence[Command]) -> list[dict[str, Any]]:
+        """The unsigned transactions that carry out ``commands`` from ``sender``, in order,
+        in the form the chain's wallets sign. A refusal of the rules raises it now."""
+
+    def relay(self, signed: object) -> Receipt:
+        """Broadcast a transaction a wallet signed and wait for it; only a call of the
+        platform's contracts is relayed, and a refusal raises the rule that refused."""
 
 
 class DevLedger(Ledger, Protocol):

@@ -7,6 +7,7 @@ import sys
 from enum import StrEnum
 from typing import Annotated, NoReturn
 
+import requests
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -19,10 +20,11 @@ from dcmx_core import __version__
 from dcmx_core.exceptions import DcmxError
 from dcmx_core.model.values import Address, Keccak
 from dcmx_entrypoints import apikeys_cli, deploying, operations, verbs
-from dcmx_entrypoints.bootstrap import evm_stack, memory_stack, tron_stack
-from dcmx_entrypoints.demo import DemoResult, format_units, run_demo
-from dcmx_entrypoints.running import CommandFailed
+from dcmx_entrypoints.demo.scenario import DemoResult, run_demo
+from dcmx_entrypoints.demo.stacks import evm_stack, memory_stack, tron_stack
+from dcmx_entrypoints.running import CommandFailed, unreachable
 from dcmx_entrypoints.settings import Settings, SettingsError
+from dcmx_entrypoints.units import format_units
 
 app = typer.Typer(
     help="DCMX Core: the Web3 back end of the DCMX music platform.",
@@ -185,6 +187,9 @@ def main() -> None:
         sys.exit(2)
     except (DcmxError, CommandFailed, JournalError) as error:
         print(f"dcmx: {_one_line(error)}", file=sys.stderr)
+        sys.exit(1)
+    except requests.RequestException as error:
+        print(f"dcmx: {unreachable(error)}", file=sys.stderr)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 

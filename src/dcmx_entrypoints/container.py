@@ -6,8 +6,10 @@ object on first use (the ledger, the database engine) or on every use (a unit of
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, Protocol, runtime_checkable
+import getpass
+import sys
+from collections.abc import Iterator, Sequence
+from typing import Any, Final, Protocol, runtime_checkable
 
 from dependency_injector import containers, providers
 from sqlalchemy import Engine, make_url, text
@@ -18,16 +20,18 @@ from dcmx_adapters.crypto import EthCrypto
 from dcmx_adapters.evm.chain import Web3Chain
 from dcmx_adapters.evm.ledger import EvmLedger, local_evm_ledger
 from dcmx_adapters.memory.ledger import MemoryLedger
+from dcmx_adapters.memory.repositories import MemoryProfileRepository
+from dcmx_adapters.signing import KeySigner
 from dcmx_adapters.sql.database import create_engine_for
 from dcmx_adapters.sql.lease import WriterLease
 from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
 from dcmx_adapters.tron import ledger as tron
 from dcmx_core.model.platform import Deployment
-from dcmx_core.ports import Clock, EventSource, Ledger
+from dcmx_core.model.signing import Signer
+from dcmx_core.model.values import ZERO_ADDRESS
+from dcmx_core.ports import Clock, EventSource, Ledger, ProfileRepository
 from dcmx_core.services.indexer import Indexer, IndexerSettings, IndexerStatus
-from dcmx_entrypoints.bootstrap import operator_person
-from dcmx_entrypoints.demo import Person
-from dcmx_entrypoints.settings import LedgerKind, Settings, SettingsError
+from dcmx_entrypoints.settings import LedgerKind, PasswordPrompt, Settings, SettingsError
 
 HANDLER_THREADS = 10
 """How many requests the API's handlers work on at once in one process (the rest wait their
@@ -66,16 +70,48 @@ class DatabasePing:
             connection.execute(text("SELECT 1"))
 
 
-def memory_ledger(operator: Person, crypto: EthCrypto, clock: Clock) -> Ledger:
+OPERATOR_KEY_SETTINGS: Final = "DCMX_KEYSTORE (with DCMX_KEYSTORE_PASSWORD) or DCMX_PRIVATE_KEY"
+"""What to set for the operator to have a key, said wherever a write needs one."""
+
+
+def terminal_password(prompt: str) -> str | None:
+    """A password typed on this terminal (not echoed); None when nobody is at one."""
+    if not sys.stdin.isatty():
+        return None
+    return getpass.getpass(prompt)
+
+
+def operator_signer(settings: Settings, prompt: PasswordPrompt) -> Signer | None:
+    """Who signs as the operator: the configured key. A chain of this process, deployed
+    afresh, needs an admin even without one: a new key then."""
+    signer = settings.operator_signer(prompt=prompt)
+    if signer is None and settings.on_local_chain:
+        return KeySigner.random()
+    return signer
+
+
+def _senders(operator: Signer | None, others: Sequence[Signer]) -> list[Signer]:
+    return ([operator] if operator is not None else []) + list(others)
+
+
+def memory_ledger(operator: Signer | None, crypto: EthCrypto, clock: Clock) -> Ledger:
     """The rules themselves, administered by the operator: a fresh chain in this process."""
-    return MemoryLedger(admin=operator.address, crypto=crypto, clock=clock)
+    admin = operator.address if operator is not None else ZERO_ADDRESS
+    return MemoryLedger(admin=admin, crypto=crypto, clock=clock)
 
 
-def evm_ledger(settings: Settings, operator: Person, clock: Clock) -> Ledger:
+def evm_ledger(
+    settings: Settings, operator: Signer | None, others: Sequence[Signer], clock: Clock
+) -> Ledger:
     """The contracts on the node at ``evm_rpc_url`` where the deployment file says they are, or
     freshly deployed by the operator on an in-process chain (eth-tester or revm)."""
+    senders = _senders(operator, others)
     if settings.evm_rpc_url:
-        chain = Web3Chain(Web3(HTTPProvider(settings.evm_rpc_url)), {})
+        chain = Web3Chain(
+            Web3(HTTPProvider(settings.evm_rpc_url)),
+            senders,
+            confirmations=settings.confirmations,
+        )
         found = settings.evm_deployment
         if found is None:  # Settings.load refuses this; a hand-built Settings may not
             raise SettingsError("DCMX_EVM_DEPLOYMENT", "set when DCMX_EVM_RPC_URL is")
@@ -87,12 +123,18 @@ def evm_ledger(settings: Settings, operator: Person, clock: Clock) -> Ledger:
             found.rewards,
             found.royalties,
         )
-        return EvmLedger(chain, deployment, admin=operator.address, clock=clock)
-    keys = {operator.address: operator.key}
-    return local_evm_ledger(operator.address, clock, engine=settings.evm_engine.value, keys=keys)
+        admin = operator.address if operator is not None else ZERO_ADDRESS
+        return EvmLedger(chain, deployment, admin=admin, clock=clock)
+    if operator is None:
+        raise ValueError("a new in-process chain needs its admin's signer")
+    return local_evm_ledger(
+        operator.address, clock, engine=settings.evm_engine.value, signers=senders
+    )
 
 
-def tron_ledger(settings: Settings, clock: Clock) -> Ledger:
+def tron_ledger(
+    settings: Settings, operator: Signer | None, others: Sequence[Signer], clock: Clock
+) -> Ledger:
     """The contracts on TRON: a fresh local node, or the network's deployment signed for with
     the settings' key, at their energy price and fee limit margin."""
     found = settings.tron_deployment
@@ -101,11 +143,10 @@ def tron_ledger(settings: Settings, clock: Clock) -> Ledger:
             "DCMX_TRON_DEPLOYMENT",
             "set when DCMX_TRON_NETWORK is not local: the deployment file `dcmx deploy` writes",
         )
-    key = settings.tron_signing_key()
-    return tron.tron_ledger(
+    ledger = tron.tron_ledger(
         settings.tron_network,
         clock=clock,
-        private_key=key.raw if key is not None else None,
+        operator=operator,
         api_key=settings.tron_api_key.value if settings.tron_api_key is not None else None,
         deployment=(
             None
@@ -115,6 +156,9 @@ def tron_ledger(settings: Settings, clock: Clock) -> Ledger:
         energy_price=settings.tron_energy_price,
         fee_limit_margin=settings.tron_fee_limit_margin,
     )
+    for signer in others:
+        ledger.tron.add_signer(signer)
+    return ledger
 
 
 def chain_name(settings: Settings, ledger: Ledger) -> str:
@@ -161,7 +205,14 @@ class Container(containers.DeclarativeContainer):
 
     clock: providers.Singleton[Clock] = providers.Singleton(SystemClock)
     crypto: providers.Singleton[EthCrypto] = providers.Singleton(EthCrypto)
-    operator: providers.Singleton[Person] = providers.Singleton(operator_person, crypto)
+    password_prompt: providers.Object[PasswordPrompt] = providers.Object(terminal_password)
+    operator_signer: providers.Singleton[Signer | None] = providers.Singleton(
+        operator_signer, settings, password_prompt
+    )
+    senders: providers.Object[Sequence[Signer]] = providers.Object(())
+    """Accounts besides the operator's that the ledger signs for: on a local chain the demo's
+    cast; on a network, an account whose keystore a command was given."""
+    profiles: providers.Singleton[ProfileRepository] = providers.Singleton(MemoryProfileRepository)
 
     engine: providers.Resource[Engine] = providers.Resource(database_engine, settings)
     unit_of_work: providers.Factory[SqlUnitOfWork] = providers.Factory(SqlUnitOfWork, engine)
@@ -169,9 +220,9 @@ class Container(containers.DeclarativeContainer):
 
     ledger: providers.Selector[Ledger] = providers.Selector(
         providers.Callable(_ledger_kind, settings),
-        memory=providers.Singleton(memory_ledger, operator, crypto, clock),
-        evm=providers.Singleton(evm_ledger, settings, operator, clock),
-        tron=providers.Singleton(tron_ledger, settings, clock),
+        memory=providers.Singleton(memory_ledger, operator_signer, crypto, clock),
+        evm=providers.Singleton(evm_ledger, settings, operator_signer, senders, clock),
+        tron=providers.Singleton(tron_ledger, settings, operator_signer, senders, clock),
     )
     chain: providers.Singleton[str] = providers.Singleton(chain_name, settings, ledger)
     event_source: providers.Singleton[EventSource] = providers.Singleton(

@@ -14,7 +14,6 @@ from tronpy import Tron  # type: ignore[import-untyped]
 from tronpy.providers import HTTPProvider as TronHttp  # type: ignore[import-untyped]
 from web3 import HTTPProvider, Web3
 
-from dcmx_adapters.crypto import EthCrypto
 from dcmx_adapters.deployment import (
     Confirmation,
     Deployer,
@@ -27,9 +26,10 @@ from dcmx_adapters.evm.deploy import DEFAULT_BASE_URI
 from dcmx_adapters.tron import fees
 from dcmx_adapters.tron.chain import TronChain
 from dcmx_adapters.tron.ledger import node_url
-from dcmx_entrypoints.keys import SigningKey
+from dcmx_core.model.signing import Signer
+from dcmx_entrypoints.container import OPERATOR_KEY_SETTINGS, terminal_password
 from dcmx_entrypoints.running import CommandFailed
-from dcmx_entrypoints.settings import Settings
+from dcmx_entrypoints.settings import LedgerKind, Settings
 
 LOCAL_TRON_NODE: Final = "http://127.0.0.1:8090"
 """``--network local``: a TRON node on this machine, at java-tron's HTTP API port."""
@@ -118,20 +118,19 @@ class DeployRequest:
 
 def _deploy(settings: Settings, request: DeployRequest) -> Outcome:
     tron_chain = request.chain is ChainChoice.tron
-    key = settings.tron_signing_key() if tron_chain else settings.keystore_key()
-    if key is None:
-        where = "DCMX_TRON_PRIVATE_KEY, or " if tron_chain else ""
-        raise CommandFailed(
-            f"no key to deploy with: set {where}DCMX_KEYSTORE and DCMX_KEYSTORE_PASSWORD"
-        )
-    deployer = EthCrypto().address_of(key.raw)
+    kind = LedgerKind.TRON if tron_chain else LedgerKind.EVM
+    signer = settings.operator_signer(kind, prompt=terminal_password)
+    if signer is None:
+        where = "DCMX_TRON_PRIVATE_KEY, " if tron_chain else ""
+        raise CommandFailed(f"no key to deploy with: set {where}{OPERATOR_KEY_SETTINGS}")
+    deployer = signer.address
     target: Chain
     if request.network is not None:
-        tron = _tron_chain(settings, request.network, key)
+        tron = _tron_chain(settings, request.network, signer)
         target, name = tron, _tron_name(request.network, tron.chain_id)
         confirmation = Confirmation(tron.solidified_head, 0, request.timeout)
     else:
-        target = Web3Chain(Web3(HTTPProvider(request.rpc)), {deployer: key.raw})
+        target = Web3Chain(Web3(HTTPProvider(request.rpc)), [signer])
         if target.chain_id == EVM_MAINNET and not request.yes_mainnet:
             raise typer.BadParameter("chain 1 is Ethereum mainnet (real ether): add --yes-mainnet")
         name = f"evm-{target.chain_id}"
@@ -149,7 +148,7 @@ def _deploy(settings: Settings, request: DeployRequest) -> Outcome:
     ).run(redeploy=request.redeploy)
 
 
-def _tron_chain(settings: Settings, network: str, key: SigningKey) -> TronChain:
+def _tron_chain(settings: Settings, network: str, signer: Signer) -> TronChain:
     if network not in TRON_NETWORKS and not network.startswith(("http://", "https://")):
         raise typer.BadParameter(
             f"--network {network!r}: use shasta, nile, mainnet, local or an http(s) URL"
@@ -159,10 +158,7 @@ def _tron_chain(settings: Settings, network: str, key: SigningKey) -> TronChain:
     limits = fees.fee_limits(
         energy_price=settings.tron_energy_price, margin=settings.tron_fee_limit_margin
     )
-    deployer = EthCrypto().address_of(key.raw)
-    return TronChain(
-        Tron(provider=TronHttp(url, api_key=api_key)), {deployer: key.raw}, fee_limits=limits
-    )
+    return TronChain(Tron(provider=TronHttp(url, api_key=api_key)), [signer], fee_limits=limits)
 
 
 def _tron_name(network: str, chain_id: int) -> str:

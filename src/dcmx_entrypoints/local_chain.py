@@ -37,7 +37,7 @@ from dcmx_adapters.journal import JournaledLedger
 from dcmx_adapters.tron.ledger import local_tron_ledger
 from dcmx_core.model.values import Address
 from dcmx_core.ports import Block, Clock, DevLedger
-from dcmx_entrypoints.demo import CAST, Person, person
+from dcmx_entrypoints.demo.cast import demo_cast
 from dcmx_entrypoints.settings import LedgerKind
 
 JOURNAL_FILE: Final = "chain.jsonl"
@@ -61,12 +61,6 @@ class LocalChainMismatch(ValueError):
 
 def journal_path(data_dir: Path) -> Path:
     return data_dir / JOURNAL_FILE
-
-
-def cast(crypto: EthCrypto) -> list[Person]:
-    """The operator and the demo's cast: their keys derive from their names, so every start
-    has the same accounts."""
-    return [person("operator", crypto), *(person(name, crypto) for name in CAST)]
 
 
 class SeededBackend(PyEVMBackend):  # type: ignore[misc]
@@ -163,8 +157,7 @@ def build_chain(genesis: Mapping[str, Any], clock: Clock) -> DevLedger:
     if kind != LedgerKind.EVM:
         raise ValueError(f"no local chain of kind {kind!r}")
     engine = LocalEngine(str(genesis.get("engine")))
-    crypto = EthCrypto()
-    people = cast(crypto)
+    people = demo_cast(EthCrypto())
     admin = people[0].address
     raw: Chain
     if engine is LocalEngine.REVM:
@@ -172,8 +165,7 @@ def build_chain(genesis: Mapping[str, Any], clock: Clock) -> DevLedger:
     else:
         parameters = get_default_genesis_params({"timestamp": clock.now()})
         tester = EthereumTester(SeededBackend(genesis_parameters=parameters))
-        keys = {someone.address: someone.key for someone in people}
-        raw = Web3Chain(Web3(EthereumTesterProvider(tester)), keys)
+        raw = Web3Chain(Web3(EthereumTesterProvider(tester)), [p.signer for p in people])
     chain = ClockStampedChain(raw, clock)
     chain.fund(admin, ADMIN_FUNDS)
     chain.set_next_timestamp(BlockTime(clock).next(chain.head().timestamp))
@@ -189,9 +181,9 @@ def _tron_chain(genesis: Mapping[str, Any], clock: Clock) -> DevLedger:
     # out, replays the same blocks; only a block above the solidified head can be.
     if type(depth) is not int or depth < 1:
         raise ValueError(f"a TRON chain's solidify_depth must be 1 or more, not {depth!r}")
-    people = cast(EthCrypto())
-    keys = {someone.address: someone.key for someone in people}
-    return local_tron_ledger(people[0].address, clock, keys=keys, solidify_depth=depth)
+    people = demo_cast(EthCrypto())
+    signers = [someone.signer for someone in people]
+    return local_tron_ledger(people[0].address, clock, signers=signers, solidify_depth=depth)
 
 
 def kind_of(path: Path) -> LedgerKind | None:

@@ -16,8 +16,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from types import FrameType
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
+import requests
 import uvicorn
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -34,6 +36,7 @@ from dcmx_core.ports import Block, EventBatch, EventSource, UnitOfWork
 from dcmx_core.read_models import ErasureRecord, UserProfile
 from dcmx_core.services.indexer import Indexer, IndexerStatus
 from dcmx_entrypoints.container import Container, container_for
+from dcmx_entrypoints.demo.stacks import with_demo_cast
 from dcmx_entrypoints.local_chain import LocalChain
 from dcmx_entrypoints.settings import EvmEngine, LedgerKind, Settings
 
@@ -46,6 +49,18 @@ class CommandFailed(RuntimeError):
 
 def shown_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
+
+
+def unreachable(error: BaseException) -> str | None:
+    """One line for a node that does not answer or answers no HTTP (None: ``error`` is
+    something else). The node's URL is named without its query, which may hold an API key."""
+    if not isinstance(error, requests.RequestException):
+        return None
+    request = getattr(error, "request", None)
+    url = getattr(request, "url", None) if request is not None else None
+    where = f" at {urlsplit(str(url))._replace(query='').geturl()}" if url else ""
+    kind = "does not answer in time" if isinstance(error, requests.Timeout) else "cannot be reached"
+    return f"the node{where} {kind} ({type(error).__name__})"
 
 
 # --- signals and sockets --------------------------------------------------------------------
@@ -282,12 +297,12 @@ class CommittedProfiles:
 
 def container_on_local_chain(settings: Settings, local: LocalChain) -> Container:
     """A container whose ledger is the given local chain (the contracts on an in-process EVM,
-    or on the local TRON node)."""
+    or on the local TRON node), administered by the demo's operator."""
     if local.engine is None:
         chosen = attrs.evolve(settings, ledger=LedgerKind.TRON, tron_network="local")
     else:
         chosen = attrs.evolve(settings, ledger=LedgerKind.EVM, evm_engine=EvmEngine(local.engine))
-    container = container_for(chosen)
+    container = with_demo_cast(container_for(chosen))
     container.ledger.override(providers.Object(local.ledger))
     return container
 

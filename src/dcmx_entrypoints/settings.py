@@ -23,17 +23,12 @@ import platformdirs
 from attrs import field, frozen
 from sqlalchemy.engine import make_url
 
+from dcmx_adapters.signing import KeyRefused, open_keystore, read_keystore
 from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, create_engine_for
 from dcmx_core.exceptions import InvalidAddress
+from dcmx_core.model.signing import Signer
 from dcmx_core.model.values import Address
-from dcmx_entrypoints.keys import (
-    KeyRefused,
-    Secret,
-    SigningKey,
-    open_keystore,
-    read_keystore,
-    signing_key_from_hex,
-)
+from dcmx_entrypoints.keys import Secret, SigningKey, signing_key_from_hex
 
 PREFIX: Final = "DCMX_"
 CONFIG_VARIABLE: Final = "DCMX_CONFIG"
@@ -41,6 +36,10 @@ APP_NAME: Final = "dcmx"
 DATABASE_FILE: Final = "dcmx.sqlite3"
 TRON_NETWORKS: Final = ("local", "shasta", "nile", "mainnet")
 DEPLOYMENT_CONTRACTS: Final = ("token", "music_nft", "compliance", "rewards", "royalties")
+
+
+PasswordPrompt = Callable[[str], str | None]
+"""Asks a person for a password (None: there is nobody to ask, not on a terminal)."""
 
 
 class SettingsError(ValueError):
@@ -90,8 +89,10 @@ class Settings:
     evm_rpc_url: str | None = None
     evm_deployment: EvmDeployment | None = None
     tron_network: str = "local"
+    private_key: SigningKey | None = None
+    """The operator's key as 64 hex digits (``DCMX_PRIVATE_KEY``), on any chain."""
     tron_private_key: SigningKey | None = None
-    """The TRON operator's key (``DCMX_TRON_PRIVATE_KEY``); else the keystore's, if any."""
+    """The TRON operator's key (``DCMX_TRON_PRIVATE_KEY``): on TRON it wins over the others."""
     tron_api_key: Secret | None = None
     """TronGrid's API key, sent with every request to a TronGrid node."""
     tron_deployment: EvmDeployment | None = None
@@ -137,20 +138,43 @@ class Settings:
             return None
         return Path(url.database)
 
-    def keystore_key(self) -> SigningKey | None:
-        """The key in ``keystore``, opened with ``keystore_password`` (None without one)."""
+    def keystore_signer(self, prompt: PasswordPrompt | None = None) -> Signer | None:
+        """A signer with the key in ``keystore`` (None without one), opened with
+        ``keystore_password``, else with the password ``prompt`` asks a person for."""
         if self.keystore is None:
             return None
-        if self.keystore_password is None:
-            raise SettingsError(_SETTINGS["keystore_password"].variable, "set with DCMX_KEYSTORE")
+        variable = _SETTINGS["keystore_password"].variable
+        password = self.keystore_password.value if self.keystore_password is not None else None
+        if password is None and prompt is not None:
+            password = prompt(f"password of the keystore {self.keystore.name}: ")
+        if password is None:
+            raise SettingsError(variable, f"set to open the keystore {self.keystore.name}")
         try:
-            return open_keystore(self.keystore, self.keystore_password)
+            return open_keystore(self.keystore, password)
         except KeyRefused as refused:
-            raise SettingsError(_SETTINGS["keystore_password"].variable, str(refused)) from None
+            raise SettingsError(variable, str(refused)) from None
 
-    def tron_signing_key(self) -> SigningKey | None:
-        """The key that signs on TRON: ``DCMX_TRON_PRIVATE_KEY``, else the keystore's."""
-        return self.tron_private_key or self.keystore_key()
+    def operator_signer(
+        self, chain: LedgerKind | None = None, prompt: PasswordPrompt | None = None
+    ) -> Signer | None:
+        """Who signs as the operator on ``chain`` (the configured ledger by default): the raw
+        key (``DCMX_TRON_PRIVATE_KEY`` first on TRON, then ``DCMX_PRIVATE_KEY``), else the
+        keystore's key; None when no key is configured."""
+        chain = chain or self.ledger
+        for key in (self.tron_private_key if chain is LedgerKind.TRON else None, self.private_key):
+            if key is not None:
+                return key.signer()
+        return self.keystore_signer(prompt)
+
+    @property
+    def on_local_chain(self) -> bool:
+        """Whether the configured ledger is a chain of this process (the in-memory rules, an
+        in-process EVM, a local TRON node) rather than a network reached by URL."""
+        if self.ledger is LedgerKind.EVM:
+            return self.evm_rpc_url is None
+        if self.ledger is LedgerKind.TRON:
+            return self.tron_network == "local"
+        return True
 
     @classmethod
     def load(
@@ -360,6 +384,7 @@ _SETTINGS: Final[dict[str, _Setting]] = {
         _Setting("evm_rpc_url", _rpc_url),
         _Setting("evm_deployment", _deployment),
         _Setting("tron_network", _tron_network),
+        _Setting("private_key", _private_key, secret=True),
         _Setting("tron_private_key", _private_key, secret=True),
         _Setting("tron_api_key", _secret, secret=True),
         _Setting("tron_deployment", _tron_deployment),
@@ -419,8 +444,6 @@ def _file_values(path: Path) -> dict[str, Raw]:
 
 def _check_together(settings: Settings) -> None:
     """What one setting asks of another."""
-    if settings.keystore is not None and settings.keystore_password is None:
-        raise SettingsError(_SETTINGS["keystore_password"].variable, "set when DCMX_KEYSTORE is")
     if settings.ledger is LedgerKind.EVM and settings.evm_rpc_url and not settings.evm_deployment:
         raise SettingsError(
             _SETTINGS["evm_deployment"].variable,

@@ -21,13 +21,14 @@ from dcmx_adapters.journal import JournaledLedger, JournalError
 from dcmx_core.exceptions import DcmxError
 from dcmx_entrypoints.chain_lock import UP, holding_local_chain
 from dcmx_entrypoints.container import Container
-from dcmx_entrypoints.demo import CAST, run_demo
+from dcmx_entrypoints.demo.cast import CAST, demo_cast
+from dcmx_entrypoints.demo.scenario import run_demo
+from dcmx_entrypoints.demo.stacks import operator_person
 from dcmx_entrypoints.http import app_from_container
 from dcmx_entrypoints.local_chain import (
     LocalChain,
     LocalChainMismatch,
     LocalEngine,
-    cast,
     journal_path,
     open_local_chain,
 )
@@ -151,7 +152,7 @@ def _seed(container: Container, ledger: JournaledLedger, wanted: bool) -> bool:
     crypto = container.crypto()
     profiles = CommittedProfiles(container.unit_of_work)
     try:
-        run_demo(ledger, crypto, SystemClock(), profiles, container.operator())
+        run_demo(ledger, crypto, SystemClock(), profiles, operator_person(crypto))
     except DcmxError as error:
         raise CommandFailed(
             f"seeding the demo data failed ({error}); start with --no-demo, or over with --reset"
@@ -184,7 +185,7 @@ def _introduce(
     accounts = Table(title="Accounts (keys derive from the names)", title_justify="left")
     accounts.add_column("name")
     accounts.add_column("address")
-    people = cast(container.crypto())
+    people = demo_cast(container.crypto())
     tron = local.kind is LedgerKind.TRON
     for someone in people if seeded else people[:1]:
         address = someone.address

@@ -20,8 +20,8 @@ from dcmx_core.model.enums import ClaimStatus, DocumentType
 from dcmx_core.model.nft import token_id_of
 from dcmx_core.ports import DevLedger, EventBatch, Undecodable, UnitOfWork
 from dcmx_core.services.indexer import Indexer, IndexerSettings
-from dcmx_entrypoints.bootstrap import DemoStack, evm_stack, memory_stack
-from dcmx_entrypoints.demo import DemoResult, run_demo
+from dcmx_entrypoints.demo.scenario import DemoResult, run_demo
+from dcmx_entrypoints.demo.stacks import DemoStack, evm_stack, memory_stack
 from tests.factories import digest
 
 START = 1_767_225_600

@@ -9,8 +9,8 @@ from attrs import frozen
 from dcmx_adapters.tron.ledger import TronLedger
 from dcmx_core.ports import UnitOfWork
 from dcmx_core.services.indexer import Indexer, IndexerSettings
-from dcmx_entrypoints.bootstrap import tron_stack
-from dcmx_entrypoints.demo import DemoResult
+from dcmx_entrypoints.demo.scenario import DemoResult
+from dcmx_entrypoints.demo.stacks import tron_stack
 from tests.contract.test_indexer import START, assert_mirrored, demo_day
 
 

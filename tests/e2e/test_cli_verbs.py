@@ -30,7 +30,7 @@ from dcmx_core.model.enums import ClaimStatus, DocumentType
 from dcmx_core.read_models import AcceptanceRecord, ClaimRecord, DeletionRecord, ReleaseRecord
 from dcmx_entrypoints.chain_lock import lock_path
 from dcmx_entrypoints.container import container_for
-from dcmx_entrypoints.demo import person
+from dcmx_entrypoints.demo.cast import person
 from dcmx_entrypoints.settings import Settings
 from tests.e2e.test_operations import STARTUP_SECONDS, Server, environment, start
 from tests.e2e.test_operations import dcmx as run

@@ -17,9 +17,9 @@ from dcmx_core import __version__
 from dcmx_core.events import PayoutWithdrawn
 from dcmx_core.model.distributor import NATIVE
 from dcmx_core.model.values import Address
-from dcmx_entrypoints.bootstrap import DemoStack, evm_stack, memory_stack
 from dcmx_entrypoints.cli import app
-from dcmx_entrypoints.demo import DemoResult, Holding, run_demo
+from dcmx_entrypoints.demo.scenario import DemoResult, Holding, run_demo
+from dcmx_entrypoints.demo.stacks import DemoStack, evm_stack, memory_stack
 
 START = 1_767_225_600
 COIN = 10**18

@@ -10,9 +10,10 @@ from typer.testing import CliRunner
 
 from dcmx_adapters.crypto import EthCrypto
 from dcmx_adapters.tron.ledger import TronLedger
-from dcmx_entrypoints.bootstrap import DemoStack, memory_stack, tron_stack
 from dcmx_entrypoints.cli import app
-from dcmx_entrypoints.demo import CAST, person, run_demo
+from dcmx_entrypoints.demo.cast import CAST, person
+from dcmx_entrypoints.demo.scenario import run_demo
+from dcmx_entrypoints.demo.stacks import DemoStack, memory_stack, tron_stack
 
 START = 1_767_225_600
 

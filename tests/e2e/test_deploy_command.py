@@ -29,15 +29,16 @@ from dcmx_adapters.tron.chain import LocalNode, NodeTime, TronChain
 from dcmx_adapters.tron.ledger import TronLedger
 from dcmx_core.model.platform import Deployment
 from dcmx_core.ports import DevLedger
-from dcmx_entrypoints.bootstrap import memory_stack, operator_person
 from dcmx_entrypoints.cli import app
-from dcmx_entrypoints.demo import CAST, DemoResult, person, run_demo
+from dcmx_entrypoints.demo.cast import CAST, person
+from dcmx_entrypoints.demo.scenario import DemoResult, run_demo
+from dcmx_entrypoints.demo.stacks import memory_stack, operator_person
 from dcmx_entrypoints.settings import EvmDeployment, Settings
 from tests.evm.test_json_rpc import _JsonRpc
 
 CRYPTO = EthCrypto()
 OPERATOR = operator_person(CRYPTO)
-CAST_KEYS = {p.address: p.key for p in (OPERATOR, *(person(n, CRYPTO) for n in CAST))}
+CAST_SIGNERS = [p.signer for p in (OPERATOR, *(person(n, CRYPTO) for n in CAST))]
 runner = CliRunner()
 
 
@@ -98,7 +99,7 @@ def test_deploy_on_tron_then_the_demo_runs_on_the_deployed_contracts(
     settings = Settings.load({"DCMX_DATA_DIR": str(tmp_path), "DCMX_TRON_DEPLOYMENT": str(path)})
 
     chain = TronChain(
-        Tron(provider=TronHttp(url)), CAST_KEYS, local=LocalNode(node, clock), poll_seconds=0.01
+        Tron(provider=TronHttp(url)), CAST_SIGNERS, local=LocalNode(node, clock), poll_seconds=0.01
     )
     deployment = deployment_of(settings, settings.tron_deployment, chain.chain_id)
     ledger = TronLedger(chain, deployment, admin=OPERATOR.address, clock=SystemClock())
@@ -143,7 +144,7 @@ def test_a_deploy_without_a_key_says_how_to_give_one(
 def evm_node() -> Iterator[tuple[str, EthereumTesterProvider]]:
     provider = EthereumTesterProvider()
     local = Web3(provider)
-    for someone in CAST_KEYS:
+    for someone in (s.address for s in CAST_SIGNERS):
         local.eth.send_transaction(
             {
                 "from": local.eth.accounts[0],
@@ -180,7 +181,7 @@ def test_deploy_on_evm_with_a_keystore_then_the_demo_runs_on_it(
     assert f"DCMX_EVM_DEPLOYMENT={path}" in output
     settings = Settings.load({"DCMX_DATA_DIR": str(tmp_path), "DCMX_EVM_DEPLOYMENT": str(path)})
 
-    chain = Web3Chain(Web3(provider), CAST_KEYS)
+    chain = Web3Chain(Web3(provider), CAST_SIGNERS)
     deployment = deployment_of(settings, settings.evm_deployment, chain.chain_id)
     ledger = EvmLedger(chain, deployment, admin=OPERATOR.address, clock=SystemClock())
     assert holdings(demo_on(ledger)) == holdings(reference)

@@ -22,7 +22,7 @@ import pytest
 from attrs import define, field
 
 from dcmx_adapters.crypto import EthCrypto
-from dcmx_entrypoints.demo import person
+from dcmx_entrypoints.demo.cast import person
 
 DCMX = 10**18
 STARTUP_SECONDS = 45

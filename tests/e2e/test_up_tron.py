@@ -12,7 +12,7 @@ import pytest
 from attrs import define
 
 from dcmx_adapters.crypto import EthCrypto
-from dcmx_entrypoints.demo import person
+from dcmx_entrypoints.demo.cast import person
 from tests.e2e.test_operations import STARTUP_SECONDS, STOP_SECONDS, Server, environment, start
 
 DCMX = 10**18

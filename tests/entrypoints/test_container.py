@@ -12,6 +12,7 @@ import pytest
 
 from dcmx_adapters.evm.ledger import EvmLedger
 from dcmx_adapters.memory.ledger import MemoryLedger
+from dcmx_adapters.signing import KeySigner
 from dcmx_adapters.sql.database import upgrade
 from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
 from dcmx_core.model.enums import Contract, DocumentType
@@ -39,7 +40,7 @@ def test_the_memory_ledger_is_the_default(tmp_path: Path) -> None:
     ledger = container.ledger()
     assert isinstance(ledger, MemoryLedger)
     assert ledger is container.ledger()
-    assert ledger.admin_of(Contract.TOKEN) == container.operator().address
+    assert ledger.admin_of(Contract.TOKEN) == container.operator_signer().address
     assert container.chain() == f"memory:{ledger.deployment.chain_id}"
 
 
@@ -86,7 +87,7 @@ def test_tron_gets_the_key_deployment_and_fees_from_the_settings(
     assert container.ledger() is stand_in
     [(network, given)] = built
     assert network == "nile"
-    assert given["private_key"] == bytes.fromhex("11" * 32)
+    assert given["operator"] == KeySigner(bytes.fromhex("11" * 32))
     assert given["api_key"] == "api-key"
     assert given["deployment"] == ADDRESSES
     assert (given["energy_price"], given["fee_limit_margin"]) == (210, Fraction(5, 2))
@@ -120,7 +121,7 @@ def test_the_indexer_takes_its_settings_and_fills_the_database(tmp_path: Path) -
     upgrade(settings.database)  # the engine has made the database's directory
     ledger = container.ledger()
     register_document(
-        ledger, container.operator().address, DocumentType.PRIVACY_POLICY, 1, b"privacy"
+        ledger, container.operator_signer().address, DocumentType.PRIVACY_POLICY, 1, b"privacy"
     )
     indexer.catch_up()
     uow = container.unit_of_work()

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
+from dcmx_adapters.signing import KeySigner
 from dcmx_core.model.values import Address
-from dcmx_entrypoints.settings import Settings, SettingsError
+from dcmx_entrypoints.settings import LedgerKind, Settings, SettingsError
 
 KEY = bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
 PASSWORD = "correct horse battery staple"
@@ -47,9 +48,7 @@ def test_the_tron_settings_come_from_the_environment(tmp_path: Path) -> None:
         DCMX_TRON_ENERGY_PRICE="210",
         DCMX_TRON_FEE_LIMIT_MARGIN="2.25",
     )
-    key = settings.tron_signing_key()
-    assert key is not None
-    assert key.raw == KEY
+    assert settings.operator_signer(LedgerKind.TRON) == KeySigner(KEY)
     assert settings.tron_api_key is not None
     assert settings.tron_api_key.value == "trongrid-key"
     assert settings.tron_deployment is not None
@@ -61,7 +60,7 @@ def test_the_tron_settings_come_from_the_environment(tmp_path: Path) -> None:
 def test_the_defaults_are_100_sun_and_a_margin_of_one_and_a_half(tmp_path: Path) -> None:
     settings = load(tmp_path)
     assert (settings.tron_energy_price, settings.tron_fee_limit_margin) == (100, Fraction(3, 2))
-    assert settings.tron_signing_key() is None
+    assert settings.operator_signer() is None
 
 
 def test_no_secret_shows_in_the_settings_repr(tmp_path: Path) -> None:
@@ -107,10 +106,8 @@ def test_the_key_may_come_from_an_encrypted_keystore(tmp_path: Path) -> None:
     settings = load(
         tmp_path, DCMX_KEYSTORE=str(keystore(tmp_path)), DCMX_KEYSTORE_PASSWORD=PASSWORD
     )
-    key = settings.tron_signing_key()
-    assert key is not None
-    assert key.raw == KEY
-    assert settings.keystore_key() == key
+    assert settings.operator_signer() == KeySigner(KEY)
+    assert settings.keystore_signer() == KeySigner(KEY)
 
 
 def test_a_given_tron_key_wins_over_the_keystore(tmp_path: Path) -> None:
@@ -121,9 +118,7 @@ def test_a_given_tron_key_wins_over_the_keystore(tmp_path: Path) -> None:
         DCMX_KEYSTORE=str(keystore(tmp_path)),
         DCMX_KEYSTORE_PASSWORD=PASSWORD,
     )
-    key = settings.tron_signing_key()
-    assert key is not None
-    assert key.raw == other
+    assert settings.operator_signer(LedgerKind.TRON) == KeySigner(other)
 
 
 def test_a_wrong_keystore_password_is_refused_without_showing_it(tmp_path: Path) -> None:
@@ -131,14 +126,42 @@ def test_a_wrong_keystore_password_is_refused_without_showing_it(tmp_path: Path)
         tmp_path, DCMX_KEYSTORE=str(keystore(tmp_path)), DCMX_KEYSTORE_PASSWORD="wrong guess"
     )
     with pytest.raises(SettingsError, match=r"^DCMX_KEYSTORE_PASSWORD must be") as refused:
-        settings.tron_signing_key()
+        settings.operator_signer()
     assert "wrong guess" not in str(refused.value)
     assert PASSWORD not in str(refused.value)
 
 
-def test_a_keystore_needs_its_password(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match=r"^DCMX_KEYSTORE_PASSWORD must be set"):
-        load(tmp_path, DCMX_KEYSTORE=str(keystore(tmp_path)))
+def test_a_keystore_without_its_password_is_refused_when_nobody_can_type_it(
+    tmp_path: Path,
+) -> None:
+    settings = load(tmp_path, DCMX_KEYSTORE=str(keystore(tmp_path)))
+    with pytest.raises(SettingsError, match=r"^DCMX_KEYSTORE_PASSWORD must be set to open"):
+        settings.operator_signer(prompt=lambda _: None)
+
+
+def test_a_keystore_without_its_password_asks_for_it_on_a_terminal(tmp_path: Path) -> None:
+    settings = load(tmp_path, DCMX_KEYSTORE=str(keystore(tmp_path)))
+    asked: list[str] = []
+
+    def typed(prompt: str) -> str:
+        asked.append(prompt)
+        return PASSWORD
+
+    assert settings.operator_signer(prompt=typed) == KeySigner(KEY)
+    assert asked == ["password of the keystore operator.json: "]
+
+
+def test_the_raw_key_variable_signs_on_every_chain(tmp_path: Path) -> None:
+    settings = load(tmp_path, DCMX_PRIVATE_KEY="0x" + KEY.hex(), DCMX_LEDGER="evm")
+    assert settings.operator_signer() == KeySigner(KEY)
+    assert settings.operator_signer(LedgerKind.TRON) == KeySigner(KEY)
+
+
+def test_the_tron_key_wins_on_tron_only(tmp_path: Path) -> None:
+    other = bytes(31) + b"\x07"
+    settings = load(tmp_path, DCMX_PRIVATE_KEY=KEY.hex(), DCMX_TRON_PRIVATE_KEY=other.hex())
+    assert settings.operator_signer(LedgerKind.TRON) == KeySigner(other)
+    assert settings.operator_signer(LedgerKind.EVM) == KeySigner(KEY)
 
 
 def test_a_file_that_is_not_a_keystore_is_refused(tmp_path: Path) -> None:

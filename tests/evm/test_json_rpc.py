@@ -22,7 +22,7 @@ from dcmx_core import commands as c
 from dcmx_core.events import MinterAdded, TokensTransferred
 from dcmx_core.exceptions import NotMinter
 from dcmx_core.model.values import ZERO_ADDRESS
-from tests.factories import ADMIN, ALICE, BOB, keys
+from tests.factories import ADMIN, ALICE, BOB, signers
 
 UNIT = 10**18
 
@@ -95,7 +95,7 @@ def ledger(node: tuple[str, EthereumTesterProvider]) -> EvmLedger:
                 "value": 10 * UNIT,
             }
         )
-    chain = Web3Chain(Web3(HTTPProvider(url)), keys(0, 1, 2))
+    chain = Web3Chain(Web3(HTTPProvider(url)), signers(0, 1, 2))
     deployment = deploy_platform(chain, ADMIN)
     return EvmLedger(chain, deployment, admin=ADMIN, clock=ManualClock(0))
 

@@ -21,7 +21,7 @@ from dcmx_core.model.distributor import NATIVE
 from dcmx_core.model.enums import Contract
 from dcmx_core.model.nft import token_id_of
 from dcmx_core.model.values import Address, Hash32
-from tests.factories import ADMIN, ALICE, BOB, CAROL, address, keys
+from tests.factories import ADMIN, ALICE, BOB, CAROL, address, signers
 
 AUTHORIZATION_ERRORS = {"NotAdmin", "NotPendingAdmin", "NotMinter", "NotVerifier"}
 # Who may call what; anything else a caller is refused must not be refused for authority.
@@ -140,7 +140,7 @@ def test_administration_is_the_admins_alone(ledger: EvmLedger, contract: Contrac
 @pytest.fixture
 def market() -> EvmLedger:
     """A release by Alice split with Bob, edition 1 held by Alice; on eth-tester."""
-    ledger = local_evm_ledger(ADMIN, ManualClock(0), keys=keys(0, 1, 2, 3))
+    ledger = local_evm_ledger(ADMIN, ManualClock(0), signers=signers(0, 1, 2, 3))
     for who in (ALICE, BOB, CAROL):
         ledger.fund(who, 100 * UNIT)
     ledger.execute(

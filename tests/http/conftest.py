@@ -13,8 +13,8 @@ from dcmx_adapters.crypto import EthCrypto
 from dcmx_adapters.memory.repositories import MemoryUnitOfWork
 from dcmx_core.ports import DevLedger, UnitOfWork
 from dcmx_core.services.indexer import Indexer, IndexerSettings, IndexerStatus
-from dcmx_entrypoints.bootstrap import memory_stack
-from dcmx_entrypoints.demo import DemoResult, run_demo
+from dcmx_entrypoints.demo.scenario import DemoResult, run_demo
+from dcmx_entrypoints.demo.stacks import memory_stack
 from dcmx_entrypoints.http import create_app
 from dcmx_entrypoints.http.health import ChainHead
 from tests.http.client import ApiClient, api_client

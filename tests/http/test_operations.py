@@ -64,6 +64,7 @@ def test_ready_when_database_ledger_and_lag_are_fine() -> None:
         "head": 100,
         "indexed": 95,
         "lag": 5,
+        "writes": "off: this server serves reads only",
     }
 
 

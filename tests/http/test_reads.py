@@ -11,7 +11,7 @@ from dcmx_core.model.distributor import NATIVE
 from dcmx_core.model.enums import ClaimStatus, DocumentType
 from dcmx_core.model.nft import token_id_of
 from dcmx_core.model.values import Address
-from dcmx_entrypoints.demo import Holding
+from dcmx_entrypoints.demo.scenario import Holding
 from tests.http.client import ApiClient
 from tests.http.conftest import CHAIN, CRYPTO, IndexedDay
 

@@ -67,7 +67,7 @@ def test_the_container_serves_the_api_from_settings(tmp_path: Path) -> None:
     settings.sqlite_file.parent.mkdir(parents=True)
     upgrade(settings.database)
     container = container_for(settings)
-    operator = container.operator().address
+    operator = container.operator_signer().address
     register_document(container.ledger(), operator, DocumentType.TERMS_OF_SERVICE, 1, b"terms")
     container.indexer().catch_up()
     app = app_from_container(container)

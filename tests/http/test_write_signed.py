@@ -149,7 +149,7 @@ def test_a_replay_is_refused_by_another_process_sharing_the_database(tmp_path: A
 def signed_checks(w: World, sessions: Any) -> SignedRequests:
     writes = Writes(
         ledger=w.stack.ledger,
-        operator=w.operator.address,
+        operator_account=w.operator.address,
         crypto=CRYPTO,
         clock=w.stack.clock,
         unit_of_work=lambda: SqlUnitOfWork(sessions),

@@ -17,8 +17,8 @@ from dcmx_adapters.crypto import EthCrypto
 from dcmx_adapters.memory.repositories import MemoryUnitOfWork
 from dcmx_core.model.access import ApiKey, Scope, issue_key
 from dcmx_core.model.values import Address
-from dcmx_entrypoints.bootstrap import DemoStack, memory_stack
-from dcmx_entrypoints.demo import Person, person
+from dcmx_entrypoints.demo.cast import Person, person
+from dcmx_entrypoints.demo.stacks import DemoStack, memory_stack
 from dcmx_entrypoints.http import create_app
 from dcmx_entrypoints.http.signed_requests import TRON_PREFIX, canonical_message
 from dcmx_entrypoints.http.writing import Operator, WriteLimits

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, settings
 
 from dcmx_adapters.evm.ledger import local_evm_ledger
 from dcmx_adapters.memory.ledger import MemoryLedger
+from dcmx_adapters.signing import KeySigner
 from dcmx_core.ports import Clock, DevLedger
-from tests.property.ledger_machine import ACTORS, ADMIN, CRYPTO, KEYS, LedgerMachine
+from tests.property.ledger_machine import ADMIN, CRYPTO, KEYS, LedgerMachine
 
 LONG = os.environ.get("DCMX_LONG_DIFFERENTIAL") == "1"
 
@@ -28,9 +29,7 @@ class MemoryVersusEvm(LedgerMachine):
     def make_ledger(self, spec: Any, clock: Clock) -> DevLedger:
         if spec == "memory":
             return MemoryLedger(admin=ADMIN, crypto=CRYPTO, clock=clock)
-        return local_evm_ledger(
-            ADMIN, clock, engine=spec, keys=dict(zip(ACTORS, KEYS, strict=True))
-        )
+        return local_evm_ledger(ADMIN, clock, engine=spec, signers=[KeySigner(k) for k in KEYS])
 
 
 class MemoryVersusEthTester(MemoryVersusEvm):

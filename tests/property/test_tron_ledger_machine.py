@@ -14,9 +14,10 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 
 from dcmx_adapters.memory.ledger import MemoryLedger
+from dcmx_adapters.signing import KeySigner
 from dcmx_adapters.tron.ledger import local_tron_ledger
 from dcmx_core.ports import Clock, DevLedger
-from tests.property.ledger_machine import ACTORS, ADMIN, CRYPTO, KEYS, LedgerMachine
+from tests.property.ledger_machine import ADMIN, CRYPTO, KEYS, LedgerMachine
 
 LONG = os.environ.get("DCMX_LONG_DIFFERENTIAL") == "1"
 
@@ -27,7 +28,7 @@ class MemoryVersusTron(LedgerMachine):
     def make_ledger(self, spec: Any, clock: Clock) -> DevLedger:
         if spec == "memory":
             return MemoryLedger(admin=ADMIN, crypto=CRYPTO, clock=clock)
-        return local_tron_ledger(ADMIN, clock, keys=dict(zip(ACTORS, KEYS, strict=True)))
+        return local_tron_ledger(ADMIN, clock, signers=[KeySigner(k) for k in KEYS])
 
 
 TestContractsAgreeOnTron = MemoryVersusTron.TestCase

@@ -15,7 +15,7 @@ import pytest
 from attrs import define, field
 
 from dcmx_adapters.crypto import EthCrypto
-from dcmx_entrypoints.demo import CAST, person
+from dcmx_entrypoints.demo.cast import CAST, person
 from tests.e2e.test_operations import Server, dcmx, environment, start
 
 KEY_FORM = re.compile(r"dcmx_[0-9A-Za-z]+_[0-9A-Za-z_-]+")

@@ -20,8 +20,8 @@ from dcmx_core.model.values import Hash32
 from dcmx_core.read_models import UserProfile
 from dcmx_core.services import compliance
 from dcmx_core.services.indexer import Indexer, IndexerSettings
-from dcmx_entrypoints.bootstrap import memory_stack
-from dcmx_entrypoints.demo import person
+from dcmx_entrypoints.demo.cast import person
+from dcmx_entrypoints.demo.stacks import memory_stack
 from dcmx_entrypoints.running import CommittedProfiles
 from tests.reliability.conftest import Store
 

@@ -27,7 +27,7 @@ from dcmx_core.model.values import Address, Hash32
 from dcmx_core.ports import DevLedger, UnitOfWork
 from dcmx_core.read_models import Checkpoint
 from dcmx_core.services.indexer import Indexer, IndexerSettings
-from dcmx_entrypoints.bootstrap import memory_stack, operator_person
+from dcmx_entrypoints.demo.stacks import memory_stack, operator_person
 from tests.read_model_state import read_models
 from tests.reliability.conftest import Store
 from tests.reliability.stops import StopAt
@@ -108,7 +108,7 @@ def tron_ledger() -> DevLedger:
     ledger = local_tron_ledger(
         operator.address,
         ManualClock(START),
-        keys={operator.address: operator.key},
+        signers=[operator.signer],
         solidify_depth=10_000,
     )
     return minting(ledger, operator.address)

@@ -24,13 +24,13 @@ from dcmx_adapters.evm.artifacts import artifact
 from dcmx_adapters.evm.deploy import platform_steps
 from dcmx_adapters.tron.chain import TronChain
 from dcmx_core.model.values import Address
-from tests.factories import ADMIN, keys
+from tests.factories import ADMIN, signers
 
 STEPS = tuple(step.key for step in platform_steps(ADMIN))
 
 
 def local_chain(solidify_depth: int = 0) -> TronChain:
-    chain = TronChain.local(keys(0), solidify_depth=solidify_depth)
+    chain = TronChain.local(signers(0), solidify_depth=solidify_depth)
     chain.fund(ADMIN, 10**15)
     return chain
 

@@ -14,7 +14,7 @@ from dcmx_adapters.tron import fees
 from dcmx_adapters.tron.fees import FeeLimits, FunctionEnergy
 from dcmx_adapters.tron.ledger import local_tron_ledger
 from dcmx_core import commands as c
-from tests.factories import ADMIN, ALICE, BOB, keys
+from tests.factories import ADMIN, ALICE, BOB, signers
 
 TRX = fees.TRX
 TRANSFER = abi_of("DCMXToken").function("transfer", 2).selector
@@ -68,7 +68,7 @@ def test_a_negative_price_or_a_margin_under_one_is_refused(price: int, margin: F
 def test_tron_chain_names_each_calls_own_fee_limit() -> None:
     limits = fees.fee_limits(energy_price=210, margin=Fraction(2))
     ledger = local_tron_ledger(
-        ADMIN, ManualClock(1_767_225_600), keys=keys(0, 1), fee_limits=limits
+        ADMIN, ManualClock(1_767_225_600), signers=signers(0, 1), fee_limits=limits
     )
     node = ledger.tron.node
     wired = ledger.execute(ADMIN, c.AddMinter(ADMIN))

@@ -16,6 +16,7 @@ from dcmx_adapters.evm.chain import NotADevelopmentChain
 from dcmx_adapters.evm.deploy import deploy_platform
 from dcmx_adapters.evm.ledger import EvmLedger, local_evm_ledger
 from dcmx_adapters.evm.translate import abi_of
+from dcmx_adapters.signing import KeySigner
 from dcmx_adapters.tron import LocalTronNode, LocalTronProvider, serve
 from dcmx_adapters.tron.chain import TronChain
 from dcmx_adapters.tron.ledger import (
@@ -41,7 +42,7 @@ from dcmx_core.model.nft import token_id_of
 from dcmx_core.model.values import Address
 from dcmx_entrypoints.container import container_for
 from dcmx_entrypoints.settings import LedgerKind, Settings
-from tests.factories import ADMIN, ALICE, BOB, CAROL, key, keys
+from tests.factories import ADMIN, ALICE, BOB, CAROL, key, signers
 
 START = 1_767_225_600
 UNIT = 10**18
@@ -49,7 +50,7 @@ UNIT = 10**18
 
 def fresh(*, solidify_depth: int = 19) -> TronLedger:
     ledger = local_tron_ledger(
-        ADMIN, ManualClock(START), keys=keys(0, 1, 2, 3), solidify_depth=solidify_depth
+        ADMIN, ManualClock(START), signers=signers(0, 1, 2, 3), solidify_depth=solidify_depth
     )
     for someone in (ALICE, BOB, CAROL):
         ledger.fund(someone, 10**20)
@@ -204,7 +205,7 @@ def test_on_a_network_a_refusal_is_found_before_anything_is_broadcast() -> None:
     node = LocalTronNode()  # on its own wall clock, which the ledger does not drive
     for someone in (ADMIN, ALICE):
         node.fund(b"\x41" + someone.raw, 10**12)
-    chain = TronChain(Tron(provider=LocalTronProvider(node)), keys(0, 1), poll_seconds=0.01)
+    chain = TronChain(Tron(provider=LocalTronProvider(node)), signers(0, 1), poll_seconds=0.01)
     deployment = deploy_platform(chain, ADMIN, tron=True)
     ledger = TronLedger(chain, deployment, admin=ADMIN, clock=SystemClock())
     head = node.head.number
@@ -218,12 +219,15 @@ def test_on_a_network_a_refusal_is_found_before_anything_is_broadcast() -> None:
 
 
 def test_a_node_is_reached_by_its_url() -> None:
-    local = local_tron_ledger(ADMIN, SystemClock(), keys=keys(0))
+    local = local_tron_ledger(ADMIN, SystemClock(), signers=signers(0))
     local.fund(ALICE, 10**12)
 
     with serve(local.tron.node) as url:
         remote = tron_ledger(
-            url, clock=SystemClock(), private_key=key(1), deployment=local.deployment.addresses
+            url,
+            clock=SystemClock(),
+            operator=KeySigner(key(1)),
+            deployment=local.deployment.addresses,
         )
         receipt = remote.execute(ALICE, c.Approve(BOB, 5))
         assert remote.admin_of(Contract.TOKEN) == ADMIN

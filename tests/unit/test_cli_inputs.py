@@ -11,7 +11,8 @@ import typer
 from dcmx_adapters.crypto import EthCrypto
 from dcmx_core.model.enums import DocumentType, Pool, Regime
 from dcmx_core.model.values import UINT256_MAX, Address, Hash32
-from dcmx_entrypoints.verbs.chain import known_accounts
+from dcmx_entrypoints.demo.cast import demo_cast
+from dcmx_entrypoints.verbs.accounts import DemoAccounts
 from dcmx_entrypoints.verbs.inputs import (
     one_hash,
     parse_amount,
@@ -20,7 +21,7 @@ from dcmx_entrypoints.verbs.inputs import (
     parse_split,
 )
 
-ACCOUNTS = known_accounts(EthCrypto())
+ACCOUNTS = DemoAccounts(tuple(demo_cast(EthCrypto())), EthCrypto().keccak256)
 KECCAK = EthCrypto().keccak256
 AYLA = ACCOUNTS.sender("Ayla")
 STRANGER = Address(bytes([7]) * 20)

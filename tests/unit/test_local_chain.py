@@ -18,12 +18,12 @@ from dcmx_core.exceptions import DcmxError
 from dcmx_core.model.enums import DocumentType
 from dcmx_core.model.values import Hash32
 from dcmx_core.ports import Block
-from dcmx_entrypoints.demo import run_demo
+from dcmx_entrypoints.demo.cast import demo_cast
+from dcmx_entrypoints.demo.scenario import run_demo
 from dcmx_entrypoints.local_chain import (
     TRON_SOLIDIFY_DEPTH,
     LocalChainMismatch,
     LocalEngine,
-    cast,
     engine_of,
     kind_of,
     open_local_chain,
@@ -49,7 +49,7 @@ def blocks(path: Path, clock: ManualClock) -> list[Block]:
 @pytest.mark.parametrize("engine", list(LocalEngine))
 def test_the_local_chain_replays_to_the_same_blocks(tmp_path: Path, engine: LocalEngine) -> None:
     path = tmp_path / "chain.jsonl"
-    operator, ayla, *_ = cast(EthCrypto())
+    operator, ayla, *_ = demo_cast(EthCrypto())
     local = open_local_chain(path, TickingClock(START), engine=engine)
     ledger = local.ledger
     ledger.fund(ayla.address, 10**18)
@@ -88,7 +88,7 @@ def test_there_is_nothing_to_read_before_a_chain_was_started(tmp_path: Path) -> 
 
 def busy_tron_day(ledger: JournaledLedger) -> None:
     """Every kind of operation a TRON chain journals, a refusal among them."""
-    operator, ayla, *_ = cast(EthCrypto())
+    operator, ayla, *_ = demo_cast(EthCrypto())
     ledger.fund(ayla.address, 10**9)
     with pytest.raises(DcmxError):
         ledger.execute(ayla.address, Transfer(operator.address, 1))
@@ -120,14 +120,14 @@ def test_a_tron_local_chain_replays_the_demo_day_to_the_same_blocks(tmp_path: Pa
     local = open_local_chain(path, TickingClock(START), kind=LedgerKind.TRON)
     ledger = local.ledger
     crypto = EthCrypto()
-    operator = cast(crypto)[0]
+    operator = demo_cast(crypto)[0]
     run_demo(ledger, crypto, TickingClock(START), MemoryProfileRepository(), operator)
     expected = [ledger.block(n) for n in range(ledger.head().number + 1)]
     ledger.close()
 
     replayed = open_local_chain(path, TickingClock(START + 3_600), writable=False)
     assert replayed.kind is LedgerKind.TRON
-    assert replayed.ledger.token_balance(cast(crypto)[4].address) == 60 * 10**18  # Dee's
+    assert replayed.ledger.token_balance(demo_cast(crypto)[4].address) == 60 * 10**18  # Dee's
     assert [replayed.ledger.block(n) for n in range(len(expected))] == expected
 
 
@@ -143,7 +143,7 @@ def test_a_tron_local_chain_solidifies_a_block_behind_the_head(tmp_path: Path) -
 def test_solidify_mines_until_every_event_is_solidified_and_then_nothing(tmp_path: Path) -> None:
     local = open_local_chain(tmp_path / "chain.jsonl", TickingClock(START), kind=LedgerKind.TRON)
     ledger = local.ledger
-    operator = cast(EthCrypto())[0]
+    operator = demo_cast(EthCrypto())[0]
     receipt = ledger.execute(
         operator.address, RegisterDocument(DocumentType.TERMS_OF_SERVICE, 1, Hash32.of(b"t"))
     )

@@ -59,6 +59,10 @@ class Function:
     def decode(self, data: bytes) -> tuple[Any, ...]:
         return tuple(decode(list(self.outputs), data))
 
+    def decode_arguments(self, calldata: bytes) -> tuple[Any, ...]:
+        """The arguments of a call of this function (``calldata`` with its selector)."""
+        return tuple(decode(list(self.inputs), calldata[4:]))
+
 
 @frozen
 class Event:

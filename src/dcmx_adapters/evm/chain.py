@@ -8,19 +8,36 @@ eth-tester. ``RevmChain`` (in ``revm.py``) offers the same surface on the much f
 from __future__ import annotations
 
 import ast
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, cast
 
 from attrs import frozen
-from eth_account import Account
 from eth_tester.exceptions import TransactionFailed
 from eth_typing import ChecksumAddress
 from web3 import Web3
-from web3.exceptions import ContractLogicError
+from web3.exceptions import TransactionNotFound
 from web3.providers.eth_tester import EthereumTesterProvider
 from web3.types import TxParams, Wei
 
 from dcmx_adapters.evm.abi import address_from_abi
+from dcmx_adapters.evm.reverts import revert_data_from
+from dcmx_adapters.evm.wallet import (
+    DEPENDENT_GAS,
+    Broadcast,
+    MissingKey,
+    Retry,
+    Sender,
+    SendRefused,
+    SignedTransaction,
+    fee_fields,
+    gas_limit,
+    sign_transaction,
+    unsigned_json,
+)
 from dcmx_core.exceptions import OutOfRange
+from dcmx_core.model.signing import Signer
 from dcmx_core.model.values import Address, Hash32
 from dcmx_core.ports import Block
 
@@ -93,17 +110,33 @@ def _hash(value: bytes) -> Hash32:
 
 
 class Web3Chain:
-    """A chain reached through web3.py; transactions are signed here with the sender's key."""
+    """A chain reached through web3.py; transactions are signed here by the senders' signers.
 
-    def __init__(self, w3: Web3, keys: dict[Address, bytes]) -> None:
+    On eth-tester (in process) a transaction gets a fixed gas limit and is mined at once. On a
+    real node it is sent as a wallet sends it (``wallet.py``): fees and gas from the node, the
+    pending nonce, then a wait for the receipt and for ``confirmations`` blocks on top of it."""
+
+    def __init__(
+        self,
+        w3: Web3,
+        signers: Iterable[Signer] = (),
+        *,
+        confirmations: int = 0,
+        timeout: float = 120.0,
+        poll_seconds: float = 0.2,
+    ) -> None:
         self._w3 = w3
-        self._keys = dict(keys)
+        self._signers = {signer.address: signer for signer in signers}
         self._chain_id = w3.eth.chain_id
+        self._confirmations = confirmations
+        self._timeout = timeout
+        self._poll = poll_seconds
+        self._lock = threading.Lock()
 
     @classmethod
-    def in_process(cls, keys: dict[Address, bytes]) -> Web3Chain:
+    def in_process(cls, signers: Iterable[Signer] = ()) -> Web3Chain:
         """A fresh eth-tester (py-evm) chain, offline."""
-        return cls(Web3(EthereumTesterProvider()), keys)
+        return cls(Web3(EthereumTesterProvider()), signers)
 
     @property
     def chain_id(self) -> int:
@@ -118,10 +151,13 @@ class Web3Chain:
         """The web3.py client this chain talks through."""
         return self._w3
 
-    def add_key(self, private_key: bytes) -> Address:
-        account = address_from_abi(Account.from_key(private_key).address)
-        self._keys[account] = private_key
-        return account
+    def add_signer(self, signer: Signer) -> Address:
+        """Let ``signer`` send from its account."""
+        self._signers[signer.address] = signer
+        return signer.address
+
+    def signs_for(self, account: Address) -> bool:
+        return account in self._signers
 
     # --- transactions and views -------------------------------------------------------------
 
@@ -129,23 +165,29 @@ class Web3Chain:
         tx: dict[str, Any] = {"from": _checksum(sender), "data": data, "value": value}
         if to is not None:
             tx["to"] = _checksum(to)
-            self._simulate(tx)
-        key = self._keys.get(sender)
-        if key is None:
-            raise LookupError(f"no key for {sender}: the ledger cannot sign for it")
-        base_fee = self._w3.eth.get_block("latest")["baseFeePerGas"]
-        tx |= {
-            "chainId": self._chain_id,
-            "nonce": self._w3.eth.get_transaction_count(tx["from"]),
-            "gas": GAS_LIMIT,
-            "maxFeePerGas": 2 * base_fee + PRIORITY_FEE,
-            "maxPriorityFeePerGas": PRIORITY_FEE,
-        }
-        signed = Account.sign_transaction(tx, key)
-        tx_hash = self._w3.eth.send_raw_transaction(signed.raw_transaction)
-        receipt = self._w3.eth.wait_for_transaction_receipt(tx_hash)
+        # Tried first, so that a refusal costs nothing; on a real node the gas estimate is
+        # that trial.
+        gas = GAS_LIMIT
+        if not self.is_development:
+            gas = gas_limit(self._trial(tx, self._w3.eth.estimate_gas))
+        elif to is not None:
+            self._trial(tx, lambda call: self._w3.eth.call(call, "pending"))
+        signer = self._signers.get(sender)
+        if signer is None:
+            raise MissingKey(_checksum(sender))
+        with self._lock:  # one nonce at a time from this process
+            if self.is_development:
+                receipt = self._send_in_process(signer, tx)
+            else:
+                unsigned = {k: v for k, v in tx.items() if k != "from"}
+                receipt = Sender(self._w3, signer, self._timeout, self._poll).send(unsigned, gas)
+        return self._result(tx, receipt)
+
+    def _result(self, tx: dict[str, Any], receipt: Any) -> TxResult:
         if receipt["status"] != 1:
-            raise Reverted(b"", f"transaction {tx_hash.hex()} failed")
+            raise self._failure(tx, receipt)
+        if not self.is_development and self._confirmations:
+            receipt = self._confirmed(receipt)
         return TxResult(
             _hash(receipt["transactionHash"]),
             receipt["blockNumber"],
@@ -156,13 +198,105 @@ class Web3Chain:
             address_from_abi(receipt["contractAddress"]) if receipt["contractAddress"] else None,
         )
 
-    def _simulate(self, tx: dict[str, Any]) -> None:
+    # --- a user's own transactions, signed in their wallet -----------------------------------
+
+    def prepare(
+        self, sender: Address, calls: Sequence[tuple[Address, bytes, int]]
+    ) -> list[dict[str, Any]]:
+        """Unsigned transactions from ``sender`` for ``calls`` (to, data, value), in order,
+        for the sender's wallet to sign: the pending nonce and the ones after it, the node's
+        fees, gas from the node's estimate (``DEPENDENT_GAS`` for one that cannot be
+        estimated before those ahead of it are mined). A first call that reverts raises
+        ``Reverted``: nothing is prepared that the chain would refuse now."""
+        account = _checksum(sender)
+        nonce = int(self._w3.eth.get_transaction_count(account, "pending"))
+        fees = fee_fields(self._w3)
+        kind = {"type": 2} if "maxFeePerGas" in fees else {}
+        prepared = []
+        for offset, (to, data, value) in enumerate(calls):
+            tx: dict[str, Any] = {
+                "from": account,
+                "to": _checksum(to),
+                "data": data,
+                "value": value,
+            }
+            try:
+                gas = gas_limit(self._trial(tx, self._w3.eth.estimate_gas))
+            except Reverted:
+                if offset == 0:
+                    raise
+                gas = DEPENDENT_GAS
+            fields = {"chainId": self._chain_id, **tx, "gas": gas, "nonce": nonce + offset}
+            prepared.append(unsigned_json(fields | fees | kind))
+        return prepared
+
+    def broadcast(self, raw: bytes, signed: SignedTransaction) -> TxResult:
+        """Send a transaction a wallet signed (``raw``, read as ``signed``) and wait for it
+        as for the ledger's own; a failure raises ``Reverted`` with its revert data."""
+        broadcast = Broadcast(self._w3, signed.sender, self._timeout, self._poll)
+        with self._lock:
+            try:
+                receipt = broadcast.send(raw, signed.nonce)
+            except Retry as retry:
+                raise SendRefused(f"{retry}: prepare the transaction again") from None
+        tx: dict[str, Any] = {"from": broadcast.shown, "data": signed.data, "value": signed.value}
+        if signed.to is not None:
+            tx["to"] = _checksum(signed.to)
+        return self._result(tx, receipt)
+
+    def _send_in_process(self, signer: Signer, tx: dict[str, Any]) -> Any:
+        base_fee = self._w3.eth.get_block("latest")["baseFeePerGas"]
+        tx = tx | {
+            "chainId": self._chain_id,
+            "nonce": self._w3.eth.get_transaction_count(tx["from"]),
+            "gas": GAS_LIMIT,
+            "maxFeePerGas": 2 * base_fee + PRIORITY_FEE,
+            "maxPriorityFeePerGas": PRIORITY_FEE,
+        }
+        del tx["from"]
+        tx_hash = self._w3.eth.send_raw_transaction(sign_transaction(signer, tx))
+        return self._w3.eth.wait_for_transaction_receipt(tx_hash)
+
+    def _failure(self, tx: dict[str, Any], receipt: Any) -> Reverted:
+        """A mined transaction that failed: its revert data, from running it again as a call
+        in the state it met (a node keeps no revert data in receipts)."""
+        tx_hash = receipt["transactionHash"]
+        if "to" in tx:
+            try:
+                self._w3.eth.call(cast(TxParams, tx), receipt["blockNumber"] - 1)
+            except Exception as error:  # the revert, as the node tells it
+                data = revert_data_from(error)
+                if data is not None:
+                    return Reverted(data, f"transaction 0x{bytes(tx_hash).hex()} reverted")
+        return Reverted(b"", f"transaction 0x{bytes(tx_hash).hex()} failed")
+
+    def _confirmed(self, receipt: Any) -> Any:
+        """The receipt once ``confirmations`` blocks are on top of its block, looked up again
+        then, so that a transaction a reorganization moved is reported where it ended up."""
+        deadline = time.monotonic() + self._timeout
+        tx_hash = receipt["transactionHash"]
+        while True:
+            head = self._w3.eth.block_number
+            current = _receipt_or_none(self._w3, tx_hash)
+            if current is not None and head >= current["blockNumber"] + self._confirmations:
+                return current
+            if time.monotonic() > deadline:
+                raise SendRefused(
+                    f"transaction 0x{bytes(tx_hash).hex()} has not reached "
+                    f"{self._confirmations} confirmations within {self._timeout:g} s"
+                )
+            time.sleep(self._poll)
+
+    def _trial(self, tx: dict[str, Any], run: Callable[[TxParams], Any]) -> Any:
+        """What ``run`` (a call or a gas estimate) answers for ``tx``; a revert raises
+        ``Reverted`` with its data."""
         try:
-            self._w3.eth.call(cast(TxParams, tx), "pending")
-        except ContractLogicError as error:
-            raise Reverted(_revert_data(error.data), str(error)) from None
-        except TransactionFailed as error:
-            raise Reverted(revert_data_of_failure(error), str(error)) from None
+            return run(cast(TxParams, tx))
+        except Exception as error:  # a revert in whatever shape the node gives it
+            found = revert_data_from(error)
+            if found is None:
+                raise
+            raise Reverted(found, _revert_message(error)) from None
 
     def call(self, to: Address, data: bytes, sender: Address | None = None) -> bytes:
         tx: dict[str, Any] = {"to": _checksum(to), "data": data}
@@ -170,10 +304,11 @@ class Web3Chain:
             tx["from"] = _checksum(sender)
         try:
             return bytes(self._w3.eth.call(cast(TxParams, tx), "latest"))
-        except ContractLogicError as error:
-            raise Reverted(_revert_data(error.data), str(error)) from None
-        except TransactionFailed as error:
-            raise Reverted(revert_data_of_failure(error), str(error)) from None
+        except Exception as error:  # a revert in whatever shape the node gives it
+            found = revert_data_from(error)
+            if found is None:
+                raise
+            raise Reverted(found, _revert_message(error)) from None
 
     # --- blocks and logs --------------------------------------------------------------------
 
@@ -258,9 +393,16 @@ def revert_data_of_failure(error: TransactionFailed) -> bytes:
     return b""
 
 
-def _revert_data(data: Any) -> bytes:
-    if isinstance(data, str):
-        return bytes.fromhex(data.removeprefix("0x"))
-    if isinstance(data, bytes | bytearray):
-        return bytes(data)
-    return b""
+def _revert_message(error: Exception) -> str:
+    """One line of the node's words for a revert (never a Python repr of its reply)."""
+    message = error.args[0] if error.args else ""
+    if isinstance(message, dict):
+        message = message.get("message", "")
+    return " ".join(str(message).split()) or "execution reverted"
+
+
+def _receipt_or_none(w3: Web3, tx_hash: Any) -> Any:
+    try:
+        return w3.eth.get_transaction_receipt(tx_hash)
+    except TransactionNotFound:
+        return None

@@ -6,7 +6,8 @@ the domain error the contract reverted with); logs become domain events; views b
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from dcmx_adapters.block_time import BlockTime
 from dcmx_adapters.evm.abi import address_from_abi, to_abi
@@ -20,6 +21,7 @@ from dcmx_adapters.evm.translate import (
     call_for,
     error_from_revert,
 )
+from dcmx_adapters.evm.wallet import RelayRefused, SignedTransaction, read_signed
 from dcmx_core.commands import Command
 from dcmx_core.events import DomainEvent
 from dcmx_core.exceptions import InsufficientBalance
@@ -30,6 +32,7 @@ from dcmx_core.model.nft import Release
 from dcmx_core.model.platform import Deployment
 from dcmx_core.model.rewards import Claim, PoolState
 from dcmx_core.model.royalties import Split
+from dcmx_core.model.signing import Signer
 from dcmx_core.model.values import ZERO_ADDRESS, Address, Hash32
 from dcmx_core.ports import Block, Clock, EventBatch, Receipt
 
@@ -76,6 +79,61 @@ class EvmLedger:
         return Receipt(
             result.tx_id, result.block_number, result.block_hash, events, result.gas_used
         )
+
+    # --- a user's own transactions, signed in their wallet -----------------------------------
+
+    def prepare(self, sender: Address, commands: Sequence[Command]) -> list[dict[str, Any]]:
+        """The unsigned transactions that carry out ``commands`` from ``sender``, in order,
+        as the sender's wallet signs them. A refusal of the rules raises it now."""
+        calls = []
+        for command in commands:
+            call = call_for(command, self._deployment)
+            calls.append((call.to, call.data(), call.value))
+        try:
+            return self._wallet_chain().prepare(sender, calls)
+        except Reverted as revert:
+            raise error_from_revert(revert.data, str(revert)) from None
+
+    def relay(self, signed: object) -> Receipt:
+        """Broadcast a transaction the user's wallet signed (raw, as 0x hex) and wait for it:
+        only one of this chain's, to one of the platform's contracts (or approving the
+        distributor to take a payment token); its receipt, or the rule that refused it."""
+        raw = _raw_transaction(signed)
+        tx = read_signed(raw)
+        if tx.chain_id is not None and tx.chain_id != self._chain.chain_id:
+            raise RelayRefused(
+                f"the transaction is for chain {tx.chain_id}; this is chain {self._chain.chain_id}"
+            )
+        if not self._calls_platform(tx.to, tx.data):
+            raise RelayRefused("the transaction calls no contract of the platform")
+        try:
+            result = self._wallet_chain().broadcast(raw, tx)
+        except Reverted as revert:
+            raise error_from_revert(revert.data, str(revert)) from None
+        return self._receipt(result, self._decoder.decode(result.logs).events)
+
+    def _calls_platform(self, to: Address | None, data: bytes) -> bool:
+        if to is None:
+            return False
+        if to in self._deployment.addresses:
+            return True
+        # A payment token's approval of the distributor, ahead of a purchase paid in it.
+        approve = abi_of("DCMXToken").function("approve", 2)
+        if data[:4] != approve.selector:
+            return False
+        try:
+            spender, _amount = approve.decode_arguments(data)
+        except Exception:  # calldata that does not decode as approve(address,uint256)
+            return False
+        return address_from_abi(spender) == self._deployment.royalties
+
+    def _wallet_chain(self) -> WalletChain:
+        if not isinstance(self._chain, WalletChain):
+            raise WalletsUnsupported(
+                "this chain signs for its own accounts (a local chain): it takes no "
+                "transactions signed in a wallet"
+            )
+        return self._chain
 
     # --- blocks and events ------------------------------------------------------------------
 
@@ -277,23 +335,49 @@ class EvmLedger:
         return int(self._one(Contract.COMPLIANCE, "openRequestOf", user)) or None
 
 
+class WalletsUnsupported(RuntimeError):
+    """The chain takes no transactions signed in a user's wallet."""
+
+
+@runtime_checkable
+class WalletChain(Protocol):
+    """A chain that prepares transactions for wallets and broadcasts what they signed."""
+
+    def prepare(
+        self, sender: Address, calls: Sequence[tuple[Address, bytes, int]]
+    ) -> list[dict[str, Any]]: ...
+
+    def broadcast(self, raw: bytes, signed: SignedTransaction) -> TxResult: ...
+
+
+def _raw_transaction(signed: object) -> bytes:
+    text = signed.strip() if isinstance(signed, str) else ""
+    try:
+        raw = bytes.fromhex(text.removeprefix("0x")) if text.startswith("0x") else b""
+    except ValueError:
+        raw = b""
+    if not raw:
+        raise RelayRefused("a signed EVM transaction is its raw bytes as 0x hex")
+    return raw
+
+
 def local_evm_ledger(
     admin: Address,
     clock: Clock,
     *,
     engine: str = "eth-tester",
-    keys: dict[Address, bytes] | None = None,
+    signers: Iterable[Signer] = (),
     base_uri: str = DEFAULT_BASE_URI,
     tron: bool = False,
 ) -> EvmLedger:
     """A fresh in-process chain with the platform deployed by ``admin``: on eth-tester (py-evm,
-    which signs, so ``keys`` must hold the key of every sender) or on revm (``engine="revm"``,
-    hundreds of times faster, needing no keys)."""
+    which checks signatures, so ``signers`` must sign for every sender) or on revm
+    (``engine="revm"``, hundreds of times faster, needing no keys)."""
     chain: Chain
     if engine == "revm":
         chain = RevmChain(genesis_time=clock.now())
     elif engine == "eth-tester":
-        chain = Web3Chain.in_process(keys or {})
+        chain = Web3Chain.in_process(signers)
     else:
         raise ValueError(f"unknown EVM engine {engine!r}: use 'eth-tester' or 'revm'")
     chain.fund(admin, 10**22)

@@ -264,7 +264,8 @@ def trigger_constant_contract(node: LocalTronNode, params: Json) -> Json:
     if node.contract(contract) is None:
         message = _message("Smart contract is not exist.", visible)
         return {"result": {"code": "CONTRACT_VALIDATE_ERROR", "message": message}}
-    outcome = node.call(_address(params, "owner_address"), contract, _call_data(params))
+    value = int(params.get("call_value", 0))
+    outcome = node.call(_address(params, "owner_address"), contract, _call_data(params), value)
     result: Json = {"result": True}
     if not outcome.succeeded:
         result["message"] = _message(outcome.message, visible)

@@ -15,23 +15,26 @@ fails its block is dropped again, so that a refusal mines nothing there either.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from attrs import define, frozen
 from tronpy import Tron  # type: ignore[import-untyped]
 from tronpy import exceptions as tronpy_errors
 from tronpy.contract import Contract as TronpyContract  # type: ignore[import-untyped]
-from tronpy.keys import PrivateKey  # type: ignore[import-untyped]
 from tronpy.tron import TransactionBuilder  # type: ignore[import-untyped]
 
 from dcmx_adapters.evm.chain import Log, NotADevelopmentChain, Reverted, TxResult
+from dcmx_adapters.evm.reverts import tron_revert_data
+from dcmx_adapters.evm.wallet import MissingKey
 from dcmx_adapters.tron import fees
 from dcmx_adapters.tron.blocks import BlockScanner, address_from_tron, tron_address_of
 from dcmx_adapters.tron.fees import TRX, FeeLimits
 from dcmx_adapters.tron.node import SOLIDIFY_DEPTH, LocalTronNode
 from dcmx_adapters.tron.provider import LocalTronProvider
 from dcmx_adapters.tron.transaction import Refused
+from dcmx_core.model.signing import Signer
 from dcmx_core.model.values import Address, Hash32
 from dcmx_core.ports import Block
 
@@ -44,6 +47,15 @@ EXPIRATION_MS: Final = 60_000
 _TRIGGER_URL: Final = "type.googleapis.com/protocol.TriggerSmartContract"
 _CALLER: Final = "T9yD14Nj9j7xAB4dbGeiX9h8unkKHxuWwb"
 """The zero address: who asks for a view when nobody in particular does."""
+
+
+def _readable(message: str) -> str:
+    """java-tron's refusal message, which it gives hex-encoded unless asked for visible."""
+    try:
+        return bytes.fromhex(message).decode()
+    except (ValueError, UnicodeDecodeError):
+        return message
+
 
 # What tronpy raises for each of java-tron's refusals of a broadcast.
 _REFUSAL_CODES: Final = {
@@ -91,15 +103,15 @@ def _stamp(builder: TransactionBuilder, timestamp: int) -> None:
 
 
 class TronChain:
-    """A TRON network reached through tronpy; transactions are signed here with the sender's key
-    (``keys``: account → 32-byte private key). A call's fee limit is its function's in
+    """A TRON network reached through tronpy; transactions are signed here by the sender's
+    signer (over the txID, as TronLink signs). A call's fee limit is its function's in
     ``fee_limits`` (by default the energy table's at 100 sun an energy and a margin of 1.5),
     ``fee_limit`` for a function the table does not measure."""
 
     def __init__(
         self,
         client: Tron,
-        keys: Mapping[Address, bytes],
+        signers: Iterable[Signer] = (),
         *,
         fee_limit: int = DEFAULT_FEE_LIMIT,
         deploy_fee_limit: int = DEFAULT_DEPLOY_FEE_LIMIT,
@@ -109,7 +121,7 @@ class TronChain:
         poll_seconds: float = 1.0,
     ) -> None:
         self._client = client
-        self._keys = {account: PrivateKey(key) for account, key in keys.items()}
+        self._signers = {signer.address: signer for signer in signers}
         self._fee_limits = fee_limits or fees.fee_limits(default=fee_limit)
         self._deploy_fee_limit = deploy_fee_limit
         self._local = local
@@ -123,7 +135,7 @@ class TronChain:
     @classmethod
     def local(
         cls,
-        keys: Mapping[Address, bytes],
+        signers: Iterable[Signer] = (),
         *,
         solidify_depth: int = SOLIDIFY_DEPTH,
         fee_limit: int = DEFAULT_FEE_LIMIT,
@@ -135,7 +147,7 @@ class TronChain:
         node = LocalTronNode(solidify_depth=solidify_depth, clock=time)
         return cls(
             Tron(provider=LocalTronProvider(node)),
-            keys,
+            signers,
             fee_limit=fee_limit,
             deploy_fee_limit=deploy_fee_limit,
             fee_limits=fee_limits,
@@ -164,19 +176,21 @@ class TronChain:
         """The local node this chain runs on (development chains only)."""
         return self._dev().node
 
-    def add_key(self, private_key: bytes) -> Address:
-        key = PrivateKey(private_key)
-        account = Address(bytes.fromhex(key.public_key.to_hex_address())[1:])
-        self._keys[account] = key
-        return account
+    def add_signer(self, signer: Signer) -> Address:
+        """Let ``signer`` send from its account."""
+        self._signers[signer.address] = signer
+        return signer.address
+
+    def signs_for(self, account: Address) -> bool:
+        return account in self._signers
 
     # --- transactions and views -------------------------------------------------------------
 
     def send(self, sender: Address, to: Address | None, data: bytes, value: int = 0) -> TxResult:
         block_time = self._next_block_time() if self._local is not None else 0
-        key = self._keys.get(sender)
-        if key is None:
-            raise LookupError(f"no key for {sender.to_base58()}: the ledger cannot sign for it")
+        signer = self._signers.get(sender)
+        if signer is None:
+            raise MissingKey(sender.to_base58())
         if to is not None and self._local is None:
             self._simulate(sender, to, data, value)
         if self._local is not None:
@@ -184,14 +198,80 @@ class TronChain:
         tx = self._builder(sender, to, data, value).build()
         # tronpy's ``sign`` refuses a transaction whose expiration has passed on this machine's
         # clock; the local node's clock is the ledger's, which may lie in the past.
-        tx.set_signature([key.sign_msg_hash(bytes.fromhex(tx.txid)).hex()])
+        signature = signer.sign_digest(bytes.fromhex(tx.txid))
+        tx.set_signature([(signature[:64] + bytes([signature[64] - 27])).hex()])
         info = self._broadcast(tx)
         if info.get("result") == "FAILED":
             self._drop_failed(int(info["blockNumber"]))
-            output = bytes.fromhex((info.get("contractResult") or [""])[0])
+            output = tron_revert_data(info)
             message = str(info.get("resMessage", "")) or f"transaction {tx.txid} failed"
             raise Reverted(output, message)
         return self._result(info, tx.txid)
+
+    # --- a user's own transactions, signed in their wallet -----------------------------------
+
+    def prepare(
+        self, sender: Address, calls: Sequence[tuple[Address, bytes, int]]
+    ) -> list[dict[str, Any]]:
+        """Unsigned transactions from ``sender`` for ``calls`` (to, data, value), in order,
+        exactly as java-tron's ``wallet/triggersmartcontract`` builds them (``raw_data``,
+        ``raw_data_hex``, ``txID``: what TronLink's ``signTransaction`` takes), each with its
+        function's fee limit. A first call that reverts raises ``Reverted``."""
+        if self._local is not None:
+            self._local.time.seconds = self._next_block_time()
+        prepared = []
+        for offset, (to, data, value) in enumerate(calls):
+            owner = tron_address_of(sender)
+            if offset == 0:
+                self._constant(to, data, owner, value)
+            answer = self._client.provider.make_request(
+                "wallet/triggersmartcontract",
+                {
+                    "owner_address": owner,
+                    "contract_address": tron_address_of(to),
+                    "data": data.hex(),
+                    "call_value": value,
+                    "fee_limit": self._fee_limits.for_call(data),
+                    "visible": True,
+                },
+            )
+            result = answer.get("result", {})
+            if result.get("result") is not True or "transaction" not in answer:
+                raise Reverted(b"", f"{result.get('code', 'refused')}: {result.get('message')}")
+            prepared.append(dict(answer["transaction"]))
+        return prepared
+
+    def broadcast_signed(self, signed: Mapping[str, Any]) -> TronTxResult:
+        """Broadcast a transaction a wallet signed (java-tron's JSON with ``signature``) and
+        wait for it as for the ledger's own; a failure raises ``Reverted`` with its revert
+        data, a refusal at the door ``Refused`` with java-tron's code."""
+        if self._local is not None:
+            self._local.time.seconds = self._next_block_time()
+        answer = self._client.provider.make_request("wallet/broadcasttransaction", dict(signed))
+        txid = str(signed.get("txID", ""))
+        if answer.get("result") is not True:
+            message = _readable(str(answer.get("message", "")))
+            raise Refused(str(answer.get("code", "REFUSED")), message)
+        info = self._info(txid)
+        if info.get("result") == "FAILED":
+            self._drop_failed(int(info["blockNumber"]))
+            output = tron_revert_data(info)
+            raise Reverted(output, str(info.get("resMessage", "")) or f"transaction {txid} failed")
+        return self._result(info, txid)
+
+    def _info(self, txid: str) -> dict[str, Any]:
+        deadline = time.monotonic() + self._wait_seconds
+        while True:
+            info: dict[str, Any] = self._client.provider.make_request(
+                "wallet/gettransactioninfobyid", {"value": txid}
+            )
+            if info:
+                return info
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"transaction {txid} was not mined within {self._wait_seconds} s"
+                )
+            time.sleep(self._poll_seconds)
 
     def _builder(
         self, sender: Address, to: Address | None, data: bytes, value: int

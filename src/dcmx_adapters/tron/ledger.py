@@ -10,22 +10,24 @@ margin the container passes from the settings.
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
-from typing import Final
+from typing import Any, Final, cast
 
 from attrs import frozen
 from tronpy import Tron  # type: ignore[import-untyped]
 from tronpy.defaults import conf_for_name  # type: ignore[import-untyped]
-from tronpy.keys import PrivateKey  # type: ignore[import-untyped]
 from tronpy.providers import HTTPProvider  # type: ignore[import-untyped]
 
 from dcmx_adapters.block_time import BlockTime
-from dcmx_adapters.evm.chain import TxResult
+from dcmx_adapters.evm.chain import Reverted, TxResult
 from dcmx_adapters.evm.deploy import DEFAULT_BASE_URI, deploy_platform
 from dcmx_adapters.evm.ledger import EvmLedger
+from dcmx_adapters.evm.translate import call_for, error_from_revert
+from dcmx_adapters.evm.wallet import RelayRefused
+from dcmx_adapters.signing import KeySigner
 from dcmx_adapters.tron import fees
+from dcmx_adapters.tron.blocks import address_from_tron
 from dcmx_adapters.tron.chain import (
     DEFAULT_DEPLOY_FEE_LIMIT,
     DEFAULT_FEE_LIMIT,
@@ -33,8 +35,11 @@ from dcmx_adapters.tron.chain import (
     TronTxResult,
 )
 from dcmx_adapters.tron.node import SOLIDIFY_DEPTH
+from dcmx_core.commands import Command
 from dcmx_core.events import DomainEvent
+from dcmx_core.exceptions import InvalidAddress
 from dcmx_core.model.platform import Deployment
+from dcmx_core.model.signing import Signer
 from dcmx_core.model.values import ZERO_ADDRESS, Address
 from dcmx_core.ports import Block, Clock, EventBatch, Receipt
 
@@ -79,6 +84,32 @@ class TronLedger(EvmLedger):
             fee=result.fee,
         )
 
+    def prepare(self, sender: Address, commands: Sequence[Command]) -> list[dict[str, Any]]:
+        """The unsigned transactions that carry out ``commands`` from ``sender``, in order,
+        as java-tron builds them for a wallet (TronLink) to sign."""
+        calls = []
+        for command in commands:
+            call = call_for(command, self.deployment)
+            calls.append((call.to, call.data(), call.value))
+        try:
+            return self._tron.prepare(sender, calls)
+        except Reverted as revert:
+            raise error_from_revert(revert.data, str(revert)) from None
+
+    def relay(self, signed: object) -> Receipt:
+        """Broadcast a transaction the user's wallet signed (java-tron's JSON, with its
+        ``signature``) and wait for it: only a call of one of the platform's contracts (or
+        an approval of the distributor by a payment token); its receipt, or the rule that
+        refused it."""
+        call = _signed_call(signed)
+        if not self._calls_platform(call.to, call.data):
+            raise RelayRefused("the transaction calls no contract of the platform")
+        try:
+            result = self._tron.broadcast_signed(cast(Mapping[str, Any], signed))
+        except Reverted as revert:
+            raise error_from_revert(revert.data, str(revert)) from None
+        return self._receipt(result, self._decoder.decode(result.logs).events)
+
     def solidified_head(self) -> Block:
         """The newest solidified block: final, beyond the reach of any reorganization."""
         return self._tron.solidified_head()
@@ -91,6 +122,34 @@ class TronLedger(EvmLedger):
     def read_solidified(self, from_block: int, to_block: int) -> EventBatch:
         """Like ``read``, from the solidified blocks only (``walletsolidity``)."""
         return self._decoder.decode(self._tron.logs(from_block, to_block, solidified=True))
+
+
+@frozen
+class _Call:
+    to: Address
+    data: bytes
+
+
+def _signed_call(signed: object) -> _Call:
+    """The contract call a signed TRON transaction makes; refused unless it is one signed
+    ``TriggerSmartContract``."""
+    refused = RelayRefused(
+        "a signed TRON transaction: java-tron's JSON with raw_data, txID and signature, "
+        "calling a contract (TriggerSmartContract)"
+    )
+    if not isinstance(signed, Mapping) or not signed.get("signature"):
+        raise refused
+    try:
+        [contract] = signed["raw_data"]["contract"]
+        value = contract["parameter"]["value"]
+        call = _Call(
+            address_from_tron(str(value["contract_address"])), bytes.fromhex(value["data"])
+        )
+    except (KeyError, TypeError, ValueError, InvalidAddress):
+        raise refused from None
+    if contract.get("type") != "TriggerSmartContract":
+        raise refused
+    return call
 
 
 class SolidifiedEvents:
@@ -113,7 +172,7 @@ def local_tron_ledger(
     admin: Address,
     clock: Clock,
     *,
-    keys: Mapping[Address, bytes],
+    signers: Iterable[Signer],
     base_uri: str = DEFAULT_BASE_URI,
     solidify_depth: int = SOLIDIFY_DEPTH,
     fee_limit: int = DEFAULT_FEE_LIMIT,
@@ -121,12 +180,13 @@ def local_tron_ledger(
     fee_limits: fees.FeeLimits | None = None,
 ) -> TronLedger:
     """A fresh local TRON node in this process with the platform deployed by ``admin``, reached
-    through tronpy. TRON checks every signature: ``keys`` holds the key of every sender,
-    ``admin`` included."""
-    if admin not in keys:
+    through tronpy. TRON checks every signature: ``signers`` sign for every sender, ``admin``
+    included."""
+    signers = list(signers)
+    if admin not in {signer.address for signer in signers}:
         raise LookupError(f"no key for the admin {admin.to_base58()}: it signs the deployment")
     chain = TronChain.local(
-        keys,
+        signers,
         solidify_depth=solidify_depth,
         fee_limit=fee_limit,
         deploy_fee_limit=deploy_fee_limit,
@@ -142,7 +202,7 @@ def tron_ledger(
     network: str,
     *,
     clock: Clock,
-    private_key: bytes | None = None,
+    operator: Signer | None = None,
     api_key: str | None = None,
     deployment: Sequence[Address] | None = None,
     energy_price: int = fees.DEFAULT_ENERGY_PRICE,
@@ -151,17 +211,16 @@ def tron_ledger(
 ) -> TronLedger:
     """The platform on the TRON ``network``: ``local``, ``shasta``, ``nile``, ``mainnet`` or an
     http(s) URL of a node. A real network needs the five contracts' addresses (``deployment``,
-    in ``DEPLOYMENT_CONTRACTS`` order); ``private_key`` signs as the operator (none: read only);
-    ``api_key`` is TronGrid's. Calls get the energy table's fee limits at ``energy_price`` sun
-    an energy with ``fee_limit_margin``."""
+    in ``DEPLOYMENT_CONTRACTS`` order); ``operator`` signs as the operator (none: read only; on
+    ``local`` a new key); ``api_key`` is TronGrid's. Calls get the energy table's fee limits
+    at ``energy_price`` sun an energy with ``fee_limit_margin``."""
     limits = fees.fee_limits(energy_price=energy_price, margin=fee_limit_margin)
     if network == "local":
-        key = secrets.token_bytes(32)
-        operator = address_of_key(key)
+        deployer = operator or KeySigner.random()
         return local_tron_ledger(
-            operator,
+            deployer.address,
             clock,
-            keys={operator: key},
+            signers=[deployer],
             deploy_fee_limit=deploy_fee_limit,
             fee_limits=limits,
         )
@@ -171,17 +230,13 @@ def tron_ledger(
             f"the TRON network {network} needs the addresses of the five contracts: "
             + ", ".join(DEPLOYMENT_CONTRACTS)
         )
-    keys: dict[Address, bytes] = {}
-    admin = ZERO_ADDRESS
-    if private_key is not None:
-        admin = address_of_key(private_key)
-        keys[admin] = private_key
     chain = TronChain(
         Tron(provider=HTTPProvider(url, api_key=api_key or None)),
-        keys,
+        [operator] if operator is not None else [],
         fee_limits=limits,
         deploy_fee_limit=deploy_fee_limit,
     )
+    admin = operator.address if operator is not None else ZERO_ADDRESS
     return TronLedger(chain, Deployment(chain.chain_id, *deployment), admin=admin, clock=clock)
 
 
@@ -195,7 +250,3 @@ def node_url(network: str) -> str:
             f"unknown TRON network {network!r}: use local, shasta, nile, mainnet or a URL"
         )
     return str(known["fullnode"])
-
-
-def address_of_key(key: bytes) -> Address:
-    return Address(bytes.fromhex(PrivateKey(key).public_key.to_hex_address())[1:])

@@ -121,12 +121,12 @@ class LocalTronNode:
     def next_timestamp(self) -> int:
         return max(self.now_ms(), self._latest_time + 1)
 
-    def call(self, owner: bytes, contract: bytes, data: bytes) -> Execution:
-        """Run a view on the head state; like java-tron's constant calls it sees the head
-        block's number and time."""
+    def call(self, owner: bytes, contract: bytes, data: bytes, value: int = 0) -> Execution:
+        """Run a call on the head state and keep nothing of it, with ``value`` sun sent along;
+        like java-tron's constant calls it sees the head block's number and time."""
         witness = bytes.fromhex(self.head.header["witness_address"])
         self.tvm.set_block(self.head.number, self.head.timestamp, witness)
-        return self.tvm.call(owner, contract, data, MAX_ENERGY)
+        return self.tvm.call(owner, contract, data, MAX_ENERGY, value)
 
     # --- accounts and contracts ------------------------------------------------------------
 

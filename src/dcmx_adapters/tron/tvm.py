@@ -129,9 +129,12 @@ class Tvm:
         """Run a state-changing call; a failure leaves no change but is still an outcome."""
         return self._run(sender, contract, data, value, energy_limit, keep=True)
 
-    def call(self, sender: bytes, contract: bytes, data: bytes, energy_limit: int) -> Execution:
-        """Run a call and keep nothing of it (``triggerconstantcontract``)."""
-        return self._run(sender, contract, data, 0, energy_limit, keep=False)
+    def call(
+        self, sender: bytes, contract: bytes, data: bytes, energy_limit: int, value: int = 0
+    ) -> Execution:
+        """Run a call (sending ``value`` sun with it) and keep nothing of it
+        (``triggerconstantcontract``)."""
+        return self._run(sender, contract, data, value, energy_limit, keep=False)
 
     def create(
         self, sender: bytes, address: bytes, init_code: bytes, value: int, energy_limit: int

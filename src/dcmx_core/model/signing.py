@@ -39,6 +39,20 @@ class Crypto(Protocol):
         or None when no key did."""
 
 
+class Signer(Protocol):
+    """One account's key, wherever it is kept (a raw key, a keystore):
+    it tells its address and signs 32-byte digests, and never shows the key itself. A
+    transaction's signing digest (keccak of its RLP on EVM chains, the txID on TRON) and an
+    EIP-712 typed-data digest are both such digests."""
+
+    @property
+    def address(self) -> Address:
+        """The account the key signs for."""
+
+    def sign_digest(self, digest: bytes) -> bytes:
+        """The 65-byte ``r ‖ s ‖ v`` signature (low s, v 27 or 28) of the 32-byte ``digest``."""
+
+
 Word = int | bytes | Address
 
 

@@ -38,9 +38,13 @@ def accept_document(
     ledger: Ledger, user: Address, doc_type: DocumentType, version: int
 ) -> DocumentAccepted:
     """The user accepts the registered version, sending the transaction themself."""
-    document_hash = _registered_hash(ledger, doc_type, version)
-    receipt = ledger.execute(user, AcceptDocument(doc_type, version, document_hash))
+    receipt = ledger.execute(user, acceptance(ledger, doc_type, version))
     return the_event(receipt, DocumentAccepted)
+
+
+def acceptance(ledger: Ledger, doc_type: DocumentType, version: int) -> AcceptDocument:
+    """The transaction by which a user accepts a registered version: by its exact hash."""
+    return AcceptDocument(doc_type, version, _registered_hash(ledger, doc_type, version))
 
 
 def acceptance_to_sign(

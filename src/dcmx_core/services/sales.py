@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from dcmx_core.commands import Approve, BuyEdition, ListEdition, PayRoyalty, SetOperator, Withdraw
+from dcmx_core.commands import (
+    Approve,
+    BuyEdition,
+    Command,
+    ListEdition,
+    PayRoyalty,
+    SetOperator,
+    Withdraw,
+)
 from dcmx_core.events import EditionSold, PayoutWithdrawn, RoyaltyReceived
 from dcmx_core.exceptions import NotListed
 from dcmx_core.model.distributor import NATIVE
@@ -11,29 +19,44 @@ from dcmx_core.ports import Ledger
 from dcmx_core.services.receipts import the_event
 
 
+def listing(
+    ledger: Ledger, seller: Address, token_id: int, currency: Address, price: int
+) -> tuple[Command, ...]:
+    """The transactions a listing takes, in order: letting the distributor move the seller's
+    editions (unless the seller already has), then the listing."""
+    distributor = ledger.deployment.royalties
+    grant = () if ledger.is_operator(seller, distributor) else (SetOperator(distributor, True),)
+    return (*grant, ListEdition(token_id, currency, price))
+
+
 def offer_edition(
     ledger: Ledger, seller: Address, token_id: int, currency: Address, price: int
 ) -> None:
     """List an edition for sale, first letting the distributor move the seller's editions if
     the seller has not yet done so."""
-    distributor = ledger.deployment.royalties
-    if not ledger.is_operator(seller, distributor):
-        ledger.execute(seller, SetOperator(distributor, True))
-    ledger.execute(seller, ListEdition(token_id, currency, price))
+    for command in listing(ledger, seller, token_id, currency, price):
+        ledger.execute(seller, command)
+
+
+def purchase(ledger: Ledger, buyer: Address, token_id: int) -> tuple[Command, ...]:
+    """The transactions a purchase at the listed price and currency takes, in order: an
+    approval of a token payment where the buyer's allowance falls short, then the purchase."""
+    found = ledger.listing(token_id)
+    if found is None:
+        raise NotListed(token_id)
+    if found.currency == NATIVE:
+        return (BuyEdition(token_id, NATIVE, found.price, value=found.price),)
+    approval = _approval(ledger, buyer, found.currency, found.price)
+    return (*approval, BuyEdition(token_id, found.currency, found.price))
 
 
 def buy_edition(ledger: Ledger, buyer: Address, token_id: int) -> EditionSold:
     """Buy a listed edition at its listed price and currency (approving a token payment first
     where the buyer's allowance falls short)."""
-    listing = ledger.listing(token_id)
-    if listing is None:
-        raise NotListed(token_id)
-    if listing.currency == NATIVE:
-        command = BuyEdition(token_id, NATIVE, listing.price, value=listing.price)
-    else:
-        _approve_distributor(ledger, buyer, listing.currency, listing.price)
-        command = BuyEdition(token_id, listing.currency, listing.price)
-    return the_event(ledger.execute(buyer, command), EditionSold)
+    *first, last = purchase(ledger, buyer, token_id)
+    for command in first:
+        ledger.execute(buyer, command)
+    return the_event(ledger.execute(buyer, last), EditionSold)
 
 
 def pay_royalties(
@@ -55,7 +78,15 @@ def withdraw(ledger: Ledger, recipient: Address, currency: Address) -> int:
 
 def _approve_distributor(ledger: Ledger, owner: Address, currency: Address, amount: int) -> None:
     """Let the distributor pull ``amount`` of a token, unless the allowance already covers it."""
+    for command in _approval(ledger, owner, currency, amount):
+        ledger.execute(owner, command)
+
+
+def _approval(
+    ledger: Ledger, owner: Address, currency: Address, amount: int
+) -> tuple[Command, ...]:
     distributor = ledger.deployment.royalties
-    if ledger.allowance_in(currency, owner, distributor) < amount:
-        token = None if currency == ledger.deployment.token else currency
-        ledger.execute(owner, Approve(distributor, amount, token=token))
+    if ledger.allowance_in(currency, owner, distributor) >= amount:
+        return ()
+    token = None if currency == ledger.deployment.token else currency
+    return (Approve(distributor, amount, token=token),)

@@ -12,11 +12,12 @@ from anyio import to_thread
 from fastapi import APIRouter, FastAPI, HTTPException, Path
 
 from dcmx_core import __version__
-from dcmx_core.model.values import Keccak
+from dcmx_core.model.values import Address, Keccak
 from dcmx_core.ports import UnitOfWork
 from dcmx_core.services.indexer import IndexerStatus
 from dcmx_entrypoints.container import (
     HANDLER_THREADS,
+    OPERATOR_KEY_SETTINGS,
     Container,
     container_from_environment,
 )
@@ -37,6 +38,7 @@ from dcmx_entrypoints.http.records import records_routes
 from dcmx_entrypoints.http.schemas import AddressText, Render
 from dcmx_entrypoints.http.signed_requests import SignedRequests
 from dcmx_entrypoints.http.signed_routes import signed_routes
+from dcmx_entrypoints.http.wallet_routes import wallet_routes
 from dcmx_entrypoints.http.writing import Operator, WriteLimits, Writes
 from dcmx_entrypoints.settings import LedgerKind
 
@@ -95,7 +97,9 @@ def create_app(
     app.add_middleware(RequestMetrics, metrics=metrics)
     render = Render(AddressText(keccak, base58=tron_addresses))
     reads = Reads(unit_of_work, chain, render, page_size_max)
-    checks = ReadinessChecks(unit_of_work, chain, ledger, ready_max_lag, ping_database)
+    checks = ReadinessChecks(
+        unit_of_work, chain, ledger, ready_max_lag, ping_database, _writes_state(operator)
+    )
     app.include_router(market_routes(reads))
     app.include_router(records_routes(reads))
     if operator is not None:
@@ -105,6 +109,14 @@ def create_app(
     app.include_router(_problem_docs())
     app.state.metrics = metrics
     return app
+
+
+def _writes_state(operator: Operator | None) -> str:
+    if operator is None:
+        return "off: this server serves reads only"
+    if operator.address is None:
+        return f"off: no operator key (set {OPERATOR_KEY_SETTINGS})"
+    return "ok"
 
 
 def _include_writes(
@@ -117,7 +129,7 @@ def _include_writes(
 ) -> None:
     writes = Writes(
         ledger=operator.ledger,
-        operator=operator.address,
+        operator_account=operator.address,
         crypto=operator.crypto,
         clock=operator.clock,
         unit_of_work=unit_of_work,
@@ -131,6 +143,7 @@ def _include_writes(
     signed = SignedRequests(writes, RateLimiter(signed_rate), RateLimiter(signed_rate))
     app.include_router(operator_routes(writes, keys, signed))
     app.include_router(signed_routes(writes, signed))
+    app.include_router(wallet_routes(writes, signed))
 
 
 def _problem_docs() -> APIRouter:
@@ -170,7 +183,7 @@ def app_from_container(container: Container) -> FastAPI:
         ready_max_lag=settings.ready_max_lag,
         operator=Operator(
             ledger=container.ledger(),
-            address=container.operator().address,
+            address=_operator_address(container),
             crypto=container.crypto(),
             clock=container.clock(),
             limits=WriteLimits(
@@ -192,6 +205,11 @@ def app_from_container(container: Container) -> FastAPI:
 
     app.router.lifespan_context = lifespan
     return app
+
+
+def _operator_address(container: Container) -> Address | None:
+    signer = container.operator_signer()
+    return None if signer is None else signer.address
 
 
 def app_from_environment() -> FastAPI:

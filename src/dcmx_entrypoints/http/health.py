@@ -33,6 +33,9 @@ class ReadinessChecks:
     ledger: ChainHead
     max_lag: int
     ping_database: Callable[[], None] | None = None
+    writes: str = OK
+    """Whether the operator's writes can be sent (reported, not a condition of readiness:
+    reads work without them)."""
 
     def run(self) -> Readiness:
         checks: dict[str, str] = {}
@@ -62,6 +65,7 @@ class ReadinessChecks:
             head=head,
             indexed=indexed,
             lag=lag,
+            writes=self.writes,
         )
 
     def _indexed(self) -> int | None:

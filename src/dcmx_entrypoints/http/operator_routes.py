@@ -62,7 +62,6 @@ def _options(summary: str, scope: Scope, status: int = 200, **more: Any) -> dict
 
 def operator_routes(writes: Writes, keys: KeyCheck, signed: SignedRequests) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["operator"])
-    operator = writes.operator
     releases_key = Depends(keys.requiring(Scope.RELEASES_WRITE))
     sales_key = Depends(keys.requiring(Scope.SALES_WRITE))
     rewards_key = Depends(keys.requiring(Scope.REWARDS_WRITE))
@@ -83,7 +82,7 @@ def operator_routes(writes: Writes, keys: KeyCheck, signed: SignedRequests) -> A
         with writes.sending() as sent:
             release_id = catalog.publish_release(
                 as_ledger(sent),
-                operator,
+                writes.operator,
                 artist=artist,
                 title=body.title,
                 artist_name=body.artist_name,
@@ -102,7 +101,7 @@ def operator_routes(writes: Writes, keys: KeyCheck, signed: SignedRequests) -> A
     def mint(release_id: Id, body: MintIn, _key: ApiKey = releases_key) -> EditionOutcome:
         recipient = writes.address(body.recipient)
         with writes.sending() as sent:
-            token_id = catalog.mint_edition(as_ledger(sent), operator, release_id, recipient)
+            token_id = catalog.mint_edition(as_ledger(sent), writes.operator, release_id, recipient)
         return writes.outcome(sent, EditionOutcome, token_id=token_id)
 
     @router.post(
@@ -118,7 +117,7 @@ def operator_routes(writes: Writes, keys: KeyCheck, signed: SignedRequests) -> A
     def list_edition(token_id: Id, body: ListingIn, _key: ApiKey = sales_key) -> Outcome:
         currency, price = writes.address(body.currency), amount("price", body.price)
         with writes.sending() as sent:
-            sales.offer_edition(as_ledger(sent), operator, token_id, currency, price)
+            sales.offer_edition(as_ledger(sent), writes.operator, token_id, currency, price)
         return writes.outcome(sent, Outcome)
 
     @router.post(
@@ -132,7 +131,7 @@ def operator_routes(writes: Writes, keys: KeyCheck, signed: SignedRequests) -> A
     )
     def buy(token_id: Id, _key: ApiKey = sales_key) -> SaleOutcome:
         with writes.sending() as sent:
-            sold = sales.buy_edition(as_ledger(sent), operator, token_id)
+            sold = sales.buy_edition(as_ledger(sent), writes.operator, token_id)
         return writes.outcome(sent, SaleOutcome, settlement_id=sold.settlement_id)
 
     @router.post(
@@ -143,7 +142,7 @@ def operator_routes(writes: Writes, keys: KeyCheck, signed: SignedRequests) -> A
     def royalties(release_id: Id, body: RoyaltyIn, _key: ApiKey = sales_key) -> Outcome:
         currency, paid = writes.address(body.currency), amount("amount", body.amount)
         with writes.sending() as sent:
-            sales.pay_royalties(as_ledger(sent), operator, release_id, currency, paid)
+            sales.pay_royalties(as_ledger(sent), writes.operator, release_id, currency, paid)
         return writes.outcome(sent, Outcome)
 
     @router.post(
@@ -154,7 +153,7 @@ def operator_routes(writes: Writes, keys: KeyCheck, signed: SignedRequests) -> A
     def withdraw(body: WithdrawalIn, _key: ApiKey = sales_key) -> AmountOutcome:
         currency = writes.address(body.currency)
         with writes.sending() as sent:
-            paid = sales.withdraw(as_ledger(sent), operator, currency)
+            paid = sales.withdraw(as_ledger(sent), writes.operator, currency)
         return writes.outcome(sent, AmountOutcome, amount=str(paid))
 
     @router.post(
@@ -169,7 +168,7 @@ def operator_routes(writes: Writes, keys: KeyCheck, signed: SignedRequests) -> A
         limit = None if body.daily_limit is None else amount("daily_limit", body.daily_limit)
         with writes.sending() as sent:
             rewards.fund_pool(
-                as_ledger(sent), operator, Pool[pool.upper()], added, daily_limit=limit
+                as_ledger(sent), writes.operator, Pool[pool.upper()], added, daily_limit=limit
             )
         return writes.outcome(sent, Outcome)
 
@@ -181,7 +180,7 @@ def operator_routes(writes: Writes, keys: KeyCheck, signed: SignedRequests) -> A
     def add_verifier(body: VerifierIn, _key: ApiKey = admin_key) -> Outcome:
         account = writes.address(body.account)
         with writes.sending() as sent:
-            sent.execute(operator, AddVerifier(account))
+            sent.execute(writes.operator, AddVerifier(account))
         return writes.outcome(sent, Outcome)
 
     @router.post(
@@ -195,7 +194,7 @@ def operator_routes(writes: Writes, keys: KeyCheck, signed: SignedRequests) -> A
     )
     def review(claim_id: Id, body: ReviewIn, _key: ApiKey = rewards_key) -> Outcome:
         with writes.sending() as sent:
-            rewards.review_claim(as_ledger(sent), operator, claim_id, approved=body.approved)
+            rewards.review_claim(as_ledger(sent), writes.operator, claim_id, approved=body.approved)
         return writes.outcome(sent, Outcome)
 
     @router.post(
@@ -205,7 +204,7 @@ def operator_routes(writes: Writes, keys: KeyCheck, signed: SignedRequests) -> A
     )
     def pay(claim_id: Id, _key: ApiKey = rewards_key) -> AmountOutcome:
         with writes.sending() as sent:
-            paid = rewards.pay_claim(as_ledger(sent), operator, claim_id)
+            paid = rewards.pay_claim(as_ledger(sent), writes.operator, claim_id)
         return writes.outcome(sent, AmountOutcome, amount=str(paid))
 
     @router.post(
@@ -223,7 +222,7 @@ def operator_routes(writes: Writes, keys: KeyCheck, signed: SignedRequests) -> A
         kind = DocumentType[doc_type.upper()]
         with writes.sending() as sent:
             registered = compliance.register_document(
-                as_ledger(sent), operator, kind, body.version, body.text.encode()
+                as_ledger(sent), writes.operator, kind, body.version, body.text.encode()
             )
         return writes.outcome(sent, DocumentOutcome, document_hash=registered.to_hex())
 
@@ -253,7 +252,7 @@ def operator_routes(writes: Writes, keys: KeyCheck, signed: SignedRequests) -> A
         profiles = CommittedProfiles(writes.unit_of_work)
         with writes.sending() as sent:
             erased = compliance.process_deletion(
-                as_ledger(sent), operator, profiles, writes.clock, request_id
+                as_ledger(sent), writes.operator, profiles, writes.clock, request_id
             )
         return writes.outcome(
             sent,

@@ -143,11 +143,42 @@ API_PROBLEMS: Final[Mapping[str, ProblemKind]] = {
             "number of seconds in the `Retry-After` header.",
         ),
         ProblemKind(
+            "operator-key-missing",
+            "No operator key",
+            503,
+            "The server holds no operator key, so it cannot send the operator's transactions; "
+            "reads still work. Its operator sets DCMX_KEYSTORE (with DCMX_KEYSTORE_PASSWORD) or "
+            "DCMX_PRIVATE_KEY.",
+        ),
+        ProblemKind(
+            "wallets-unsupported",
+            "No wallet transactions on this chain",
+            501,
+            "This chain signs for its own accounts (a local chain): it prepares and relays no "
+            "transactions signed in users' wallets. The /v1/signed/... routes send as the user.",
+        ),
+        ProblemKind(
+            "transaction-refused",
+            "Transaction refused",
+            422,
+            "The signed transaction is not one the API relays: malformed, for another chain, "
+            "or calling no contract of the platform. `detail` says which.",
+        ),
+        ProblemKind(
+            "transaction-not-sent",
+            "Transaction not sent",
+            409,
+            "The node did not take the signed transaction, or it was not mined in time: its "
+            "nonce was used, its fee is too low, its sender cannot pay for gas, or it is still "
+            "pending. `detail` says which; prepare it again where it says so.",
+        ),
+        ProblemKind(
             "sender-unsupported",
             "Cannot send for this account",
             501,
-            "The ledger holds no key for the account the transaction must come from: on this "
-            "chain the user sends it from their own wallet.",
+            "The server holds no key for the account the transaction must come from: the user "
+            "sends it from their own wallet. `prepare` names the route that prepares it; sign "
+            "it in the wallet and relay it with POST /v1/transactions.",
         ),
     )
 }

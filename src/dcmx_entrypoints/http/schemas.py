@@ -227,6 +227,10 @@ class Readiness(BaseModel):
     head: int | None
     indexed: int | None
     lag: int | None
+    writes: str = Field(
+        description="`ok` when the operator's writes can be sent; else `off:` and why (the "
+        "server holds no operator key, or serves reads only). Not a condition of readiness."
+    )
 
 
 # --- records into models --------------------------------------------------------------------

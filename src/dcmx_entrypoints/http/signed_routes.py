@@ -105,7 +105,7 @@ def signed_routes(writes: Writes, signed: SignedRequests) -> APIRouter:
         signed.check_personal(user, message, body.signature)
         signed.take_address(user)
         signed.use_nonce(user, body.nonce, body.expires)
-        with writes.sending_for_user() as sent:
+        with writes.sending_for_user("/v1/transactions/prepare/claims") as sent:
             claim_id = rewards.submit_claim(
                 as_ledger(sent), user, Pool[body.pool.upper()], claimed, proof
             )
@@ -133,7 +133,7 @@ def signed_routes(writes: Writes, signed: SignedRequests) -> APIRouter:
         signed.check_personal(user, message, body.signature)
         signed.take_address(user)
         signed.use_nonce(user, body.nonce, body.expires)
-        with writes.sending_for_user() as sent:
+        with writes.sending_for_user("/v1/transactions/prepare/purchases") as sent:
             listing = sent.listing(body.token_id)
             if listing is not None and listing.currency != currency:
                 raise WrongCurrency(listing.currency, currency)

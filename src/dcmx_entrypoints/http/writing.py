@@ -20,6 +20,7 @@ from dcmx_core.exceptions import DcmxError, OutOfRange
 from dcmx_core.model.signing import Crypto
 from dcmx_core.model.values import UINT256_MAX, Address, Hash32
 from dcmx_core.ports import Clock, Ledger, Receipt, UnitOfWork
+from dcmx_entrypoints.container import OPERATOR_KEY_SETTINGS
 from dcmx_entrypoints.http.limits import Rate
 from dcmx_entrypoints.http.problems import ApiRefusal
 from dcmx_entrypoints.http.schemas import Render
@@ -55,10 +56,11 @@ class WriteLimits:
 
 @frozen
 class Operator:
-    """What the write side sends with: the ledger, as the operator, with crypto and a clock."""
+    """What the write side sends with: the ledger, as the operator (None: no key configured,
+    so the operator's writes are refused), with crypto and a clock."""
 
     ledger: Ledger
-    address: Address
+    address: Address | None
     crypto: Crypto
     clock: Clock
     limits: WriteLimits = field(factory=WriteLimits)
@@ -69,7 +71,7 @@ class Writes:
     """Where the write endpoints send to, as whom, and how they answer."""
 
     ledger: Ledger
-    operator: Address
+    operator_account: Address | None
     crypto: Crypto
     clock: Clock
     unit_of_work: Callable[[], UnitOfWork]
@@ -79,6 +81,16 @@ class Writes:
     tron: bool = False
     _lock: threading.Lock = field(factory=threading.Lock, init=False)
 
+    @property
+    def operator(self) -> Address:
+        """The operator's account; refused (503) when the server holds no operator key."""
+        if self.operator_account is None:
+            raise ApiRefusal(
+                "operator-key-missing",
+                f"the server holds no operator key: set {OPERATOR_KEY_SETTINGS}",
+            )
+        return self.operator_account
+
     @contextmanager
     def sending(self) -> Iterator[RecordingLedger]:
         """The ledger for one use case; use cases run one at a time, so that what one reads
@@ -87,9 +99,10 @@ class Writes:
             yield RecordingLedger(self.ledger)
 
     @contextmanager
-    def sending_for_user(self) -> Iterator[RecordingLedger]:
+    def sending_for_user(self, prepare: str) -> Iterator[RecordingLedger]:
         """The same, for a transaction the user must send: a ledger that holds no key for the
-        user cannot, which is told as a problem, not a failure."""
+        user cannot (a network's never does), which is told as a problem naming the route that
+        prepares it for the user's own wallet (``prepare``)."""
         with self.sending() as ledger:
             try:
                 yield ledger
@@ -97,7 +110,10 @@ class Writes:
                 if isinstance(error, DcmxError):  # an unknown id: the domain's own refusal
                     raise
                 raise ApiRefusal(
-                    "sender-unsupported", "this ledger cannot send a transaction for the user"
+                    "sender-unsupported",
+                    f"the server holds no key of the user's: prepare it with POST {prepare}, "
+                    "sign it in the user's wallet and relay it with POST /v1/transactions",
+                    prepare=prepare,
                 ) from None
 
     def outcome(self, sent: RecordingLedger, kind: type[AnOutcome], **result: Any) -> AnOutcome:

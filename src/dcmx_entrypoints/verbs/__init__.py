@@ -9,6 +9,7 @@ from dcmx_entrypoints.verbs.compliance import deletion, doc
 from dcmx_entrypoints.verbs.music import edition, payout, release, royalty
 from dcmx_entrypoints.verbs.rewards import reward
 from dcmx_entrypoints.verbs.token import token
+from dcmx_entrypoints.verbs.wallet import tx
 
 
 def register(app: typer.Typer) -> None:
@@ -22,5 +23,6 @@ def register(app: typer.Typer) -> None:
         (doc, "doc"),
         (deletion, "deletion"),
         (token, "token"),
+        (tx, "tx"),
     ):
         app.add_typer(group, name=name)

@@ -15,10 +15,13 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Final
 
+import requests
 import typer
 from attrs import define, field, frozen
+from dependency_injector import providers
 from rich.console import Console
 from rich.table import Table
 
@@ -33,28 +36,39 @@ from dcmx_core.model.values import Address
 from dcmx_core.ports import Ledger, Receipt
 from dcmx_entrypoints.chain_lock import holding_local_chain
 from dcmx_entrypoints.container import Container, container_for
-from dcmx_entrypoints.demo import format_units
+from dcmx_entrypoints.demo.cast import demo_cast
+from dcmx_entrypoints.demo.stacks import with_demo_cast
 from dcmx_entrypoints.http.schemas import AddressText, Render
 from dcmx_entrypoints.local_chain import (
     LocalChainMismatch,
-    cast,
     journal_path,
     kind_of,
     open_local_chain,
 )
-from dcmx_entrypoints.running import CommandFailed, container_on_local_chain
+from dcmx_entrypoints.running import CommandFailed, container_on_local_chain, unreachable
 from dcmx_entrypoints.settings import LedgerKind, Settings
-from dcmx_entrypoints.verbs.inputs import Accounts, bad
+from dcmx_entrypoints.units import format_units
+from dcmx_entrypoints.verbs.accounts import Accounts, DemoAccounts, NetworkAccounts
+from dcmx_entrypoints.verbs.inputs import bad
 
 COIN_DECIMALS: Final = 18
 DCMX_DECIMALS: Final = 18
 NATIVE_NAMES: Final = ("native", "coin")
 
 
-def known_accounts(crypto: EthCrypto | None = None) -> Accounts:
-    """The operator and the demo's cast: the accounts ``--as`` may name."""
-    crypto = crypto or EthCrypto()
-    return Accounts(tuple(cast(crypto)), crypto.keccak256)
+def known_accounts(
+    local_chain: bool, keystore: Path | None = None, settings: Settings | None = None
+) -> Accounts:
+    """The accounts ``--as`` may name where the verb runs: the demo's cast on a local chain;
+    on a network the operator's configured key and the keystore given (``--keystore``)."""
+    settings = settings or Settings.load()
+    crypto = EthCrypto()
+    if local_chain or settings.on_local_chain:
+        if keystore is not None:
+            raise bad("--keystore", "is for a network: on a local chain --as names the cast")
+        return DemoAccounts(tuple(demo_cast(crypto)), crypto.keccak256)
+    tron = settings.ledger is LedgerKind.TRON
+    return NetworkAccounts(settings, keystore, AddressText(crypto.keccak256, base58=tron))
 
 
 class RecordingLedger:
@@ -67,6 +81,11 @@ class RecordingLedger:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._ledger, name)
+
+    @property
+    def ledger(self) -> Ledger:
+        """The ledger it records for."""
+        return self._ledger
 
     @property
     def deployment(self) -> Deployment:
@@ -134,31 +153,48 @@ class Outcome:
 Action = Callable[[OpenChain], Outcome]
 
 
-def run_verb(options: VerbOptions, action: Action, *, changes: bool = True) -> None:
-    """Open the ledger, run ``action`` on it and print the outcome and the transactions it
-    sent. A refusal of the domain fails the command with one line naming the rule."""
+def run_verb(
+    options: VerbOptions,
+    action: Action,
+    accounts: Accounts,
+    *,
+    changes: bool = True,
+    quiet: bool = False,
+) -> None:
+    """Open the ledger, run ``action`` on it (sending as ``accounts``) and print the outcome
+    and the transactions it sent. A refusal of the domain fails the command with one line
+    naming the rule."""
     settings = Settings.load()
-    with _opened(settings, options, changes) as chain:
+    with _opened(settings, options, accounts, changes) as chain:
         try:
             outcome = action(chain)
         except DcmxError as error:
             raise CommandFailed(f"refused: {type(error).__name__}: {error}") from None
         except (typer.TyperException, CommandFailed):
             raise  # bad input found once the chain was open; a failure already told
+        except requests.RequestException as error:
+            raise CommandFailed(f"{options.name} failed: {unreachable(error)}") from None
         except Exception as error:  # any ledger: no key for the sender, a node's own refusal
             reason = f"{type(error).__name__}: {error}"
             raise CommandFailed(f"{options.name} failed: {reason}") from None
-        _print(options, chain, outcome)
+        if not quiet:  # the action printed what it had to say
+            _print(options, chain, outcome)
 
 
 @contextmanager
-def _opened(settings: Settings, options: VerbOptions, changes: bool) -> Iterator[OpenChain]:
+def _opened(
+    settings: Settings, options: VerbOptions, accounts: Accounts, changes: bool
+) -> Iterator[OpenChain]:
     crypto = EthCrypto()
-    accounts = known_accounts(crypto)
     tron = settings.ledger is LedgerKind.TRON and not options.local_chain
     render = Render(AddressText(crypto.keccak256, base58=tron))
     if not options.local_chain:
         container = container_for(settings)
+        if settings.on_local_chain:
+            with_demo_cast(container)
+        else:  # the ledger signs with the keys this command opened, and no others
+            container.operator_signer.override(providers.Object(None))
+            container.senders.override(providers.Object(accounts.signers()))
         try:
             yield OpenChain(
                 RecordingLedger(container.ledger()), container, accounts, crypto, render

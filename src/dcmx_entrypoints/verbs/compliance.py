@@ -11,14 +11,20 @@ from typing import Annotated
 import typer
 
 from dcmx_adapters.clock import SystemClock
-from dcmx_core.commands import RegisterDocument
+from dcmx_core.commands import RegisterDocument, RequestDeletion
 from dcmx_core.model.enums import DocumentType, Regime
 from dcmx_core.services import compliance
-from dcmx_entrypoints.demo import Person
 from dcmx_entrypoints.running import CommittedProfiles, migrate
+from dcmx_entrypoints.verbs.accounts import Account, Accounts
 from dcmx_entrypoints.verbs.chain import OpenChain, Outcome, VerbOptions, known_accounts, run_verb
-from dcmx_entrypoints.verbs.inputs import OPERATOR, Accounts, bad, parse_choice, parse_hash
-from dcmx_entrypoints.verbs.options import JsonOption, LocalChainOption, SenderOption
+from dcmx_entrypoints.verbs.inputs import OPERATOR, bad, parse_choice, parse_hash
+from dcmx_entrypoints.verbs.options import (
+    JsonOption,
+    KeystoreOption,
+    LocalChainOption,
+    SenderOption,
+)
+from dcmx_entrypoints.verbs.wallet import PrepareOption, run_prepare
 
 doc = typer.Typer(
     help="Legal documents: versions registered by hash, accepted by users.", no_args_is_help=True
@@ -44,7 +50,7 @@ ValidForOption = Annotated[
 ]
 
 
-def _relayer(accounts: Accounts, relayed_by: str | None) -> Person | None:
+def _relayer(accounts: Accounts, relayed_by: str | None) -> Account | None:
     return None if relayed_by is None else accounts.sender(relayed_by, "--relayed-by")
 
 
@@ -59,11 +65,13 @@ def register(
         str | None, typer.Option("--hash", help="The document's SHA-256, 64 hex digits.")
     ] = None,
     sender: SenderOption = OPERATOR,
+    keystore: KeystoreOption = None,
     local_chain: LocalChainOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Register a version of a legal document by its hash, once (the compliance admin)."""
-    admin = known_accounts().sender(sender)
+    accounts = known_accounts(local_chain, keystore)
+    admin = accounts.sender(sender)
     kind = parse_choice(doc_type, DocumentType, "TYPE")
     if (file is None) == (document_hash is None):
         raise bad("--file/--hash", "give either --file or --hash")
@@ -89,7 +97,7 @@ def register(
             {"doc_type": kind.name.lower(), "version": version, "hash": registered.to_hex()},
         )
 
-    run_verb(VerbOptions("doc register", local_chain, as_json), act)
+    run_verb(VerbOptions("doc register", local_chain, as_json), act, accounts)
 
 
 @doc.command("accept")
@@ -97,16 +105,26 @@ def accept(
     doc_type: DocTypeArgument,
     version: VersionArgument,
     sender: SenderOption = OPERATOR,
+    keystore: KeystoreOption = None,
     relayed_by: RelayedByOption = None,
     valid_for: ValidForOption = 3_600,
     local_chain: LocalChainOption = False,
     as_json: JsonOption = False,
+    prepare: PrepareOption = False,
 ) -> None:
     """The user (--as) accepts a registered version by its exact hash, once."""
-    accounts = known_accounts()
+    kind = parse_choice(doc_type, DocumentType, "TYPE")
+    if prepare:
+        run_prepare(
+            "doc accept",
+            sender,
+            lambda chain, _user: [compliance.acceptance(chain.ledger, kind, version)],
+            local_chain=local_chain,
+        )
+        return
+    accounts = known_accounts(local_chain, keystore)
     user = accounts.sender(sender)
     relayer = _relayer(accounts, relayed_by)
-    kind = parse_choice(doc_type, DocumentType, "TYPE")
 
     def act(chain: OpenChain) -> Outcome:
         ledger = chain.ledger
@@ -126,7 +144,7 @@ def accept(
                 version,
                 nonce=nonce,
                 expiry=expiry,
-                signature=chain.crypto.sign_digest(user.key, digest),
+                signature=user.signer.sign_digest(digest),
             )
             how = f"signed it; {relayer.name} relayed it"
         return Outcome(
@@ -139,23 +157,29 @@ def accept(
             },
         )
 
-    run_verb(VerbOptions("doc accept", local_chain, as_json), act)
+    run_verb(VerbOptions("doc accept", local_chain, as_json), act, accounts)
 
 
 @deletion.command("request")
 def request(
     regime: Annotated[str, typer.Option(help=f"The law it is asked under: {REGIMES}.")],
     sender: SenderOption = OPERATOR,
+    keystore: KeystoreOption = None,
     relayed_by: RelayedByOption = None,
     valid_for: ValidForOption = 3_600,
     local_chain: LocalChainOption = False,
     as_json: JsonOption = False,
+    prepare: PrepareOption = False,
 ) -> None:
     """The user (--as) asks for their personal data to be deleted (one open request a user)."""
-    accounts = known_accounts()
+    law = parse_choice(regime, Regime, "--regime")
+    if prepare:
+        command = RequestDeletion(law)
+        run_prepare("deletion request", sender, lambda _c, _u: [command], local_chain=local_chain)
+        return
+    accounts = known_accounts(local_chain, keystore)
     user = accounts.sender(sender)
     relayer = _relayer(accounts, relayed_by)
-    law = parse_choice(regime, Regime, "--regime")
 
     def act(chain: OpenChain) -> Outcome:
         ledger = chain.ledger
@@ -173,26 +197,28 @@ def request(
                 law,
                 nonce=nonce,
                 expiry=expiry,
-                signature=chain.crypto.sign_digest(user.key, digest),
+                signature=user.signer.sign_digest(digest),
             )
         return Outcome(
             f"{user.name} asked for deletion under {law.name}: request {request_id}",
             {"request_id": request_id, "regime": law.name.lower()},
         )
 
-    run_verb(VerbOptions("deletion request", local_chain, as_json), act)
+    run_verb(VerbOptions("deletion request", local_chain, as_json), act, accounts)
 
 
 @deletion.command("process")
 def process(
     request_id: Annotated[int, typer.Argument(metavar="REQUEST", help="The request's id.")],
     sender: SenderOption = OPERATOR,
+    keystore: KeystoreOption = None,
     local_chain: LocalChainOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Carry out a deletion request: erase the user's profile from the database (migrated
     first), then record on chain that the request was processed (the compliance admin)."""
-    admin = known_accounts().sender(sender)
+    accounts = known_accounts(local_chain, keystore)
+    admin = accounts.sender(sender)
 
     def act(chain: OpenChain) -> Outcome:
         migrate(chain.container.settings())
@@ -210,4 +236,4 @@ def process(
             },
         )
 
-    run_verb(VerbOptions("deletion process", local_chain, as_json), act)
+    run_verb(VerbOptions("deletion process", local_chain, as_json), act, accounts)

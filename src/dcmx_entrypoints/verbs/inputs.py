@@ -14,14 +14,15 @@ import re
 from collections.abc import Sequence
 from enum import IntEnum
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
 import typer
-from attrs import frozen
 
-from dcmx_core.exceptions import InvalidAddress, InvalidHash
-from dcmx_core.model.values import UINT256_MAX, Address, Hash32, Keccak
-from dcmx_entrypoints.demo import Person
+from dcmx_core.exceptions import InvalidHash
+from dcmx_core.model.values import UINT256_MAX, Address, Hash32
+
+if TYPE_CHECKING:
+    from dcmx_entrypoints.verbs.accounts import Accounts
 
 E = TypeVar("E", bound=IntEnum)
 
@@ -33,60 +34,6 @@ _DECIMAL: Final = re.compile(r"([0-9]+)(?:\.([0-9]+))?")
 def bad(option: str, reason: str) -> typer.BadParameter:
     """The refusal of a value given to ``option`` (``--price``, or ``AMOUNT`` for an argument)."""
     return typer.BadParameter(reason, param_hint=f"'{option}'")
-
-
-@frozen
-class Accounts:
-    """The accounts whose keys the local chain knows: the operator and the demo's cast, their
-    keys derived from their names."""
-
-    people: tuple[Person, ...]
-    keccak: Keccak
-
-    def names(self) -> str:
-        return ", ".join(someone.name for someone in self.people)
-
-    def named(self, text: str) -> Person | None:
-        wanted = text.strip().casefold()
-        return next((p for p in self.people if p.name.casefold() == wanted), None)
-
-    def sender(self, text: str, option: str = "--as") -> Person:
-        """The account named by ``text`` (a name or the address of one of them)."""
-        found = self.named(text)
-        if found is None:
-            try:
-                address = Address.parse(text.strip(), self.keccak)
-            except InvalidAddress:
-                address = None
-            found = next((p for p in self.people if p.address == address), None)
-        if found is None:
-            raise bad(
-                option,
-                f"{text!r} is not an account whose key this chain knows: one of {self.names()}, "
-                "or one of their addresses",
-            )
-        return found
-
-    def address(self, text: str, option: str) -> Address:
-        """Any address: a name of the cast or an address (``0x…`` hex or TRON ``T…``)."""
-        found = self.named(text)
-        if found is not None:
-            return found.address
-        text = text.strip()
-        try:
-            return Address.parse(text, self.keccak)
-        except InvalidAddress as error:
-            if text.startswith(("0x", "0X", "T")):
-                raise bad(option, error.message) from None
-        raise bad(
-            option,
-            f"{text!r} is neither an account name ({self.names()}) nor an address (0x… or T…)",
-        )
-
-    def label(self, address: Address) -> str:
-        """The account's name when it is one of the cast, else its EIP-55 address."""
-        found = next((p for p in self.people if p.address == address), None)
-        return found.name if found is not None else address.to_checksum_hex(self.keccak)
 
 
 def parse_amount(text: str, option: str, *, units: bool, decimals: int | None) -> int:

@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 
+from dcmx_core.commands import Withdraw
 from dcmx_core.model.royalties import Split
+from dcmx_core.model.values import Address
 from dcmx_core.services import catalog, sales
 from dcmx_entrypoints.verbs.chain import OpenChain, Outcome, VerbOptions, known_accounts, run_verb
 from dcmx_entrypoints.verbs.inputs import OPERATOR, one_hash, parse_amount, parse_split
@@ -16,10 +18,12 @@ from dcmx_entrypoints.verbs.options import (
     CurrencyOption,
     DecimalsOption,
     JsonOption,
+    KeystoreOption,
     LocalChainOption,
     SenderOption,
     UnitsOption,
 )
+from dcmx_entrypoints.verbs.wallet import PrepareOption, run_prepare
 
 release = typer.Typer(
     help="Releases: tracks published as numbered NFT editions.", no_args_is_help=True
@@ -56,11 +60,12 @@ def create_release(
         Path | None, typer.Option(help="The audio file (its SHA-256 is the content hash).")
     ] = None,
     sender: SenderOption = OPERATOR,
+    keystore: KeystoreOption = None,
     local_chain: LocalChainOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Publish a track as a release with its royalty split (the admin of the NFT contract)."""
-    accounts = known_accounts()
+    accounts = known_accounts(local_chain, keystore)
     admin = accounts.sender(sender)
     artist_address = accounts.address(artist, "--artist")
     recipients, shares = parse_split(split, accounts)
@@ -86,7 +91,7 @@ def create_release(
             {"release_id": release_id, "content_hash": fingerprint.to_hex()},
         )
 
-    run_verb(VerbOptions("release create", local_chain, as_json), act)
+    run_verb(VerbOptions("release create", local_chain, as_json), act, accounts)
 
 
 @edition.command("mint")
@@ -94,11 +99,12 @@ def mint_edition(
     release_id: Annotated[int, typer.Argument(metavar="RELEASE", help="The release's id.")],
     to: Annotated[str, typer.Option(help="Who receives the edition: a name or an address.")],
     sender: SenderOption = OPERATOR,
+    keystore: KeystoreOption = None,
     local_chain: LocalChainOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Mint the release's next edition (the admin of the NFT contract)."""
-    accounts = known_accounts()
+    accounts = known_accounts(local_chain, keystore)
     admin = accounts.sender(sender)
     recipient = accounts.address(to, "--to")
 
@@ -109,7 +115,7 @@ def mint_edition(
             {"release_id": release_id, "token_id": token_id},
         )
 
-    run_verb(VerbOptions("edition mint", local_chain, as_json), act)
+    run_verb(VerbOptions("edition mint", local_chain, as_json), act, accounts)
 
 
 @edition.command("list")
@@ -117,21 +123,35 @@ def list_edition(
     token_id: Annotated[int, typer.Argument(metavar="TOKEN", help="The edition's token id.")],
     price: Annotated[str, typer.Option(help="The price (base units, or with --units whole).")],
     sender: SenderOption = OPERATOR,
+    keystore: KeystoreOption = None,
     currency: CurrencyOption = "native",
     units: UnitsOption = False,
     decimals: DecimalsOption = None,
     local_chain: LocalChainOption = False,
     as_json: JsonOption = False,
+    prepare: PrepareOption = False,
 ) -> None:
     """List an edition for sale (its owner; lets the distributor move the owner's editions
     first if the owner has not yet)."""
-    seller = known_accounts().sender(sender)
+
+    def price_in(chain: OpenChain) -> tuple[Address, int]:
+        paid_in = chain.currency(currency)
+        decimals_of = chain.decimals(paid_in, decimals)
+        return paid_in, parse_amount(price, "--price", units=units, decimals=decimals_of)
+
+    if prepare:
+        run_prepare(
+            "edition list",
+            sender,
+            lambda chain, user: sales.listing(chain.ledger, user, token_id, *price_in(chain)),
+            local_chain=local_chain,
+        )
+        return
+    accounts = known_accounts(local_chain, keystore)
+    seller = accounts.sender(sender)
 
     def act(chain: OpenChain) -> Outcome:
-        paid_in = chain.currency(currency)
-        amount = parse_amount(
-            price, "--price", units=units, decimals=chain.decimals(paid_in, decimals)
-        )
+        paid_in, amount = price_in(chain)
         sales.offer_edition(chain.ledger, seller.address, token_id, paid_in, amount)
         return Outcome(
             f"{seller.name} listed token {token_id} for {chain.money(amount, paid_in)}",
@@ -142,19 +162,30 @@ def list_edition(
             },
         )
 
-    run_verb(VerbOptions("edition list", local_chain, as_json), act)
+    run_verb(VerbOptions("edition list", local_chain, as_json), act, accounts)
 
 
 @edition.command("buy")
 def buy_edition(
     token_id: Annotated[int, typer.Argument(metavar="TOKEN", help="The edition's token id.")],
     sender: SenderOption = OPERATOR,
+    keystore: KeystoreOption = None,
     local_chain: LocalChainOption = False,
     as_json: JsonOption = False,
+    prepare: PrepareOption = False,
 ) -> None:
     """Buy a listed edition at its listed price (approving a token payment first when the
     buyer's allowance falls short)."""
-    buyer = known_accounts().sender(sender)
+    if prepare:
+        run_prepare(
+            "edition buy",
+            sender,
+            lambda chain, user: sales.purchase(chain.ledger, user, token_id),
+            local_chain=local_chain,
+        )
+        return
+    accounts = known_accounts(local_chain, keystore)
+    buyer = accounts.sender(sender)
 
     def act(chain: OpenChain) -> Outcome:
         sold = sales.buy_edition(chain.ledger, buyer.address, token_id)
@@ -171,7 +202,7 @@ def buy_edition(
             },
         )
 
-    run_verb(VerbOptions("edition buy", local_chain, as_json), act)
+    run_verb(VerbOptions("edition buy", local_chain, as_json), act, accounts)
 
 
 @royalty.command("deposit")
@@ -179,6 +210,7 @@ def deposit_royalties(
     release_id: Annotated[int, typer.Argument(metavar="RELEASE", help="The release's id.")],
     amount: Annotated[str, typer.Argument(help="How much (base units, or with --units whole).")],
     sender: SenderOption = OPERATOR,
+    keystore: KeystoreOption = None,
     currency: CurrencyOption = "native",
     units: UnitsOption = False,
     decimals: DecimalsOption = None,
@@ -186,7 +218,8 @@ def deposit_royalties(
     as_json: JsonOption = False,
 ) -> None:
     """Pay royalties for a release in from outside DCMX; they are shared by its split."""
-    payer = known_accounts().sender(sender)
+    accounts = known_accounts(local_chain, keystore)
+    payer = accounts.sender(sender)
 
     def act(chain: OpenChain) -> Outcome:
         paid_in = chain.currency(currency)
@@ -205,18 +238,29 @@ def deposit_royalties(
             },
         )
 
-    run_verb(VerbOptions("royalty deposit", local_chain, as_json), act)
+    run_verb(VerbOptions("royalty deposit", local_chain, as_json), act, accounts)
 
 
 @payout.command("withdraw")
 def withdraw_payout(
     sender: SenderOption = OPERATOR,
+    keystore: KeystoreOption = None,
     currency: CurrencyOption = "native",
     local_chain: LocalChainOption = False,
     as_json: JsonOption = False,
+    prepare: PrepareOption = False,
 ) -> None:
     """Withdraw everything the sender is owed in a currency."""
-    recipient = known_accounts().sender(sender)
+    if prepare:
+        run_prepare(
+            "payout withdraw",
+            sender,
+            lambda chain, _user: [Withdraw(chain.currency(currency))],
+            local_chain=local_chain,
+        )
+        return
+    accounts = known_accounts(local_chain, keystore)
+    recipient = accounts.sender(sender)
 
     def act(chain: OpenChain) -> Outcome:
         paid_in = chain.currency(currency)
@@ -226,4 +270,4 @@ def withdraw_payout(
             {"currency": chain.render.address(paid_in), "amount": str(amount)},
         )
 
-    run_verb(VerbOptions("payout withdraw", local_chain, as_json), act)
+    run_verb(VerbOptions("payout withdraw", local_chain, as_json), act, accounts)

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from dcmx_entrypoints.demo import CAST
+from dcmx_entrypoints.demo.cast import CAST
 
 SenderOption = Annotated[
     str,
     typer.Option(
         "--as",
-        help="Who sends it: operator, one of the demo cast (" + ", ".join(CAST) + "), or one "
-        "of their addresses.",
+        help="Who sends it: operator (on a network, the configured key), or on a local chain "
+        "one of the demo cast (" + ", ".join(CAST) + ") or their addresses; on a network the "
+        "address of the keystore given with --keystore.",
+    ),
+]
+KeystoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="On a network: send as the account in this keystore (JSON v3); its password is "
+        "asked on a terminal, else read from the first line of standard input.",
     ),
 ]
 LocalChainOption = Annotated[

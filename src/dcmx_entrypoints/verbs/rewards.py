@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from dcmx_core.commands import AddVerifier, SubmitClaim
 from dcmx_core.model.enums import Pool
 from dcmx_core.model.values import Hash32
 from dcmx_core.services import rewards
-from dcmx_entrypoints.demo import format_units
+from dcmx_entrypoints.units import format_units
 from dcmx_entrypoints.verbs.chain import (
     DCMX_DECIMALS,
     OpenChain,
@@ -20,7 +22,14 @@ from dcmx_entrypoints.verbs.chain import (
     run_verb,
 )
 from dcmx_entrypoints.verbs.inputs import OPERATOR, parse_amount, parse_choice
-from dcmx_entrypoints.verbs.options import JsonOption, LocalChainOption, SenderOption, UnitsOption
+from dcmx_entrypoints.verbs.options import (
+    JsonOption,
+    KeystoreOption,
+    LocalChainOption,
+    SenderOption,
+    UnitsOption,
+)
+from dcmx_entrypoints.verbs.wallet import PrepareOption, run_prepare
 
 reward = typer.Typer(help="Reward pools and claims, paid in DCMX.", no_args_is_help=True)
 
@@ -42,12 +51,14 @@ def allocate(
     ] = None,
     units: UnitsOption = False,
     sender: SenderOption = OPERATOR,
+    keystore: KeystoreOption = None,
     local_chain: LocalChainOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Raise a pool's allocation, and set its per-user daily limit when given (the admin of
     the reward vault). A pool whose daily limit was never set pays nobody."""
-    admin = known_accounts().sender(sender)
+    accounts = known_accounts(local_chain, keystore)
+    admin = accounts.sender(sender)
     which = parse_choice(pool, Pool, "POOL")
     added = parse_amount(amount, "AMOUNT", units=units, decimals=DCMX_DECIMALS)
     limit = (
@@ -69,7 +80,32 @@ def allocate(
             },
         )
 
-    run_verb(VerbOptions("reward allocate", local_chain, as_json), act)
+    run_verb(VerbOptions("reward allocate", local_chain, as_json), act, accounts)
+
+
+@reward.command("add-verifier")
+def add_verifier(
+    account: Annotated[
+        str, typer.Argument(metavar="ACCOUNT", help="Who may verify claims: a name or an address.")
+    ],
+    sender: SenderOption = OPERATOR,
+    keystore: KeystoreOption = None,
+    local_chain: LocalChainOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Let ACCOUNT verify and reject claims (the reward vault's admin)."""
+    accounts = known_accounts(local_chain, keystore)
+    admin = accounts.sender(sender)
+    verifier = accounts.address(account, "ACCOUNT")
+
+    def act(chain: OpenChain) -> Outcome:
+        chain.ledger.execute(admin.address, AddVerifier(verifier))
+        return Outcome(
+            f"{accounts.label(verifier)} may verify claims",
+            {"verifier": chain.render.address(verifier)},
+        )
+
+    run_verb(VerbOptions("reward add-verifier", local_chain, as_json), act, accounts)
 
 
 @reward.command("submit")
@@ -82,14 +118,21 @@ def submit(
     ],
     units: UnitsOption = False,
     sender: SenderOption = OPERATOR,
+    keystore: KeystoreOption = None,
     local_chain: LocalChainOption = False,
     as_json: JsonOption = False,
+    prepare: PrepareOption = False,
 ) -> None:
     """Claim a reward for a proven contribution (the user sends it)."""
-    user = known_accounts().sender(sender)
     which = parse_choice(pool, Pool, "--pool")
     claimed = parse_amount(amount, "--amount", units=units, decimals=DCMX_DECIMALS)
     proof_hash = Hash32.of(proof.encode())
+    if prepare:
+        command = SubmitClaim(which, claimed, proof_hash)
+        run_prepare("reward submit", sender, lambda _c, _u: [command], local_chain=local_chain)
+        return
+    accounts = known_accounts(local_chain, keystore)
+    user = accounts.sender(sender)
 
     def act(chain: OpenChain) -> Outcome:
         claim_id = rewards.submit_claim(chain.ledger, user.address, which, claimed, proof_hash)
@@ -99,11 +142,14 @@ def submit(
             {"claim_id": claim_id, "proof_hash": proof_hash.to_hex()},
         )
 
-    run_verb(VerbOptions("reward submit", local_chain, as_json), act)
+    run_verb(VerbOptions("reward submit", local_chain, as_json), act, accounts)
 
 
-def _review(claim_id: int, approved: bool, sender: str, options: VerbOptions) -> None:
-    verifier = known_accounts().sender(sender)
+def _review(
+    claim_id: int, approved: bool, sender: str, keystore: Path | None, options: VerbOptions
+) -> None:
+    accounts = known_accounts(options.local_chain, keystore)
+    verifier = accounts.sender(sender)
 
     def act(chain: OpenChain) -> Outcome:
         rewards.review_claim(chain.ledger, verifier.address, claim_id, approved=approved)
@@ -113,40 +159,44 @@ def _review(claim_id: int, approved: bool, sender: str, options: VerbOptions) ->
             {"claim_id": claim_id, "status": done},
         )
 
-    run_verb(options, act)
+    run_verb(options, act, accounts)
 
 
 @reward.command("verify")
 def verify(
     claim_id: ClaimArgument,
     sender: SenderOption = OPERATOR,
+    keystore: KeystoreOption = None,
     local_chain: LocalChainOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Approve a pending claim, reserving its amount in the pool (a verifier)."""
-    _review(claim_id, True, sender, VerbOptions("reward verify", local_chain, as_json))
+    _review(claim_id, True, sender, keystore, VerbOptions("reward verify", local_chain, as_json))
 
 
 @reward.command("reject")
 def reject(
     claim_id: ClaimArgument,
     sender: SenderOption = OPERATOR,
+    keystore: KeystoreOption = None,
     local_chain: LocalChainOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Reject a pending claim for good; its amount goes back to the user's day (a verifier)."""
-    _review(claim_id, False, sender, VerbOptions("reward reject", local_chain, as_json))
+    _review(claim_id, False, sender, keystore, VerbOptions("reward reject", local_chain, as_json))
 
 
 @reward.command("pay")
 def pay(
     claim_id: ClaimArgument,
     sender: SenderOption = OPERATOR,
+    keystore: KeystoreOption = None,
     local_chain: LocalChainOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Pay a verified claim to its user by minting DCMX (anyone may send it)."""
-    payer = known_accounts().sender(sender)
+    accounts = known_accounts(local_chain, keystore)
+    payer = accounts.sender(sender)
 
     def act(chain: OpenChain) -> Outcome:
         amount = rewards.pay_claim(chain.ledger, payer.address, claim_id)
@@ -156,4 +206,4 @@ def pay(
             {"claim_id": claim_id, "amount": str(amount)},
         )
 
-    run_verb(VerbOptions("reward pay", local_chain, as_json), act)
+    run_verb(VerbOptions("reward pay", local_chain, as_json), act, accounts)

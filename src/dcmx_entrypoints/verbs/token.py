@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from dcmx_core.commands import Transfer
-from dcmx_entrypoints.demo import format_units
+from dcmx_core.commands import Approve, Transfer
+from dcmx_entrypoints.units import format_units
 from dcmx_entrypoints.verbs.chain import (
     DCMX_DECIMALS,
     OpenChain,
@@ -17,7 +17,14 @@ from dcmx_entrypoints.verbs.chain import (
     run_verb,
 )
 from dcmx_entrypoints.verbs.inputs import OPERATOR, parse_amount
-from dcmx_entrypoints.verbs.options import JsonOption, LocalChainOption, SenderOption, UnitsOption
+from dcmx_entrypoints.verbs.options import (
+    JsonOption,
+    KeystoreOption,
+    LocalChainOption,
+    SenderOption,
+    UnitsOption,
+)
+from dcmx_entrypoints.verbs.wallet import PrepareOption, run_prepare
 
 token = typer.Typer(help="The DCMX token.", no_args_is_help=True)
 
@@ -28,14 +35,24 @@ def transfer(
     amount: Annotated[str, typer.Argument(help="How much (base units, or with --units DCMX).")],
     units: UnitsOption = False,
     sender: SenderOption = OPERATOR,
+    keystore: KeystoreOption = None,
     local_chain: LocalChainOption = False,
     as_json: JsonOption = False,
+    prepare: PrepareOption = False,
 ) -> None:
     """Send DCMX from the sender's balance (ERC-20 transfer)."""
-    accounts = known_accounts()
+    value = parse_amount(amount, "AMOUNT", units=units, decimals=DCMX_DECIMALS)
+    if prepare:
+        run_prepare(
+            "token transfer",
+            sender,
+            lambda chain, _user: [Transfer(chain.accounts.address(to, "TO"), value)],
+            local_chain=local_chain,
+        )
+        return
+    accounts = known_accounts(local_chain, keystore)
     owner = accounts.sender(sender)
     recipient = accounts.address(to, "TO")
-    value = parse_amount(amount, "AMOUNT", units=units, decimals=DCMX_DECIMALS)
 
     def act(chain: OpenChain) -> Outcome:
         chain.ledger.execute(owner.address, Transfer(recipient, value))
@@ -45,7 +62,45 @@ def transfer(
             {"to": chain.render.address(recipient), "amount": str(value)},
         )
 
-    run_verb(VerbOptions("token transfer", local_chain, as_json), act)
+    run_verb(VerbOptions("token transfer", local_chain, as_json), act, accounts)
+
+
+@token.command("approve")
+def approve(
+    spender: Annotated[
+        str, typer.Argument(metavar="SPENDER", help="Who may spend: a name or an address.")
+    ],
+    amount: Annotated[str, typer.Argument(help="How much (base units, or with --units DCMX).")],
+    units: UnitsOption = False,
+    sender: SenderOption = OPERATOR,
+    keystore: KeystoreOption = None,
+    local_chain: LocalChainOption = False,
+    as_json: JsonOption = False,
+    prepare: PrepareOption = False,
+) -> None:
+    """Let SPENDER spend up to AMOUNT of the sender's DCMX (ERC-20 approve)."""
+    value = parse_amount(amount, "AMOUNT", units=units, decimals=DCMX_DECIMALS)
+    if prepare:
+        run_prepare(
+            "token approve",
+            sender,
+            lambda chain, _user: [Approve(chain.accounts.address(spender, "SPENDER"), value)],
+            local_chain=local_chain,
+        )
+        return
+    accounts = known_accounts(local_chain, keystore)
+    owner = accounts.sender(sender)
+    allowed = accounts.address(spender, "SPENDER")
+
+    def act(chain: OpenChain) -> Outcome:
+        chain.ledger.execute(owner.address, Approve(allowed, value))
+        return Outcome(
+            f"{owner.name} let {accounts.label(allowed)} spend up to "
+            f"{format_units(value, DCMX_DECIMALS)} DCMX",
+            {"spender": chain.render.address(allowed), "amount": str(value)},
+        )
+
+    run_verb(VerbOptions("token approve", local_chain, as_json), act, accounts)
 
 
 @token.command("balance")
@@ -57,7 +112,7 @@ def balance(
     as_json: JsonOption = False,
 ) -> None:
     """An account's DCMX balance, read from the chain (allowed while dcmx up runs)."""
-    accounts = known_accounts()
+    accounts = known_accounts(local_chain)
     address = accounts.address(account, "ADDR")
 
     def act(chain: OpenChain) -> Outcome:
@@ -68,4 +123,4 @@ def balance(
             {"account": chain.render.address(address), "balance": str(amount)},
         )
 
-    run_verb(VerbOptions("token balance", local_chain, as_json), act, changes=False)
+    run_verb(VerbOptions("token balance", local_chain, as_json), act, accounts, changes=False)

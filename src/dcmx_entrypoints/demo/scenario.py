@@ -9,7 +9,6 @@ holds what, for the CLI to print.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 from attrs import define, field, frozen
@@ -23,20 +22,12 @@ from dcmx_core.model.values import Address, Hash32
 from dcmx_core.ports import Clock, DevLedger, ProfileRepository
 from dcmx_core.read_models import UserProfile
 from dcmx_core.services import catalog, compliance, rewards, sales
-
-CAST = ("Ayla", "Bo", "Cy", "Dee", "Eli", "Mkt", "Vera")
-"""Everyone in the scenario but the operator."""
+from dcmx_entrypoints.demo.cast import CAST, Person, person
+from dcmx_entrypoints.units import format_units
 
 ETH = 10**18
 USDT = 10**6
 DCMX = 10**18
-
-
-@frozen
-class Person:
-    name: str
-    key: bytes
-    address: Address
 
 
 @frozen
@@ -65,11 +56,6 @@ class DemoResult:
     holdings: list[Holding] = field(factory=list)
     usdt: Address | None = None
     total_supply: int = 0
-
-
-def person(name: str, crypto: EthCrypto) -> Person:
-    key = hashlib.sha256(f"dcmx demo key: {name}".encode()).digest()
-    return Person(name, key, crypto.address_of(key))
 
 
 def run_demo(
@@ -270,11 +256,3 @@ def _holding(ledger: DevLedger, someone: Person, usdt: Address) -> Holding:
         ledger.payout(someone.address, NATIVE),
         ledger.payout(someone.address, usdt),
     )
-
-
-def format_units(amount: int, decimals: int) -> str:
-    """An integer amount of base units as a decimal string, exactly (no floats)."""
-    whole, fraction = divmod(amount, 10**decimals)
-    text = f"{whole:,}"
-    digits = f"{fraction:0{decimals}d}".rstrip("0")
-    return f"{text}.{digits}" if digits else text

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,9 +80,44 @@ def keystore_address(path: Path) -> Address | None:
     """The address a keystore says it holds, read without opening it (None when it says none)."""
     found = read_keystore(path).get("address")
     try:
-        return Address.parse("0x" + str(found).removeprefix("0x")) if found else None
+        return Address.parse("0x" + str(found).lower().removeprefix("0x")) if found else None
     except ValueError:
         return None
+
+
+class KeystoreSigner:
+    """The key in a keystore, opened (with the password ``password()`` gives) only when it
+    first signs: a command that only reads never asks for the password. Its address is the one
+    the keystore names (checked against the key once opened), else the key's, opened at once."""
+
+    def __init__(self, path: Path, password: Callable[[], str]) -> None:
+        self._path = path
+        self._password = password
+        self._opened: KeySigner | None = None
+        named = keystore_address(path)
+        self._address = named if named is not None else self.open().address
+
+    @property
+    def address(self) -> Address:
+        return self._address
+
+    def open(self) -> KeySigner:
+        """The keystore's key, opened now if it was not yet (a wrong password raises
+        ``KeyRefused``)."""
+        if self._opened is None:
+            opened = open_keystore(self._path, self._password())
+            if opened.address != getattr(self, "_address", opened.address):
+                raise KeyRefused(
+                    f"a keystore whose key is the address it names ({self._path.name})"
+                )
+            self._opened = opened
+        return self._opened
+
+    def sign_digest(self, digest: bytes) -> bytes:
+        return self.open().sign_digest(digest)
+
+    def __repr__(self) -> str:
+        return f"KeystoreSigner({self._path.name})"
 
 
 def open_keystore(path: Path, password: str) -> KeySigner:

@@ -36,7 +36,7 @@ from dcmx_entrypoints.running import (
     serve,
     serve_in_processes,
 )
-from dcmx_entrypoints.settings import LedgerKind, Settings
+from dcmx_entrypoints.settings import KeystoreSetting, LedgerKind, Settings
 from dcmx_entrypoints.up import UpOptions, run_up
 
 LocalChainOption = Annotated[
@@ -184,6 +184,9 @@ def serve_api(
         raise CommandFailed("--workers needs a shared ledger; --local-chain serves one process")
     container = _container(local_chain)
     settings = container.settings()
+    operator = container.operator_signer()
+    if isinstance(operator, KeystoreSetting):  # a wrong password fails now, not at a write
+        operator.open()
     host, port = host or settings.api_host, port or settings.api_port
     several = workers > 1
     sock = listening_socket(host, port, shared=several, listen=not several)

@@ -23,7 +23,7 @@ import platformdirs
 from attrs import field, frozen
 from sqlalchemy.engine import make_url
 
-from dcmx_adapters.signing import KeyRefused, open_keystore, read_keystore
+from dcmx_adapters.signing import KeyRefused, KeystoreSigner, read_keystore
 from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, create_engine_for
 from dcmx_core.exceptions import InvalidAddress
 from dcmx_core.model.signing import Signer
@@ -53,6 +53,29 @@ class SettingsError(ValueError):
         super().__init__(f"{variable}{where} must be {accepts}{shown}")
         self.variable = variable
         self.accepts = accepts
+
+
+class KeystoreSetting:
+    """A keystore signer whose wrong password is a ``SettingsError`` naming ``variable``."""
+
+    def __init__(self, signer: KeystoreSigner, variable: str) -> None:
+        self._signer = signer
+        self._variable = variable
+
+    @property
+    def address(self) -> Address:
+        return self._signer.address
+
+    def open(self) -> None:
+        """Open the keystore now (a command that will sign fails at once on a wrong password)."""
+        try:
+            self._signer.open()
+        except KeyRefused as refused:
+            raise SettingsError(self._variable, str(refused)) from None
+
+    def sign_digest(self, digest: bytes) -> bytes:
+        self.open()
+        return self._signer.sign_digest(digest)
 
 
 class LedgerKind(StrEnum):
@@ -139,18 +162,24 @@ class Settings:
         return Path(url.database)
 
     def keystore_signer(self, prompt: PasswordPrompt | None = None) -> Signer | None:
-        """A signer with the key in ``keystore`` (None without one), opened with
-        ``keystore_password``, else with the password ``prompt`` asks a person for."""
+        """A signer with the key in ``keystore`` (None without one). It is opened when it
+        first signs, with ``keystore_password``, else the password ``prompt`` asks a person
+        for; a wrong or missing password is a ``SettingsError`` naming the variable."""
         if self.keystore is None:
             return None
+        keystore = self.keystore
         variable = _SETTINGS["keystore_password"].variable
-        password = self.keystore_password.value if self.keystore_password is not None else None
-        if password is None and prompt is not None:
-            password = prompt(f"password of the keystore {self.keystore.name}: ")
-        if password is None:
-            raise SettingsError(variable, f"set to open the keystore {self.keystore.name}")
+
+        def password() -> str:
+            given = self.keystore_password.value if self.keystore_password is not None else None
+            if given is None and prompt is not None:
+                given = prompt(f"password of the keystore {keystore.name}: ")
+            if given is None:
+                raise SettingsError(variable, f"set to open the keystore {keystore.name}")
+            return given
+
         try:
-            return open_keystore(self.keystore, password)
+            return KeystoreSetting(KeystoreSigner(keystore, password), variable)
         except KeyRefused as refused:
             raise SettingsError(variable, str(refused)) from None
 

@@ -12,6 +12,7 @@ import pytest
 from eth_account import Account
 
 from dcmx_adapters.signing import KeySigner
+from dcmx_core.model.signing import Signer
 from dcmx_core.model.values import Address
 from dcmx_entrypoints.settings import LedgerKind, Settings, SettingsError
 
@@ -28,6 +29,18 @@ ADDRESSES = {
 
 def load(tmp_path: Path, **variables: str) -> Settings:
     return Settings.load({"DCMX_DATA_DIR": str(tmp_path), **variables})
+
+
+DIGEST = bytes(range(32))
+
+
+def signs_as_key(signer: Signer | None, key: bytes) -> bool:
+    expected = KeySigner(key)
+    return (
+        signer is not None
+        and signer.address == expected.address
+        and signer.sign_digest(DIGEST) == expected.sign_digest(DIGEST)
+    )
 
 
 def keystore(tmp_path: Path, key: bytes = KEY, password: str = PASSWORD) -> Path:
@@ -106,8 +119,19 @@ def test_the_key_may_come_from_an_encrypted_keystore(tmp_path: Path) -> None:
     settings = load(
         tmp_path, DCMX_KEYSTORE=str(keystore(tmp_path)), DCMX_KEYSTORE_PASSWORD=PASSWORD
     )
-    assert settings.operator_signer() == KeySigner(KEY)
-    assert settings.keystore_signer() == KeySigner(KEY)
+    assert signs_as_key(settings.operator_signer(), KEY)
+    assert signs_as_key(settings.keystore_signer(), KEY)
+
+
+def test_a_keystore_is_opened_only_when_it_signs(tmp_path: Path) -> None:
+    settings = load(tmp_path, DCMX_KEYSTORE=str(keystore(tmp_path)))
+    asked: list[str] = []
+    signer = settings.operator_signer(prompt=lambda prompt: asked.append(prompt) or PASSWORD)
+    assert signer is not None
+    assert signer.address == KeySigner(KEY).address  # read from the file
+    assert asked == []
+    assert signs_as_key(signer, KEY)
+    assert asked == ["password of the keystore operator.json: "]
 
 
 def test_a_given_tron_key_wins_over_the_keystore(tmp_path: Path) -> None:
@@ -125,8 +149,10 @@ def test_a_wrong_keystore_password_is_refused_without_showing_it(tmp_path: Path)
     settings = load(
         tmp_path, DCMX_KEYSTORE=str(keystore(tmp_path)), DCMX_KEYSTORE_PASSWORD="wrong guess"
     )
+    signer = settings.operator_signer()
+    assert signer is not None
     with pytest.raises(SettingsError, match=r"^DCMX_KEYSTORE_PASSWORD must be") as refused:
-        settings.operator_signer()
+        signer.sign_digest(DIGEST)
     assert "wrong guess" not in str(refused.value)
     assert PASSWORD not in str(refused.value)
 
@@ -135,8 +161,10 @@ def test_a_keystore_without_its_password_is_refused_when_nobody_can_type_it(
     tmp_path: Path,
 ) -> None:
     settings = load(tmp_path, DCMX_KEYSTORE=str(keystore(tmp_path)))
+    signer = settings.operator_signer(prompt=lambda _: None)
+    assert signer is not None
     with pytest.raises(SettingsError, match=r"^DCMX_KEYSTORE_PASSWORD must be set to open"):
-        settings.operator_signer(prompt=lambda _: None)
+        signer.sign_digest(DIGEST)
 
 
 def test_a_keystore_without_its_password_asks_for_it_on_a_terminal(tmp_path: Path) -> None:
@@ -147,7 +175,7 @@ def test_a_keystore_without_its_password_asks_for_it_on_a_terminal(tmp_path: Pat
         asked.append(prompt)
         return PASSWORD
 
-    assert settings.operator_signer(prompt=typed) == KeySigner(KEY)
+    assert signs_as_key(settings.operator_signer(prompt=typed), KEY)
     assert asked == ["password of the keystore operator.json: "]
 
 

@@ -13,8 +13,10 @@ from eth_account import Account
 from web3 import Web3
 from web3.providers.base import BaseProvider
 
+from dcmx_adapters.evm.chain import Web3Chain
 from dcmx_adapters.evm.wallet import (
     DEFAULT_TIP,
+    MissingKey,
     Sender,
     SendRefused,
     fee_fields,
@@ -23,6 +25,7 @@ from dcmx_adapters.evm.wallet import (
     sign_transaction,
 )
 from dcmx_adapters.signing import KeySigner
+from dcmx_core.model.values import Address
 from tests.factories import key
 
 Answer = Callable[[list[Any]], Any]
@@ -265,3 +268,22 @@ def test_a_transaction_a_node_mined_though_it_refused_it_is_waited_for() -> None
     )
     assert send(node)["transactionHash"] == bytes.fromhex(mined[2:])
     assert len(node.sent("eth_sendRawTransaction")) == 1
+
+
+def test_a_transaction_counts_once_its_confirmations_are_on_top_of_it() -> None:
+    heads = iter(["0x11", "0x12", "0x13", "0x13"])
+    node = sender_node(
+        eth_estimateGas="0xc350",
+        eth_blockNumber=lambda _: next(heads),
+        eth_getTransactionReceipt=lambda params: receipt(params[0]),
+    )
+    chain = Web3Chain(Web3(node), [SIGNER], confirmations=2, poll_seconds=0.001)
+    result = chain.send(SIGNER.address, Address.parse(TX["to"]), b"\x01")
+    assert result.block_number == 0x11
+    assert len(node.sent("eth_blockNumber")) == 3  # 0x11, 0x12: not yet; 0x13: two on top
+
+
+def test_a_sender_without_a_signer_is_refused_naming_the_account() -> None:
+    chain = Web3Chain(Web3(sender_node(eth_estimateGas="0xc350")), [])
+    with pytest.raises(MissingKey, match=r"no key for 0x[0-9a-fA-F]{40}: the ledger cannot sign"):
+        chain.send(SIGNER.address, Address.parse(TX["to"]), b"\x01")

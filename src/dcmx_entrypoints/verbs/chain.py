@@ -46,7 +46,7 @@ from dcmx_entrypoints.local_chain import (
     open_local_chain,
 )
 from dcmx_entrypoints.running import CommandFailed, container_on_local_chain, unreachable
-from dcmx_entrypoints.settings import LedgerKind, Settings
+from dcmx_entrypoints.settings import LedgerKind, Settings, SettingsError
 from dcmx_entrypoints.units import format_units
 from dcmx_entrypoints.verbs.accounts import Accounts, DemoAccounts, NetworkAccounts
 from dcmx_entrypoints.verbs.inputs import bad
@@ -170,7 +170,7 @@ def run_verb(
             outcome = action(chain)
         except DcmxError as error:
             raise CommandFailed(f"refused: {type(error).__name__}: {error}") from None
-        except (typer.TyperException, CommandFailed):
+        except (typer.TyperException, CommandFailed, SettingsError):
             raise  # bad input found once the chain was open; a failure already told
         except requests.RequestException as error:
             raise CommandFailed(f"{options.name} failed: {unreachable(error)}") from None

@@ -13,6 +13,7 @@ from eth_account import Account
 
 from dcmx_adapters.crypto import EthCrypto
 from dcmx_adapters.signing import KeySigner
+from dcmx_entrypoints.container import container_for
 from dcmx_entrypoints.http.schemas import AddressText
 from dcmx_entrypoints.running import CommandFailed
 from dcmx_entrypoints.settings import Settings
@@ -32,7 +33,7 @@ def settings(tmp_path: Path, **more: str) -> Settings:
 
 
 def accounts(settings: Settings, keystore: Path | None = None) -> NetworkAccounts:
-    return NetworkAccounts(settings, keystore, AddressText(CRYPTO.keccak256))
+    return NetworkAccounts(container_for(settings), keystore, AddressText(CRYPTO.keccak256))
 
 
 def test_the_configured_key_is_the_operator(tmp_path: Path) -> None:

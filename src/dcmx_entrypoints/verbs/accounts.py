@@ -20,11 +20,11 @@ from dcmx_adapters.signing import KeyRefused, open_keystore
 from dcmx_core.exceptions import InvalidAddress
 from dcmx_core.model.signing import Signer
 from dcmx_core.model.values import Address, Keccak
-from dcmx_entrypoints.container import OPERATOR_KEY_SETTINGS, terminal_password
+from dcmx_entrypoints.container import OPERATOR_KEY_SETTINGS, Container, terminal_password
 from dcmx_entrypoints.demo.cast import CAST, OPERATOR, Person
 from dcmx_entrypoints.http.schemas import AddressText
 from dcmx_entrypoints.running import CommandFailed
-from dcmx_entrypoints.settings import Settings, SettingsError
+from dcmx_entrypoints.settings import SettingsError
 from dcmx_entrypoints.verbs.inputs import bad
 
 
@@ -121,16 +121,17 @@ def keystore_password(path: Path) -> str:
 
 
 class NetworkAccounts:
-    """The operator's configured key and the keystore ``--keystore`` gives, on a network."""
+    """The operator's configured key (the container's, which its ledger signs with) and the
+    keystore ``--keystore`` gives, on a network."""
 
-    def __init__(self, settings: Settings, keystore: Path | None, addresses: AddressText) -> None:
-        self._settings = settings
+    def __init__(self, container: Container, keystore: Path | None, addresses: AddressText) -> None:
+        self.container = container
         self._keystore = keystore
         self._addresses = addresses
 
     @cached_property
     def _operator(self) -> Signer | None:
-        return self._settings.operator_signer(prompt=terminal_password)
+        return self.container.operator_signer()
 
     @cached_property
     def _given(self) -> Signer | None:
@@ -201,6 +202,12 @@ class NetworkAccounts:
     def signers(self) -> tuple[Signer, ...]:
         opened = (self.__dict__.get("_operator"), self.__dict__.get("_given"))
         return tuple(signer for signer in opened if signer is not None)
+
+    def others(self) -> tuple[Signer, ...]:
+        """The keystore ``--keystore`` gave, once opened: who the ledger signs for besides the
+        operator."""
+        given = self.__dict__.get("_given")
+        return () if given is None else (given,)
 
 
 _NO_DEMO = (

@@ -68,7 +68,8 @@ def known_accounts(
             raise bad("--keystore", "is for a network: on a local chain --as names the cast")
         return DemoAccounts(tuple(demo_cast(crypto)), crypto.keccak256)
     tron = settings.ledger is LedgerKind.TRON
-    return NetworkAccounts(settings, keystore, AddressText(crypto.keccak256, base58=tron))
+    addresses = AddressText(crypto.keccak256, base58=tron)
+    return NetworkAccounts(container_for(settings), keystore, addresses)
 
 
 class RecordingLedger:
@@ -189,12 +190,11 @@ def _opened(
     tron = settings.ledger is LedgerKind.TRON and not options.local_chain
     render = Render(AddressText(crypto.keccak256, base58=tron))
     if not options.local_chain:
-        container = container_for(settings)
-        if settings.on_local_chain:
-            with_demo_cast(container)
-        else:  # the ledger signs with the keys this command opened, and no others
-            container.operator_signer.override(providers.Object(None))
-            container.senders.override(providers.Object(accounts.signers()))
+        if isinstance(accounts, NetworkAccounts):  # the operator's key is the container's
+            container = accounts.container
+            container.senders.override(providers.Object(accounts.others()))
+        else:
+            container = with_demo_cast(container_for(settings))
         try:
             yield OpenChain(
                 RecordingLedger(container.ledger()), container, accounts, crypto, render

@@ -25,12 +25,14 @@ from dcmx_adapters.signing import KeySigner
 from dcmx_adapters.sql.database import create_engine_for
 from dcmx_adapters.sql.lease import WriterLease
 from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
+from dcmx_adapters.tron import fees
 from dcmx_adapters.tron import ledger as tron
 from dcmx_core.model.platform import Deployment
 from dcmx_core.model.signing import Signer
 from dcmx_core.model.values import ZERO_ADDRESS
 from dcmx_core.ports import Clock, EventSource, Ledger, ProfileRepository
 from dcmx_core.services.indexer import Indexer, IndexerSettings, IndexerStatus
+from dcmx_devnode.local import fresh_tron_ledger
 from dcmx_entrypoints.settings import LedgerKind, PasswordPrompt, Settings, SettingsError
 
 HANDLER_THREADS = 10
@@ -135,10 +137,15 @@ def evm_ledger(
 def tron_ledger(
     settings: Settings, operator: Signer | None, others: Sequence[Signer], clock: Clock
 ) -> Ledger:
-    """The contracts on TRON: a fresh local node, or the network's deployment signed for with
-    the settings' key, at their energy price and fee limit margin."""
+    """The contracts on TRON: a fresh local node in this process, or the network's deployment
+    signed for with the settings' key, at their energy price and fee limit margin."""
+    limits = fees.fee_limits(
+        energy_price=settings.tron_energy_price, margin=settings.tron_fee_limit_margin
+    )
+    if settings.tron_network == "local":
+        return fresh_tron_ledger(clock, operator, others, fee_limits=limits)
     found = settings.tron_deployment
-    if found is None and settings.tron_network != "local":
+    if found is None:
         raise SettingsError(
             "DCMX_TRON_DEPLOYMENT",
             "set when DCMX_TRON_NETWORK is not local: the deployment file `dcmx deploy` writes",
@@ -148,11 +155,7 @@ def tron_ledger(
         clock=clock,
         operator=operator,
         api_key=settings.tron_api_key.value if settings.tron_api_key is not None else None,
-        deployment=(
-            None
-            if found is None
-            else (found.token, found.music_nft, found.compliance, found.rewards, found.royalties)
-        ),
+        deployment=(found.token, found.music_nft, found.compliance, found.rewards, found.royalties),
         energy_price=settings.tron_energy_price,
         fee_limit_margin=settings.tron_fee_limit_margin,
     )

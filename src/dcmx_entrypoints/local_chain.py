@@ -34,9 +34,9 @@ from dcmx_adapters.evm.deploy import deploy_platform
 from dcmx_adapters.evm.ledger import EvmLedger
 from dcmx_adapters.evm.revm import RevmChain
 from dcmx_adapters.journal import JournaledLedger
-from dcmx_adapters.tron.ledger import local_tron_ledger
 from dcmx_core.model.values import Address
 from dcmx_core.ports import Block, Clock, DevLedger
+from dcmx_devnode.local import local_tron_ledger
 from dcmx_entrypoints.demo.cast import demo_cast
 from dcmx_entrypoints.settings import LedgerKind
 

@@ -39,6 +39,17 @@ def test_adapters_never_import_entrypoints(module: Path) -> None:
     assert "dcmx_entrypoints" not in imported_roots(module)
 
 
+@pytest.mark.parametrize("module", modules_of("dcmx_adapters"), ids=lambda p: p.name)
+def test_adapters_never_import_the_development_node(module: Path) -> None:
+    # The tronpy adapter talks to the local node as to any java-tron: over its API.
+    assert "dcmx_devnode" not in imported_roots(module)
+
+
+@pytest.mark.parametrize("module", modules_of("dcmx_devnode"), ids=lambda p: p.name)
+def test_the_development_node_never_imports_entrypoints(module: Path) -> None:
+    assert "dcmx_entrypoints" not in imported_roots(module)
+
+
 def test_the_check_sees_a_forbidden_import(tmp_path: Path) -> None:
     module = tmp_path / "bad.py"
     module.write_text("import json\nfrom eth_hash.auto import keccak\nfrom . import sibling\n")

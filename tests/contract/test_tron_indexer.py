@@ -23,7 +23,7 @@ class TronDay:
 
     def make_final(self) -> None:
         """Mine until the whole day is solidified."""
-        depth = self.ledger.tron.node.solidify_depth
+        depth = self.ledger.tron.dev.node.solidify_depth
         self.ledger.mine(max(0, self.last_block + depth - self.ledger.head().number))
 
 
@@ -58,7 +58,7 @@ def test_confirmations_of_the_solidify_depth_index_the_solidified_blocks(
     tron_day: TronDay, unit_of_work: UnitOfWork
 ) -> None:
     ledger = tron_day.ledger
-    depth = ledger.tron.node.solidify_depth
+    depth = ledger.tron.dev.node.solidify_depth
     settings = IndexerSettings("demo", batch_blocks=25, confirmations=depth)
     indexer = Indexer(ledger, unit_of_work, settings)
     indexer.catch_up()

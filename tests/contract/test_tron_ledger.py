@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dcmx_adapters.clock import ManualClock
-from dcmx_adapters.tron.ledger import local_tron_ledger
 from dcmx_core.ports import DevLedger
+from dcmx_devnode.local import local_tron_ledger
 from tests.contract.ledger_contract import LedgerContract
 from tests.factories import ADMIN, ALICE, signers
 

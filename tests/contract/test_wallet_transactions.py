@@ -14,13 +14,13 @@ from web3 import Web3
 from dcmx_adapters.clock import ManualClock
 from dcmx_adapters.evm.ledger import EvmLedger, local_evm_ledger
 from dcmx_adapters.evm.wallet import RelayRefused
-from dcmx_adapters.tron.ledger import local_tron_ledger
 from dcmx_core import commands as c
 from dcmx_core.events import EditionListed, EditionSold, OperatorSet
 from dcmx_core.exceptions import NotListed, NotOwnerNorApproved
 from dcmx_core.model.distributor import NATIVE
 from dcmx_core.model.royalties import Split
 from dcmx_core.services import catalog, sales
+from dcmx_devnode.local import local_tron_ledger
 from tests.factories import ADMIN, address, digest, key, signers
 
 START = 1_767_225_600

@@ -24,11 +24,13 @@ from dcmx_adapters.crypto import EthCrypto
 from dcmx_adapters.evm.chain import Web3Chain
 from dcmx_adapters.evm.ledger import EvmLedger
 from dcmx_adapters.memory.repositories import MemoryProfileRepository
-from dcmx_adapters.tron import LocalTronNode, serve
-from dcmx_adapters.tron.chain import LocalNode, NodeTime, TronChain
+from dcmx_adapters.tron.chain import TronChain
 from dcmx_adapters.tron.ledger import TronLedger
 from dcmx_core.model.platform import Deployment
 from dcmx_core.ports import DevLedger
+from dcmx_devnode.local import LocalNode, NodeTime
+from dcmx_devnode.node import LocalTronNode
+from dcmx_devnode.provider import serve
 from dcmx_entrypoints.cli import app
 from dcmx_entrypoints.demo.cast import CAST, person
 from dcmx_entrypoints.demo.scenario import DemoResult, run_demo

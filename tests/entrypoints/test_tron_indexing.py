@@ -10,10 +10,10 @@ import pytest
 
 from dcmx_adapters.sql.database import upgrade
 from dcmx_adapters.tron.ledger import TronLedger
-from dcmx_adapters.tron.node import SOLIDIFY_DEPTH
 from dcmx_core.model.enums import Contract, DocumentType
 from dcmx_core.model.values import Address
 from dcmx_core.services.compliance import register_document
+from dcmx_devnode.node import SOLIDIFY_DEPTH
 from dcmx_entrypoints.container import Container, container_for
 from dcmx_entrypoints.running import indexer_for
 from dcmx_entrypoints.settings import LedgerKind, Settings

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, settings
 
 from dcmx_adapters.memory.ledger import MemoryLedger
 from dcmx_adapters.signing import KeySigner
-from dcmx_adapters.tron.ledger import local_tron_ledger
 from dcmx_core.ports import Clock, DevLedger
+from dcmx_devnode.local import local_tron_ledger
 from tests.property.ledger_machine import ADMIN, CRYPTO, KEYS, LedgerMachine
 
 LONG = os.environ.get("DCMX_LONG_DIFFERENTIAL") == "1"

@@ -6,8 +6,8 @@ and can still be reorganized back past those blocks."""
 from __future__ import annotations
 
 from dcmx_adapters.evm.revm import RevmChain
-from dcmx_adapters.tron.node import LocalTronNode
 from dcmx_core.model.values import Address
+from dcmx_devnode.node import LocalTronNode
 
 BLOCKS = 1_100
 SOMEONE = Address(b"\x11" * 20)

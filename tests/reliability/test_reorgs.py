@@ -19,7 +19,6 @@ from attrs import define, field
 from dcmx_adapters.clock import ManualClock
 from dcmx_adapters.crypto import EthCrypto
 from dcmx_adapters.memory.repositories import MemoryUnitOfWork
-from dcmx_adapters.tron.ledger import local_tron_ledger
 from dcmx_core.commands import AddMinter, Mint
 from dcmx_core.events import DomainEvent
 from dcmx_core.exceptions import ReorgTooDeep
@@ -27,6 +26,7 @@ from dcmx_core.model.values import Address, Hash32
 from dcmx_core.ports import DevLedger, UnitOfWork
 from dcmx_core.read_models import Checkpoint
 from dcmx_core.services.indexer import Indexer, IndexerSettings
+from dcmx_devnode.local import local_tron_ledger
 from dcmx_entrypoints.demo.stacks import memory_stack, operator_person
 from tests.read_model_state import read_models
 from tests.reliability.conftest import Store

@@ -13,7 +13,8 @@ from tronpy.contract import Contract  # type: ignore[import-untyped]
 from tronpy.keys import PrivateKey  # type: ignore[import-untyped]
 
 from dcmx_adapters.evm.artifacts import artifact
-from dcmx_adapters.tron import LocalTronNode, LocalTronProvider
+from dcmx_devnode.node import LocalTronNode
+from dcmx_devnode.provider import LocalTronProvider
 
 TRX = 10**6
 DEPLOY_FEE_LIMIT = 1_000 * TRX

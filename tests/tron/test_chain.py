@@ -15,10 +15,11 @@ from tronpy.exceptions import (  # type: ignore[import-untyped]
 from tronpy.keys import PrivateKey  # type: ignore[import-untyped]
 from tronpy.providers import HTTPProvider  # type: ignore[import-untyped]
 
-from dcmx_adapters.tron import LocalTronNode, LocalTronProvider, serve
-from dcmx_adapters.tron.records import merkle_root
-from dcmx_adapters.tron.transaction import Transaction
 from dcmx_core.exceptions import OutOfRange
+from dcmx_devnode.node import LocalTronNode
+from dcmx_devnode.provider import LocalTronProvider, serve
+from dcmx_devnode.records import merkle_root
+from dcmx_devnode.transaction import Transaction
 from tests.tron.conftest import TRX, deploy_token, key_of
 
 # A mainnet TRX transfer as java-tron's documentation prints it: raw_data and raw_data_hex.

@@ -11,8 +11,8 @@ from tronpy.contract import Contract  # type: ignore[import-untyped]
 from tronpy.exceptions import TvmError  # type: ignore[import-untyped]
 from tronpy.keys import PrivateKey, to_base58check_address  # type: ignore[import-untyped]
 
-from dcmx_adapters.tron import LocalTronNode
-from dcmx_adapters.tron.transaction import contract_address
+from dcmx_devnode.node import LocalTronNode
+from dcmx_devnode.transaction import contract_address
 from tests.tron.conftest import CALL_FEE_LIMIT, account, deploy_token, key_of
 
 TRANSFER_TOPIC = keccak(b"Transfer(address,address,uint256)").hex()

@@ -24,13 +24,14 @@ from dcmx_adapters.evm.artifacts import artifact
 from dcmx_adapters.evm.deploy import platform_steps
 from dcmx_adapters.tron.chain import TronChain
 from dcmx_core.model.values import Address
+from dcmx_devnode.local import local_chain as fresh_local_chain
 from tests.factories import ADMIN, signers
 
 STEPS = tuple(step.key for step in platform_steps(ADMIN))
 
 
 def local_chain(solidify_depth: int = 0) -> TronChain:
-    chain = TronChain.local(signers(0), solidify_depth=solidify_depth)
+    chain = fresh_local_chain(signers(0), solidify_depth=solidify_depth)
     chain.fund(ADMIN, 10**15)
     return chain
 
@@ -43,7 +44,7 @@ def deployer(chain: Any, path: Path, *, timeout: float = 5.0) -> Deployer:
 
 
 def contracts_created(chain: TronChain) -> int:
-    node = chain.node
+    node = chain.dev.node
     return sum(len(node.block(n).created) for n in range(node.head.number + 1))  # type: ignore[union-attr]
 
 

@@ -12,8 +12,8 @@ from dcmx_adapters.clock import ManualClock
 from dcmx_adapters.evm.translate import abi_of
 from dcmx_adapters.tron import fees
 from dcmx_adapters.tron.fees import FeeLimits, FunctionEnergy
-from dcmx_adapters.tron.ledger import local_tron_ledger
 from dcmx_core import commands as c
+from dcmx_devnode.local import local_tron_ledger
 from tests.factories import ADMIN, ALICE, BOB, signers
 
 TRX = fees.TRX
@@ -70,7 +70,7 @@ def test_tron_chain_names_each_calls_own_fee_limit() -> None:
     ledger = local_tron_ledger(
         ADMIN, ManualClock(1_767_225_600), signers=signers(0, 1), fee_limits=limits
     )
-    node = ledger.tron.node
+    node = ledger.tron.dev.node
     wired = ledger.execute(ADMIN, c.AddMinter(ADMIN))
     ledger.execute(ADMIN, c.Mint(ALICE, 10))
     ledger.fund(ALICE, 10**12)

@@ -17,15 +17,8 @@ from dcmx_adapters.evm.deploy import deploy_platform
 from dcmx_adapters.evm.ledger import EvmLedger, local_evm_ledger
 from dcmx_adapters.evm.translate import abi_of
 from dcmx_adapters.signing import KeySigner
-from dcmx_adapters.tron import LocalTronNode, LocalTronProvider, serve
 from dcmx_adapters.tron.chain import TronChain
-from dcmx_adapters.tron.ledger import (
-    TronLedger,
-    TronReceipt,
-    local_tron_ledger,
-    node_url,
-    tron_ledger,
-)
+from dcmx_adapters.tron.ledger import TronLedger, TronReceipt, node_url, tron_ledger
 from dcmx_core import commands as c
 from dcmx_core.exceptions import (
     DcmxError,
@@ -40,6 +33,9 @@ from dcmx_core.exceptions import (
 from dcmx_core.model.enums import Contract
 from dcmx_core.model.nft import token_id_of
 from dcmx_core.model.values import Address
+from dcmx_devnode.local import fresh_tron_ledger, local_tron_ledger
+from dcmx_devnode.node import LocalTronNode
+from dcmx_devnode.provider import LocalTronProvider, serve
 from dcmx_entrypoints.container import container_for
 from dcmx_entrypoints.settings import LedgerKind, Settings
 from tests.factories import ADMIN, ALICE, BOB, CAROL, key, signers
@@ -117,7 +113,7 @@ def test_log_indexes_are_numbered_across_the_block(ledger: TronLedger) -> None:
     with_tokens(ledger)
     token = ledger.deployment.token
     transfer = abi_of("DCMXToken").function("transfer", 2)
-    node = ledger.tron.node
+    node = ledger.tron.dev.node
     client = ledger.tron.client
     with node.one_block():  # three wallets' transactions, packed by the node into one block
         for sender, to in ((ALICE, CAROL), (BOB, CAROL), (ALICE, BOB)):
@@ -222,7 +218,7 @@ def test_a_node_is_reached_by_its_url() -> None:
     local = local_tron_ledger(ADMIN, SystemClock(), signers=signers(0))
     local.fund(ALICE, 10**12)
 
-    with serve(local.tron.node) as url:
+    with serve(local.tron.dev.node) as url:
         remote = tron_ledger(
             url,
             clock=SystemClock(),
@@ -239,7 +235,7 @@ def test_a_node_is_reached_by_its_url() -> None:
 
 
 def test_the_local_network_is_a_fresh_node_with_a_new_operator() -> None:
-    ledger = tron_ledger("local", clock=ManualClock(START))
+    ledger = fresh_tron_ledger(ManualClock(START), None)
     operator = ledger.admin_of(Contract.TOKEN)
     assert not operator.is_zero
     assert ledger.execute(operator, c.AddMinter(operator)).events

@@ -15,7 +15,7 @@ from tronpy.exceptions import (  # type: ignore[import-untyped]
 from tronpy.keys import PrivateKey  # type: ignore[import-untyped]
 from tronpy.tron import Transaction as TronpyTransaction  # type: ignore[import-untyped]
 
-from dcmx_adapters.tron import LocalTronNode
+from dcmx_devnode.node import LocalTronNode
 from tests.tron.conftest import key_of
 
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
-from attrs import define, frozen
+from attrs import frozen
 from tronpy import Tron  # type: ignore[import-untyped]
 from tronpy import exceptions as tronpy_errors
 from tronpy.contract import Contract as TronpyContract  # type: ignore[import-untyped]
@@ -31,9 +31,7 @@ from dcmx_adapters.evm.wallet import MissingKey
 from dcmx_adapters.tron import fees
 from dcmx_adapters.tron.blocks import BlockScanner, address_from_tron, tron_address_of
 from dcmx_adapters.tron.fees import TRX, FeeLimits
-from dcmx_adapters.tron.node import SOLIDIFY_DEPTH, LocalTronNode
-from dcmx_adapters.tron.provider import LocalTronProvider
-from dcmx_adapters.tron.transaction import Refused
+from dcmx_adapters.tron.refusals import Refused
 from dcmx_core.model.signing import Signer
 from dcmx_core.model.values import Address, Hash32
 from dcmx_core.ports import Block
@@ -74,23 +72,30 @@ class TronTxResult(TxResult):
     """Bytes of bandwidth the transaction used (java-tron's ``net_usage``)."""
 
 
-@define
-class NodeTime:
-    """The local node's clock: it stands where the chain last set it, so that blocks carry the
-    ledger's block times rather than the wall clock's."""
+class DevelopmentNode(Protocol):
+    """What a development TRON node offers besides java-tron's API (``dcmx_devnode``'s local
+    node): its clock stands where the chain sets it, so that blocks carry the ledger's block
+    times; it funds, mines, takes blocks back and reorganizes."""
 
-    seconds: float = 0.0
+    def set_time(self, seconds: float) -> None:
+        """Set the node's clock (seconds since the epoch)."""
 
-    def __call__(self) -> float:
-        return self.seconds
+    def next_timestamp(self) -> int:
+        """The time (ms) the node dates the next transaction it builds at."""
 
+    def head_number(self) -> int: ...
+    def head_time(self) -> int:
+        """The head block's time, in ms."""
 
-@frozen
-class LocalNode:
-    """A local TRON node and its clock: what the development operations act on."""
+    def solid_number(self) -> int: ...
+    def drop_head(self) -> None:
+        """Take the head block back (above the solidified head only)."""
 
-    node: LocalTronNode
-    time: NodeTime
+    def fund(self, address: bytes, amount: int) -> None:
+        """Give the 21-byte TRON ``address`` ``amount`` sun."""
+
+    def mine(self, blocks: int) -> None: ...
+    def reorganize(self, depth: int) -> None: ...
 
 
 def _stamp(builder: TransactionBuilder, timestamp: int) -> None:
@@ -116,7 +121,7 @@ class TronChain:
         fee_limit: int = DEFAULT_FEE_LIMIT,
         deploy_fee_limit: int = DEFAULT_DEPLOY_FEE_LIMIT,
         fee_limits: FeeLimits | None = None,
-        local: LocalNode | None = None,
+        local: DevelopmentNode | None = None,
         wait_seconds: float = 60.0,
         poll_seconds: float = 1.0,
     ) -> None:
@@ -131,29 +136,6 @@ class TronChain:
         self._next_timestamp = 0
         # As on TRON, block.chainid is the low 4 bytes of the genesis block's id.
         self._chain_id = int.from_bytes(self._scanner.block(0).hash.raw[-4:])
-
-    @classmethod
-    def local(
-        cls,
-        signers: Iterable[Signer] = (),
-        *,
-        solidify_depth: int = SOLIDIFY_DEPTH,
-        fee_limit: int = DEFAULT_FEE_LIMIT,
-        deploy_fee_limit: int = DEFAULT_DEPLOY_FEE_LIMIT,
-        fee_limits: FeeLimits | None = None,
-    ) -> TronChain:
-        """A fresh local TRON node in this process, reached through tronpy's own client."""
-        time = NodeTime()
-        node = LocalTronNode(solidify_depth=solidify_depth, clock=time)
-        return cls(
-            Tron(provider=LocalTronProvider(node)),
-            signers,
-            fee_limit=fee_limit,
-            deploy_fee_limit=deploy_fee_limit,
-            fee_limits=fee_limits,
-            local=LocalNode(node, time),
-            poll_seconds=0.01,
-        )
 
     @property
     def chain_id(self) -> int:
@@ -172,9 +154,9 @@ class TronChain:
         return self._fee_limits
 
     @property
-    def node(self) -> LocalTronNode:
-        """The local node this chain runs on (development chains only)."""
-        return self._dev().node
+    def dev(self) -> DevelopmentNode:
+        """The development node this chain runs on (development chains only)."""
+        return self._dev()
 
     def add_signer(self, signer: Signer) -> Address:
         """Let ``signer`` send from its account."""
@@ -194,7 +176,7 @@ class TronChain:
         if to is not None and self._local is None:
             self._simulate(sender, to, data, value)
         if self._local is not None:
-            self._local.time.seconds = block_time
+            self._local.set_time(block_time)
         tx = self._builder(sender, to, data, value).build()
         # tronpy's ``sign`` refuses a transaction whose expiration has passed on this machine's
         # clock; the local node's clock is the ledger's, which may lie in the past.
@@ -218,7 +200,7 @@ class TronChain:
         ``raw_data_hex``, ``txID``: what TronLink's ``signTransaction`` takes), each with its
         function's fee limit. A first call that reverts raises ``Reverted``."""
         if self._local is not None:
-            self._local.time.seconds = self._next_block_time()
+            self._local.set_time(self._next_block_time())
         prepared = []
         for offset, (to, data, value) in enumerate(calls):
             owner = tron_address_of(sender)
@@ -246,7 +228,7 @@ class TronChain:
         wait for it as for the ledger's own; a failure raises ``Reverted`` with its revert
         data, a refusal at the door ``Refused`` with java-tron's code."""
         if self._local is not None:
-            self._local.time.seconds = self._next_block_time()
+            self._local.set_time(self._next_block_time())
         answer = self._client.provider.make_request("wallet/broadcasttransaction", dict(signed))
         txid = str(signed.get("txID", ""))
         if answer.get("result") is not True:
@@ -297,7 +279,7 @@ class TronChain:
             limit = self._fee_limits.for_call(data)
             builder = TransactionBuilder(inner, client=self._client).fee_limit(limit)
         if self._local is not None:
-            _stamp(builder, self._local.node.next_timestamp())
+            _stamp(builder, self._local.next_timestamp())
         return builder
 
     def _broadcast(self, tx: Any) -> dict[str, Any]:
@@ -323,8 +305,8 @@ class TronChain:
         already solidified stays, as a failed transaction does on a real network)."""
         if self._local is None:
             return
-        node = self._local.node
-        if node.head.number == block_number > node.solid_number:
+        node = self._local
+        if node.head_number() == block_number > node.solid_number():
             node.drop_head()
 
     def _result(self, info: dict[str, Any], txid: str) -> TronTxResult:
@@ -400,7 +382,7 @@ class TronChain:
 
     # --- development operations (the local node) --------------------------------------------
 
-    def _dev(self) -> LocalNode:
+    def _dev(self) -> DevelopmentNode:
         if self._local is None:
             raise NotADevelopmentChain("a TRON network is not the local node")
         return self._local
@@ -408,12 +390,12 @@ class TronChain:
     def _next_block_time(self) -> int:
         """The next block's time in seconds: the one set for it (used up by it, as on an EVM
         development chain), else a second after the head."""
-        head = self._dev().node.head.timestamp // 1000
+        head = self._dev().head_time() // 1000
         chosen, self._next_timestamp = self._next_timestamp, 0
         return max(chosen, head + 1)
 
     def fund(self, account: Address, amount: int) -> None:
-        self._dev().node.fund(b"\x41" + account.raw, amount)
+        self._dev().fund(b"\x41" + account.raw, amount)
 
     def set_next_timestamp(self, timestamp: int) -> None:
         self._next_timestamp = timestamp
@@ -421,8 +403,8 @@ class TronChain:
     def mine(self, blocks: int = 1) -> None:
         local = self._dev()
         for _ in range(blocks):
-            local.time.seconds = self._next_block_time()
-            local.node.mine(1)
+            local.set_time(self._next_block_time())
+            local.mine(1)
 
     def reorganize(self, depth: int) -> None:
-        self._dev().node.reorganize(depth)
+        self._dev().reorganize(depth)

@@ -10,7 +10,7 @@ margin the container passes from the settings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any, Final, cast
 
@@ -19,22 +19,17 @@ from tronpy import Tron  # type: ignore[import-untyped]
 from tronpy.defaults import conf_for_name  # type: ignore[import-untyped]
 from tronpy.providers import HTTPProvider  # type: ignore[import-untyped]
 
-from dcmx_adapters.block_time import BlockTime
 from dcmx_adapters.evm.chain import Reverted, TxResult
-from dcmx_adapters.evm.deploy import DEFAULT_BASE_URI, deploy_platform
 from dcmx_adapters.evm.ledger import EvmLedger
 from dcmx_adapters.evm.translate import call_for, error_from_revert
 from dcmx_adapters.evm.wallet import RelayRefused
-from dcmx_adapters.signing import KeySigner
 from dcmx_adapters.tron import fees
 from dcmx_adapters.tron.blocks import address_from_tron
 from dcmx_adapters.tron.chain import (
     DEFAULT_DEPLOY_FEE_LIMIT,
-    DEFAULT_FEE_LIMIT,
     TronChain,
     TronTxResult,
 )
-from dcmx_adapters.tron.node import SOLIDIFY_DEPTH
 from dcmx_core.commands import Command
 from dcmx_core.events import DomainEvent
 from dcmx_core.exceptions import InvalidAddress
@@ -45,8 +40,6 @@ from dcmx_core.ports import Block, Clock, EventBatch, Receipt
 
 NETWORKS: Final = ("local", "shasta", "nile", "mainnet")
 DEPLOYMENT_CONTRACTS: Final = ("token", "music_nft", "compliance", "rewards", "royalties")
-OPERATOR_FUNDS: Final = 10**22
-"""Sun the local node gives the operator who deploys the platform."""
 
 
 @frozen
@@ -168,36 +161,6 @@ class SolidifiedEvents:
         return self._ledger.read_solidified(from_block, to_block)
 
 
-def local_tron_ledger(
-    admin: Address,
-    clock: Clock,
-    *,
-    signers: Iterable[Signer],
-    base_uri: str = DEFAULT_BASE_URI,
-    solidify_depth: int = SOLIDIFY_DEPTH,
-    fee_limit: int = DEFAULT_FEE_LIMIT,
-    deploy_fee_limit: int = DEFAULT_DEPLOY_FEE_LIMIT,
-    fee_limits: fees.FeeLimits | None = None,
-) -> TronLedger:
-    """A fresh local TRON node in this process with the platform deployed by ``admin``, reached
-    through tronpy. TRON checks every signature: ``signers`` sign for every sender, ``admin``
-    included."""
-    signers = list(signers)
-    if admin not in {signer.address for signer in signers}:
-        raise LookupError(f"no key for the admin {admin.to_base58()}: it signs the deployment")
-    chain = TronChain.local(
-        signers,
-        solidify_depth=solidify_depth,
-        fee_limit=fee_limit,
-        deploy_fee_limit=deploy_fee_limit,
-        fee_limits=fee_limits,
-    )
-    chain.fund(admin, OPERATOR_FUNDS)
-    chain.set_next_timestamp(BlockTime(clock).next(chain.head().timestamp))
-    deployment = deploy_platform(chain, admin, base_uri=base_uri, tron=True)
-    return TronLedger(chain, deployment, admin=admin, clock=clock)
-
-
 def tron_ledger(
     network: str,
     *,
@@ -209,21 +172,12 @@ def tron_ledger(
     fee_limit_margin: Fraction = fees.DEFAULT_MARGIN,
     deploy_fee_limit: int = DEFAULT_DEPLOY_FEE_LIMIT,
 ) -> TronLedger:
-    """The platform on the TRON ``network``: ``local``, ``shasta``, ``nile``, ``mainnet`` or an
-    http(s) URL of a node. A real network needs the five contracts' addresses (``deployment``,
-    in ``DEPLOYMENT_CONTRACTS`` order); ``operator`` signs as the operator (none: read only; on
-    ``local`` a new key); ``api_key`` is TronGrid's. Calls get the energy table's fee limits
-    at ``energy_price`` sun an energy with ``fee_limit_margin``."""
+    """The platform on the TRON ``network``: ``shasta``, ``nile``, ``mainnet`` or an http(s)
+    URL of a node, where the five contracts are (``deployment``, in ``DEPLOYMENT_CONTRACTS``
+    order); ``operator`` signs as the operator (none: read only); ``api_key`` is TronGrid's.
+    Calls get the energy table's fee limits at ``energy_price`` sun an energy with
+    ``fee_limit_margin``. (A local node in this process is ``dcmx_devnode.local``'s.)"""
     limits = fees.fee_limits(energy_price=energy_price, margin=fee_limit_margin)
-    if network == "local":
-        deployer = operator or KeySigner.random()
-        return local_tron_ledger(
-            deployer.address,
-            clock,
-            signers=[deployer],
-            deploy_fee_limit=deploy_fee_limit,
-            fee_limits=limits,
-        )
     url = node_url(network)
     if deployment is None or len(deployment) != len(DEPLOYMENT_CONTRACTS):
         raise ValueError(

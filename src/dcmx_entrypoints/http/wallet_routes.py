@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Request
 
 from dcmx_adapters.evm.ledger import WalletsUnsupported
 from dcmx_adapters.evm.wallet import RelayRefused, SendRefused
-from dcmx_adapters.tron.transaction import Refused
+from dcmx_adapters.tron.refusals import Refused
 from dcmx_core.commands import Approve, Command, RequestDeletion, SubmitClaim, Transfer, Withdraw
 from dcmx_core.model.enums import DocumentType, Pool, Regime
 from dcmx_core.model.values import Address

@@ -15,7 +15,7 @@ import typer
 
 from dcmx_adapters.evm.ledger import WalletsUnsupported
 from dcmx_adapters.evm.wallet import RelayRefused, SendRefused
-from dcmx_adapters.tron.transaction import Refused
+from dcmx_adapters.tron.refusals import Refused
 from dcmx_core.commands import Command
 from dcmx_core.model.values import Address
 from dcmx_core.ports import WalletLedger

@@ -10,12 +10,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from dcmx_adapters.crypto import EthCrypto
-from dcmx_adapters.tron.protobuf import MalformedMessage, parse_address, render
-from dcmx_adapters.tron.records import Block, Receipt
-from dcmx_adapters.tron.transaction import MAX_FEE_LIMIT, Refused, Transaction, address_json
+from dcmx_adapters.tron.refusals import Refused
+from dcmx_devnode.protobuf import MalformedMessage, parse_address, render
+from dcmx_devnode.records import Block, Receipt
+from dcmx_devnode.transaction import MAX_FEE_LIMIT, Transaction, address_json
 
 if TYPE_CHECKING:
-    from dcmx_adapters.tron.node import LocalTronNode
+    from dcmx_devnode.node import LocalTronNode
 
 Json = dict[str, Any]
 Endpoint = Callable[["LocalTronNode", Json], Any]

@@ -10,7 +10,7 @@ from typing import Any, Final
 from attrs import frozen
 
 from dcmx_adapters.crypto import EthCrypto
-from dcmx_adapters.tron.protobuf import (
+from dcmx_devnode.protobuf import (
     MalformedMessage,
     encode,
     parse_address,
@@ -24,15 +24,6 @@ ZERO_ADDRESS: Final = TRON_PREFIX + bytes(20)
 MAX_FEE_LIMIT: Final = 15_000 * 10**6
 """The most sun a transaction's ``fee_limit`` may allow it to burn (15,000 TRX)."""
 _CRYPTO: Final = EthCrypto()
-
-
-class Refused(Exception):
-    """java-tron refused a transaction: ``code`` is its ``response_code`` name."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
 
 
 _RESULT_BYTES: Final = 64

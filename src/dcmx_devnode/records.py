@@ -9,9 +9,9 @@ from typing import Any, Final
 from attrs import define, field, frozen
 
 from dcmx_adapters.crypto import EthCrypto
-from dcmx_adapters.tron.protobuf import encode, render
-from dcmx_adapters.tron.transaction import Transaction, address_json, tron_address
-from dcmx_adapters.tron.tvm import Emitted
+from dcmx_devnode.protobuf import encode, render
+from dcmx_devnode.transaction import Transaction, address_json, tron_address
+from dcmx_devnode.tvm import Emitted
 
 BLOCK_VERSION: Final = 32
 _CRYPTO: Final = EthCrypto()

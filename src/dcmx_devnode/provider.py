@@ -14,8 +14,8 @@ from typing import Any
 import requests
 from tronpy.providers import HTTPProvider  # type: ignore[import-untyped]
 
-from dcmx_adapters.tron.api import UnknownEndpoint
-from dcmx_adapters.tron.node import LocalTronNode
+from dcmx_devnode.api import UnknownEndpoint, dispatch
+from dcmx_devnode.node import LocalTronNode
 
 LOCAL_URI = "http://local-tron-node/"
 
@@ -33,7 +33,7 @@ class LocalTronProvider(HTTPProvider):  # type: ignore[misc]
         request = json.loads(json.dumps(params or {}))
         try:
             with self._lock:
-                answer = self.node.request(method, request)
+                answer = dispatch(self.node, method.strip("/"), request)
         except UnknownEndpoint as error:
             # What HTTPProvider raises on the 404 a real node answers.
             raise requests.HTTPError(f"404 Client Error: Not Found for url: {method}") from error
@@ -53,7 +53,7 @@ def serve(node: LocalTronNode, host: str = "127.0.0.1", port: int = 0) -> Iterat
             try:
                 params = json.loads(body or b"{}")
                 with lock:
-                    answer = node.request(self.path, params)
+                    answer = dispatch(node, self.path.strip("/"), params)
             except UnknownEndpoint:
                 self._reply(404, {"Error": f"no endpoint {self.path}"})
             except json.JSONDecodeError as error:

@@ -15,24 +15,23 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Final
 
 from dcmx_adapters.crypto import EthCrypto
-from dcmx_adapters.tron import api
-from dcmx_adapters.tron.protobuf import MalformedMessage, parse_address
-from dcmx_adapters.tron.records import Block, Receipt, seal
-from dcmx_adapters.tron.transaction import (
+from dcmx_adapters.tron.refusals import Refused
+from dcmx_core.exceptions import OutOfRange
+from dcmx_devnode.protobuf import MalformedMessage, parse_address
+from dcmx_devnode.records import Block, Receipt, seal
+from dcmx_devnode.transaction import (
     MAX_FEE_LIMIT,
     ZERO_ADDRESS,
-    Refused,
     Transaction,
     address_json,
     contract_address,
 )
-from dcmx_adapters.tron.tvm import Execution, Tvm
-from dcmx_core.exceptions import OutOfRange
+from dcmx_devnode.tvm import Execution, Tvm
 
 SOLIDIFY_DEPTH: Final = 19
 TAPOS_WINDOW: Final = 65_536
@@ -78,12 +77,6 @@ class LocalTronNode:
         self._packing: list[Block] | None = None
         """While ``one_block`` is open: the block being filled (empty until the first
         transaction)."""
-
-    # --- the HTTP API ----------------------------------------------------------------------
-
-    def request(self, method: str, params: Mapping[str, Any] | None = None) -> Any:
-        """Answer one java-tron HTTP API call (``"wallet/getnowblock"``, ...) with its JSON."""
-        return api.dispatch(self, method.strip("/"), dict(params or {}))
 
     # --- chain -----------------------------------------------------------------------------
 

@@ -225,15 +225,26 @@ class LocalTronNode:
     def one_block(self) -> Iterator[None]:
         """Pack every transaction broadcast inside the ``with`` block into one block, mined on
         leaving it, as a node on a busy network does (their infos are found once it is mined)."""
-        if self._packing is not None:
-            raise RuntimeError("one_block is already open")
-        self._packing = []
+        self.start_block()
         try:
             yield
         finally:
-            packed, self._packing = self._packing, None
-            if packed:
-                self._append(self._resealed(packed[0]))
+            self.finish_block()
+
+    def start_block(self) -> None:
+        """From now on, pack the transactions broadcast into one block (``finish_block``)."""
+        if self._packing is not None:
+            raise RuntimeError("a block is being packed already")
+        self._packing = []
+
+    def finish_block(self, *, even_empty: bool = False) -> None:
+        """Mine the block being packed, if it received a transaction (an empty one too with
+        ``even_empty``: a network makes blocks whether or not anything happens)."""
+        packed, self._packing = self._packing, None
+        if packed:
+            self._append(self._resealed(packed[0]))
+        elif even_empty:
+            self.mine(1)
 
     def _resealed(self, block: Block) -> Block:
         """``block`` sealed again over the transactions it received (its id covers them)."""

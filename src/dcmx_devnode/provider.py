@@ -1,14 +1,11 @@
-"""tronpy's way in to the local TRON node: an ``HTTPProvider`` (``Tron(provider=...)`` accepts
-nothing else) that hands each request to the node in the same process, and ``serve`` for tools
-that want the node at a real HTTP address."""
+"""tronpy's way in to the local TRON node in the same process: an ``HTTPProvider``
+(``Tron(provider=...)`` accepts nothing else) that hands each request to the node without a
+socket (``server.py`` puts the node on a real port)."""
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import requests
@@ -38,46 +35,3 @@ class LocalTronProvider(HTTPProvider):  # type: ignore[misc]
             # What HTTPProvider raises on the 404 a real node answers.
             raise requests.HTTPError(f"404 Client Error: Not Found for url: {method}") from error
         return json.loads(json.dumps(answer))
-
-
-@contextmanager
-def serve(node: LocalTronNode, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Serve ``node``'s HTTP API at ``http://host:port/`` (port 0: any free one) while the
-    context is open; yields the base URL."""
-    lock = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            try:
-                params = json.loads(body or b"{}")
-                with lock:
-                    answer = dispatch(node, self.path.strip("/"), params)
-            except UnknownEndpoint:
-                self._reply(404, {"Error": f"no endpoint {self.path}"})
-            except json.JSONDecodeError as error:
-                self._reply(200, {"Error": f"class JSONException : {error}"})
-            else:
-                self._reply(200, answer)
-
-        def _reply(self, status: int, answer: Any) -> None:
-            payload = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Quiet: the node is a test fixture, not a service with an access log."""
-
-    server = ThreadingHTTPServer((host, port), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://{host}:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

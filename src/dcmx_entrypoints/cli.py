@@ -19,7 +19,7 @@ from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, upgrade
 from dcmx_core import __version__
 from dcmx_core.exceptions import DcmxError
 from dcmx_core.model.values import Address, Keccak
-from dcmx_entrypoints import apikeys_cli, deploying, operations, verbs
+from dcmx_entrypoints import apikeys_cli, deploying, node_cli, operations, verbs
 from dcmx_entrypoints.demo.scenario import DemoResult, run_demo
 from dcmx_entrypoints.demo.stacks import evm_stack, memory_stack, tron_stack
 from dcmx_entrypoints.running import CommandFailed, unreachable
@@ -169,6 +169,7 @@ operations.register(app)
 verbs.register(app)
 deploying.register(app)
 apikeys_cli.register(app)
+node_cli.register(app)
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ from dcmx_core.model.platform import Deployment
 from dcmx_core.ports import DevLedger
 from dcmx_devnode.local import LocalNode, NodeTime
 from dcmx_devnode.node import LocalTronNode
-from dcmx_devnode.provider import serve
+from dcmx_devnode.server import serve
 from dcmx_entrypoints.cli import app
 from dcmx_entrypoints.demo.cast import CAST, person
 from dcmx_entrypoints.demo.scenario import DemoResult, run_demo

@@ -17,8 +17,9 @@ from tronpy.providers import HTTPProvider  # type: ignore[import-untyped]
 
 from dcmx_core.exceptions import OutOfRange
 from dcmx_devnode.node import LocalTronNode
-from dcmx_devnode.provider import LocalTronProvider, serve
+from dcmx_devnode.provider import LocalTronProvider
 from dcmx_devnode.records import merkle_root
+from dcmx_devnode.server import serve
 from dcmx_devnode.transaction import Transaction
 from tests.tron.conftest import TRX, deploy_token, key_of
 

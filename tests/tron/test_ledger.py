@@ -35,7 +35,8 @@ from dcmx_core.model.nft import token_id_of
 from dcmx_core.model.values import Address
 from dcmx_devnode.local import fresh_tron_ledger, local_tron_ledger
 from dcmx_devnode.node import LocalTronNode
-from dcmx_devnode.provider import LocalTronProvider, serve
+from dcmx_devnode.provider import LocalTronProvider
+from dcmx_devnode.server import serve
 from dcmx_entrypoints.container import container_for
 from dcmx_entrypoints.settings import LedgerKind, Settings
 from tests.factories import ADMIN, ALICE, BOB, CAROL, key, signers

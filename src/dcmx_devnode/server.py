@@ -1,0 +1,222 @@
+"""The local node on a real HTTP port, as ``dcmx node`` runs it: java-tron's HTTP API over GET
+and POST (a GET's query is its parameters, as java-tron's servlets read them), an answer to
+every request however malformed, a faucet, and blocks made on a timer, empty or not, so that
+the solidified head moves and clients that wait for it (``wait(solid=True)``, ``dcmx deploy``)
+finish in seconds.
+
+Requests are answered one at a time, under one lock with the block timer: the node is a
+single chain in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Final
+from urllib.parse import parse_qsl, urlsplit
+
+from attrs import frozen
+
+from dcmx_adapters.crypto import EthCrypto
+from dcmx_devnode.api import UnknownEndpoint, dispatch
+from dcmx_devnode.node import LocalTronNode
+from dcmx_devnode.protobuf import MalformedMessage, parse_address
+from dcmx_devnode.transaction import address_json
+
+FAUCET_PATH: Final = "admin/fund"
+"""``POST /admin/fund {"address": "T…", "amount": sun}``: the faucet (not java-tron's API)."""
+TRX: Final = 1_000_000
+ACCOUNT_FUNDS: Final = 1_000_000 * TRX
+"""What each of the node's accounts starts with: a million TRX."""
+_CRYPTO: Final = EthCrypto()
+
+
+@frozen
+class DevAccount:
+    """One of the node's funded accounts: its base58 address and its private key (hex)."""
+
+    address: str
+    key: str
+
+
+def dev_accounts(count: int) -> list[DevAccount]:
+    """``count`` accounts whose keys derive from their numbers, so every start has the same
+    ones (as Hardhat's and TRON Quickstart's do). Publicly known keys: a local chain's only."""
+    accounts = []
+    for number in range(count):
+        key = hashlib.sha256(f"dcmx node account {number}".encode()).digest()
+        tron = b"\x41" + _CRYPTO.address_of(key).raw
+        accounts.append(DevAccount(address_json(tron, True), key.hex()))
+    return accounts
+
+
+class BlockTimer:
+    """Makes a block every ``interval`` seconds, packing what was broadcast since the last one,
+    empty or not, under the server's lock."""
+
+    def __init__(self, node: LocalTronNode, lock: threading.Lock, interval: float) -> None:
+        self._node = node
+        self._lock = lock
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="block timer", daemon=True)
+
+    def start(self) -> None:
+        with self._lock:
+            self._node.start_block()
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            with self._lock:
+                self._node.finish_block(even_empty=True)
+                self._node.start_block()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        with self._lock:
+            self._node.finish_block()
+
+
+def _query(text: str) -> dict[str, Any]:
+    """A GET's parameters: java-tron reads ``visible=true`` and numbers from the query."""
+    found: dict[str, Any] = {}
+    for name, value in parse_qsl(text, keep_blank_values=True):
+        if value in ("true", "false"):
+            found[name] = value == "true"
+        elif value.isdigit():
+            found[name] = int(value)
+        else:
+            found[name] = value
+    return found
+
+
+def fund(node: LocalTronNode, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The faucet: ``amount`` sun to ``address`` (either rendering)."""
+    try:
+        address = parse_address(str(params["address"]))
+        amount = int(params["amount"])
+        node.fund(address, amount)
+    except (KeyError, ValueError, TypeError, MalformedMessage) as error:
+        return {"Error": f"class {type(error).__name__} : {error}"}
+    return {
+        "result": True,
+        "address": address_json(address, True),
+        "balance": node.balance(address),
+    }
+
+
+def answer(node: LocalTronNode, path: str, params: dict[str, Any]) -> tuple[int, Any]:
+    """The status and JSON body java-tron gives for ``path`` with ``params``."""
+    if path == FAUCET_PATH:
+        return 200, fund(node, params)
+    try:
+        return 200, dispatch(node, path, params)
+    except UnknownEndpoint:
+        return 404, {"Error": f"no endpoint /{path}"}
+    except Exception as error:  # an answer to every request: java-tron's servlets print it
+        return 200, {"Error": f"class {type(error).__name__} : {error}"}
+
+
+def handler_for(node: LocalTronNode, lock: threading.Lock) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # kept-alive connections, as java-tron's Jetty keeps them
+
+        def do_GET(self) -> None:
+            parts = urlsplit(self.path)
+            self._answer(parts.path, _query(parts.query))
+
+        def do_POST(self) -> None:
+            parts = urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            try:
+                params = json.loads(body) if body.strip() else {}
+            except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                self._reply(200, {"Error": f"class JSONException : {error}"})
+                return
+            if not isinstance(params, dict):
+                self._reply(200, {"Error": "class JSONException : not a JSON object"})
+                return
+            self._answer(parts.path, _query(parts.query) | params)
+
+        def do_OPTIONS(self) -> None:  # a browser's preflight, before TronWeb's requests
+            self.send_response(204)
+            self._cors()
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def _answer(self, path: str, params: dict[str, Any]) -> None:
+            with lock:
+                status, body = answer(node, path.strip("/"), params)
+            self._reply(status, body)
+
+        def _cors(self) -> None:
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.send_header("Access-Control-Allow-Headers", "*")
+            self.send_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+
+        def _reply(self, status: int, body: Any) -> None:
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            self._cors()
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: a development node, not a service with an access log."""
+
+    return Handler
+
+
+class NodeServer:
+    """``node``'s HTTP API on ``host:port`` (port 0: any free one), with blocks every
+    ``block_time`` seconds (0: a block per transaction)."""
+
+    def __init__(
+        self, node: LocalTronNode, host: str = "127.0.0.1", port: int = 0, block_time: float = 0
+    ) -> None:
+        self.node = node
+        self.lock = threading.Lock()
+        self._server = ThreadingHTTPServer((host, port), handler_for(node, self.lock))
+        self._server.daemon_threads = True
+        self._timer = BlockTimer(node, self.lock, block_time) if block_time > 0 else None
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/"
+
+    def start(self) -> None:
+        if self._timer is not None:
+            self._timer.start()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+        if self._timer is not None:
+            self._timer.stop()
+
+
+@contextmanager
+def serve(
+    node: LocalTronNode, host: str = "127.0.0.1", port: int = 0, block_time: float = 0
+) -> Iterator[str]:
+    """Serve ``node``'s HTTP API while the context is open; yields the base URL."""
+    server = NodeServer(node, host, port, block_time)
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()

@@ -22,7 +22,7 @@ from typing import Any, Final
 from dcmx_adapters.crypto import EthCrypto
 from dcmx_adapters.tron.refusals import Refused
 from dcmx_core.exceptions import OutOfRange
-from dcmx_devnode.protobuf import MalformedMessage, parse_address
+from dcmx_devnode.protobuf import MalformedMessage, address_bytes, parse_address
 from dcmx_devnode.records import Block, Receipt, seal
 from dcmx_devnode.transaction import (
     MAX_FEE_LIMIT,
@@ -318,12 +318,17 @@ class LocalTronNode:
                 "CONTRACT_VALIDATE_ERROR", f"feeLimit must be >= 0 and <= {MAX_FEE_LIMIT}"
             )
         if kind == "TriggerSmartContract":
-            target = parse_address(parameter.get("contract_address", ""))
-            if target not in self._contracts:
-                raise Refused(
-                    "CONTRACT_VALIDATE_ERROR", "No contract or not a valid smart contract"
-                )
+            target = address_bytes(parameter.get("contract_address", ""))
+            if target not in self._contracts:  # java-tron's VMActuator, then MUtil.transfer
+                raise Refused("CONTRACT_VALIDATE_ERROR", "No contract or not a smart contract")
             value = int(parameter.get("call_value", 0))
+            if value < 0:
+                raise Refused("CONTRACT_VALIDATE_ERROR", "callValue must be >= 0")
+            if value > self.tvm.balance(owner):
+                raise Refused(
+                    "CONTRACT_VALIDATE_ERROR",
+                    "Validate InternalTransfer error, balance is not sufficient.",
+                )
             data = bytes.fromhex(parameter.get("data", ""))
             limit = self._energy_limit(owner, tx.fee_limit, value)
             outcome = self.tvm.trigger(owner, target, data, value, limit)
@@ -333,19 +338,24 @@ class LocalTronNode:
     def _transfer(
         self, tx: Transaction, block: Block, parameter: dict[str, Any], owner: bytes
     ) -> Receipt:
-        to = parse_address(parameter.get("to_address", ""))
+        to = address_bytes(parameter.get("to_address", ""))
         amount = int(parameter.get("amount", 0))
+        # java-tron's TransferActuator.validate, in its order.
         refusal = (
-            "Amount must be greater than 0."
-            if amount <= 0
+            "Invalid ownerAddress!"
+            if not _valid(owner)
+            else "Invalid toAddress!"
+            if not _valid(to)
             else "Cannot transfer TRX to yourself."
             if to == owner
             else "Validate TransferContract error, no OwnerAccount."
             if owner not in self._accounts
-            else "Validate TransferContract error, balance is not sufficient."
-            if self.tvm.balance(owner) < amount
+            else "Amount must be greater than 0."
+            if amount <= 0
             else "Cannot transfer TRX to a smartContract."
             if to in self._contracts
+            else "Validate TransferContract error, balance is not sufficient."
+            if self.tvm.balance(owner) < amount
             else ""
         )
         if refusal:
@@ -404,6 +414,11 @@ class LocalTronNode:
             logs=outcome.logs,
             message=outcome.message,
         )
+
+
+def _valid(address: bytes) -> bool:
+    """java-tron's ``DecodeUtil.addressValid``: 21 bytes, 0x41 first."""
+    return len(address) == 21 and address[0] == 0x41
 
 
 def _address(address: str | bytes) -> bytes:

@@ -219,14 +219,21 @@ def _encode_any(parameter: Any, visible: bool) -> bytes:
     return out + (_delimited(2, inner) if inner else b"")
 
 
+_INT64_RANGE: Final = range(-(1 << 63), 1 << 63)
+
+
 def _integer(item: Any) -> int:
     if isinstance(item, bool):
         return int(item)
     if isinstance(item, int):
-        return item
-    if isinstance(item, str) and item.lstrip("-").isdigit():
-        return int(item)
-    raise MalformedMessage(f"{item!r} is not an integer")
+        number = item
+    elif isinstance(item, str) and item.lstrip("-").isdigit():
+        number = int(item)
+    else:
+        raise MalformedMessage(f"{item!r} is not an integer")
+    if number not in _INT64_RANGE:  # what java-tron's JSON parser refuses for an int64
+        raise MalformedMessage(f"Number out of range for 64-bit signed integer: {item}")
+    return number
 
 
 def enum_number(enum: str, item: Any) -> int:
@@ -251,7 +258,7 @@ def parse_bytes(kind: Kind, item: Any, visible: bool) -> bytes:
     if kind == "string" or (kind == "text" and visible):
         return item.encode()
     if kind == "address" and item:
-        return parse_address(item)
+        return address_bytes(item)
     try:
         return bytes.fromhex(item.removeprefix("0x"))
     except ValueError:
@@ -264,6 +271,20 @@ def parse_address(text: str) -> bytes:
         return bytes.fromhex(to_hex_address(text))
     except ValueError as error:
         raise MalformedMessage(f"{text!r} is not a TRON address: {error}") from None
+
+
+def address_bytes(text: str) -> bytes:
+    """An address field's bytes as java-tron's parser takes them: base58check (checked), or
+    hex of any length. Whether they make a valid address is the actuators' to say
+    (``"Invalid toAddress!"``), not the parser's."""
+    if len(text) == 34 and text.startswith("T"):
+        return parse_address(text)
+    try:
+        return bytes.fromhex(text.removeprefix("0x"))
+    except ValueError:
+        raise MalformedMessage(
+            f"{text!r} is not a TRON address: neither base58check nor hex"
+        ) from None
 
 
 def render_address(raw: bytes, visible: bool) -> str:

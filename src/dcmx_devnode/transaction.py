@@ -12,8 +12,8 @@ from attrs import frozen
 from dcmx_adapters.crypto import EthCrypto
 from dcmx_devnode.protobuf import (
     MalformedMessage,
+    address_bytes,
     encode,
-    parse_address,
     render,
     render_address,
     varint,
@@ -97,7 +97,7 @@ class Transaction:
 
     @property
     def owner(self) -> bytes:
-        return parse_address(self.parameter.get("owner_address", "")) if self.contracts else b""
+        return address_bytes(self.parameter.get("owner_address", "")) if self.contracts else b""
 
     @property
     def expiration(self) -> int:

@@ -1,0 +1,222 @@
+"""How fast the local TRON node is, as ``dcmx node`` serves it: start time of the command,
+broadcasts a second over HTTP (kept-alive connections, one client) for TRX transfers and
+TRC-20 transfers, beside the same broadcasts in process (no socket), and the server's memory
+after them. A block per transaction (``--block-time 0``), the heaviest way to run it.
+
+Run with ``nox -s bench`` (``python -m benchmarks.devnode --transactions N`` alone). Only the
+broadcasts are timed: each batch of signed transactions is made beforehand, as a wallet makes
+them; signing is not the node's work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+from eth_abi import encode
+from rich.console import Console
+from rich.table import Table
+from tronpy.keys import PrivateKey, to_hex_address  # type: ignore[import-untyped]
+
+from dcmx_adapters.evm.artifacts import artifact
+from dcmx_devnode.api import dispatch
+from dcmx_devnode.node import LocalTronNode
+from dcmx_devnode.server import NodeServer, dev_accounts
+from dcmx_devnode.transaction import Transaction
+
+BATCH = 2_000
+"""Transactions signed ahead at a time (they share a TaPoS block, valid for 65,536 blocks)."""
+DAY_MS = 23 * 3600 * 1000
+TRX = 1_000_000
+
+Send = Callable[[str, dict[str, Any]], Any]
+
+
+def start_time() -> float:
+    """Seconds from starting ``dcmx node`` to its first answer."""
+    dcmx = Path(sys.executable).parent / "dcmx"
+    port = 18_000 + int(time.time()) % 1_000
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [str(dcmx), "node", "--port", str(port), "--block-time", "0"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/wallet/getnowblock", timeout=1)
+                return time.perf_counter() - started
+            except httpx.TransportError:
+                time.sleep(0.02)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def signed_batch(send: Send, template: dict[str, Any], key: PrivateKey, first: int) -> list[Any]:
+    """``BATCH`` signed copies of ``template`` (a built transaction), each made unique by the
+    amount it carries (``first`` upwards), valid for a day."""
+    raw = json.loads(json.dumps(template["raw_data"]))
+    raw["expiration"] = raw["timestamp"] + DAY_MS
+    batch = []
+    for offset in range(BATCH):
+        value = raw["contract"][0]["parameter"]["value"]
+        if "amount" in value:
+            value["amount"] = first + offset
+        else:  # a TRC-20 transfer: the amount is the call's last word
+            value["data"] = value["data"][:-64] + f"{first + offset:064x}"
+        txid = Transaction.from_json({"raw_data": raw}).txid
+        batch.append(
+            {
+                "raw_data": json.loads(json.dumps(raw)),
+                "txID": txid.hex(),
+                "signature": [key.sign_msg_hash(txid).hex()],
+            }
+        )
+    return batch
+
+
+def broadcasts_a_second(
+    send: Send, build: Callable[[], dict[str, Any]], key: PrivateKey, count: int
+) -> float:
+    """Broadcast ``count`` transactions made from fresh ``build()`` templates; their rate."""
+    spent = 0.0
+    done = 0
+    while done < count:
+        batch = signed_batch(send, build(), key, 1 + done)[: count - done]
+        started = time.perf_counter()
+        for tx in batch:
+            answer = send("wallet/broadcasttransaction", tx)
+            if answer.get("result") is not True:
+                raise RuntimeError(f"refused: {answer}")
+        spent += time.perf_counter() - started
+        done += len(batch)
+    return done / spent
+
+
+def deploy_token(send: Send, owner: str, key: PrivateKey) -> str:
+    """PaymentToken (a plain mintable TRC-20) deployed by ``owner``, who mints itself 10**30."""
+    built = artifact("PaymentToken")
+    tx = send(
+        "wallet/deploycontract",
+        {
+            "owner_address": owner,
+            "abi": json.dumps(list(built.abi)),
+            "bytecode": built.bytecode.hex(),
+            "fee_limit": 1_000 * TRX,
+            "name": "PaymentToken",
+            "visible": True,
+        },
+    )
+    tx["signature"] = [key.sign_msg_hash(bytes.fromhex(tx["txID"])).hex()]
+    send("wallet/broadcasttransaction", tx)
+    token = str(send("wallet/gettransactioninfobyid", {"value": tx["txID"]})["contract_address"])
+    mint = "40c10f19" + encode(["address", "uint256"], [_raw(owner), 10**30]).hex()
+    _trigger(send, owner, key, token, mint)
+    return token
+
+
+def _raw(address: str) -> str:
+    return "0x" + str(to_hex_address(address))[2:]
+
+
+def _trigger(send: Send, owner: str, key: PrivateKey, token: str, data: str) -> None:
+    built = send("wallet/triggersmartcontract", _call(owner, token, data))["transaction"]
+    built["signature"] = [key.sign_msg_hash(bytes.fromhex(built["txID"])).hex()]
+    send("wallet/broadcasttransaction", built)
+
+
+def _call(owner: str, token: str, data: str) -> dict[str, Any]:
+    return {
+        "owner_address": owner,
+        "contract_address": token,
+        "data": data,
+        "fee_limit": 100 * TRX,
+        "visible": True,
+    }
+
+
+def measure(send: Send, count: int) -> tuple[float, float]:
+    """TRX transfers and TRC-20 transfers a second through ``send``."""
+    sender, receiver = dev_accounts(2)
+    key = PrivateKey(bytes.fromhex(sender.key))
+
+    def trx() -> dict[str, Any]:
+        request = {"owner_address": sender.address, "to_address": receiver.address}
+        return dict(send("wallet/createtransaction", request | {"amount": 1, "visible": True}))
+
+    token = deploy_token(send, sender.address, key)
+    transfer = "a9059cbb" + encode(["address", "uint256"], [_raw(receiver.address), 1]).hex()
+
+    def trc20() -> dict[str, Any]:
+        return dict(
+            send("wallet/triggersmartcontract", _call(sender.address, token, transfer))[
+                "transaction"
+            ]
+        )
+
+    return broadcasts_a_second(send, trx, key, count), broadcasts_a_second(send, trc20, key, count)
+
+
+def fresh_node() -> LocalTronNode:
+    node = LocalTronNode(solidify_depth=0)
+    for account in dev_accounts(2):
+        node.fund(account.address, 10**12 * TRX)
+    return node
+
+
+def over_http(count: int) -> tuple[tuple[float, float], int]:
+    node = fresh_node()
+    server = NodeServer(node)
+    server.start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+
+            def send(path: str, body: dict[str, Any]) -> Any:
+                return client.post(path, json=body).json()
+
+            rates = measure(send, count)
+        return rates, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    finally:
+        server.stop()
+
+
+def in_process(count: int) -> tuple[float, float]:
+    node = fresh_node()
+    return measure(lambda path, body: dispatch(node, path, json.loads(json.dumps(body))), count)
+
+
+def rows(count: int) -> Iterator[tuple[str, str]]:
+    yield "start of dcmx node (first answer)", f"{start_time():.2f} s"
+    (trx, trc20), peak = over_http(count)
+    yield f"TRX transfers over HTTP ({count:,})", f"{trx:,.0f} /s"
+    yield f"TRC-20 transfers over HTTP ({count:,})", f"{trc20:,.0f} /s"
+    yield f"peak memory after {2 * count:,} transactions", f"{peak:,} MiB"
+    trx, trc20 = in_process(count)
+    yield f"TRX transfers in process ({count:,})", f"{trx:,.0f} /s"
+    yield f"TRC-20 transfers in process ({count:,})", f"{trc20:,.0f} /s"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--transactions", type=int, default=50_000)
+    count = parser.parse_known_args()[0].transactions
+    table = Table(title="dcmx node: a block per transaction", title_justify="left")
+    table.add_column("measure")
+    table.add_column("figure", justify="right")
+    for name, figure in rows(count):
+        table.add_row(name, figure)
+    Console().print(table)
+
+
+if __name__ == "__main__":
+    main()

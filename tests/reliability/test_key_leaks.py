@@ -41,7 +41,7 @@ def needles(api_key: str) -> dict[str, bytes]:
         found[f"{name}'s key, hex"] = key.hex().encode()
         found[f"{name}'s key, HEX"] = key.hex().upper().encode()
         found[f"{name}'s key, raw"] = key
-    secret = api_key.rsplit("_", 1)[1]
+    secret = api_key.split("_", 2)[2]  # dcmx_<id>_<secret>: the secret may hold "_" itself
     found["the API key"] = api_key.encode()
     found["the API key's secret"] = secret.encode()
     return found

@@ -4,6 +4,7 @@ is released (or its holder dies), on PostgreSQL, an SQLite file and an in-memory
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,3 +69,35 @@ def test_a_holder_whose_connection_dies_loses_the_lease(postgresql_engine: Engin
             )
         with WriterLease(postgresql_engine, "lease-f") as successor:
             assert successor.acquire(threading.Event(), poll_seconds=0.01)
+
+
+def test_a_standby_outlives_a_sweep_of_the_databases_connections(
+    postgresql_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    stop, taken = threading.Event(), []
+    with WriterLease(postgresql_engine, "lease-g") as holder:
+        assert holder.try_acquire()
+        with WriterLease(postgresql_engine, "lease-g") as standby:
+            waiting = threading.Thread(
+                target=lambda: taken.append(
+                    standby.acquire(stop, poll_seconds=0.01, max_backoff=0.05)
+                )
+            )
+            waiting.start()
+            with postgresql_engine.connect() as admin:
+                for _ in range(40):  # every connection but the holder's, while the standby asks
+                    admin.execute(
+                        text(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                            "AND pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = "
+                            "'advisory' AND granted)"
+                        )
+                    )
+                    time.sleep(0.01)
+            assert waiting.is_alive()  # still waiting, not dead
+            holder.release()
+            waiting.join(10)
+            stop.set()
+    assert taken == [True]
+    assert "the database failed" in caplog.text

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import threading
 from pathlib import Path
 from typing import IO, Protocol
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
+
+_log = logging.getLogger(__name__)
 
 
 class Stop(Protocol):
@@ -39,11 +42,27 @@ class WriterLease:
     def held(self) -> bool:
         return self._held is not None
 
-    def acquire(self, stop: Stop, *, poll_seconds: float = 0.5) -> bool:
-        """Wait until the lease is ours (True) or ``stop`` is set (False)."""
+    def acquire(self, stop: Stop, *, poll_seconds: float = 0.5, max_backoff: float = 30.0) -> bool:
+        """Wait until the lease is ours (True) or ``stop`` is set (False). A database that
+        fails the asking (gone, restarting, the connection terminated) is asked again after a
+        pause that doubles up to ``max_backoff``, as the writer retries: a standby outlives
+        the database's failures, so that a writer is always there to take over."""
+        pause = poll_seconds
         while not stop.is_set():
-            if self.try_acquire():
-                return True
+            try:
+                if self.try_acquire():
+                    return True
+                pause = poll_seconds
+            except DBAPIError as error:
+                _log.warning(
+                    "waiting for the writer lease of %s: the database failed (%s); again in %g s",
+                    self._chain,
+                    type(error.orig).__name__ if error.orig is not None else type(error).__name__,
+                    pause,
+                )
+                stop.wait(pause)
+                pause = min(pause * 2, max_backoff)
+                continue
             stop.wait(poll_seconds)
         return False
 
@@ -79,9 +98,14 @@ class _AdvisoryLock:
         digest = hashlib.blake2b(f"dcmx indexer {chain}".encode(), digest_size=8).digest()
         key = int.from_bytes(digest, "big", signed=True)
         connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        taken = connection.execute(
-            text("SELECT pg_try_advisory_lock(:key)"), {"key": key}
-        ).scalar_one()
+        try:
+            taken = connection.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": key}
+            ).scalar_one()
+        except DBAPIError:
+            connection.invalidate()  # a terminated backend: not to go back into the pool
+            connection.close()
+            raise
         if taken:
             return cls(connection, key)
         connection.close()

@@ -108,6 +108,11 @@ REFUSALS = {
     "tron-network": ("DCMX_TRON_NETWORK", "testnet", "one of local, shasta, nile, mainnet"),
     "database-scheme": ("DCMX_DATABASE_URL", "mysql://u@h/d", "postgresql+psycopg://"),
     "database-text": ("DCMX_DATABASE_URL", "not a url", "sqlite:///path"),
+    "database-port": (
+        "DCMX_DATABASE_URL",
+        "postgresql+psycopg://u:hunter2@db:port/d",
+        "whose port is not a number",
+    ),
     "confirmations-negative": ("DCMX_CONFIRMATIONS", "-1", "an integer of at least 0"),
     "confirmations-text": ("DCMX_CONFIRMATIONS", "many", "an integer of at least 0"),
     "batch-zero": ("DCMX_BATCH_BLOCKS", "0", "an integer of at least 1"),
@@ -136,9 +141,12 @@ def test_a_bad_value_is_refused_naming_the_variable_and_what_it_accepts(
     assert isinstance(refused.value, ValueError)
 
 
-def test_a_refused_database_url_never_shows_its_password() -> None:
+@pytest.mark.parametrize(
+    "url", ["mysql://dcmx:hunter2@db/dcmx", "postgresql+psycopg://dcmx:hunter2@db:x/dcmx"]
+)
+def test_a_refused_database_url_never_shows_its_password(url: str) -> None:
     with pytest.raises(SettingsError, match="DCMX_DATABASE_URL") as refused:
-        Settings.load({"DCMX_DATABASE_URL": "mysql://dcmx:hunter2@db/dcmx"})
+        Settings.load({"DCMX_DATABASE_URL": url})
     assert "hunter2" not in str(refused.value)
 
 

@@ -83,6 +83,9 @@ def _parse(url: str) -> URL:
         scheme = url.split("://", 1)[0] if "://" in url else None
         shown = f"a URL of scheme {scheme!r}" if scheme else "text that is not a URL"
         raise UnsupportedDatabaseUrl(shown) from None
+    except ValueError:  # SQLAlchemy reads the port as an int, and says no more than that
+        scheme = url.split("://", 1)[0]
+        raise UnsupportedDatabaseUrl(f"a {scheme} URL whose port is not a number") from None
 
 
 def _sqlite_engine(url: URL, options: dict[str, Any]) -> Engine:

@@ -213,3 +213,23 @@ def test_a_request_signed_for_the_server_to_send_points_to_the_prepare_route(
     answer = api.post("/v1/signed/claims", json=body)
     assert (answer.status_code, answer.json()["type"]) == (501, "/problems/sender-unsupported")
     assert answer.json()["prepare"] == "/v1/transactions/prepare/claims"
+
+
+@pytest.mark.parametrize("currency", ["no contract", "not a token"])
+def test_royalties_in_what_is_no_token_are_refused_as_a_problem_not_a_500(
+    chain: EvmLedger, currency: str
+) -> None:
+    an_edition(chain)
+    address = hex_of(9) if currency == "no contract" else chain.deployment.music_nft
+    shown = address if isinstance(address, str) else address.to_checksum_hex(CRYPTO.keccak256)
+    for client, token in api_over(chain):
+        answer = client.post(
+            "/v1/releases/1/royalties",
+            json={"currency": shown, "amount": "1000"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert (answer.status_code, answer.json()["type"]) == (
+            422,
+            "/problems/unsupported-currency",
+        )
+        assert client.get("/healthz").status_code == 200  # the connection was kept

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from eth_abi.exceptions import DecodingError
+
 from dcmx_adapters.block_time import BlockTime
 from dcmx_adapters.evm.abi import address_from_abi, to_abi
 from dcmx_adapters.evm.chain import Chain, Reverted, TxResult, Web3Chain
@@ -24,7 +26,7 @@ from dcmx_adapters.evm.translate import (
 from dcmx_adapters.evm.wallet import RelayRefused, SignedTransaction, read_signed
 from dcmx_core.commands import Command
 from dcmx_core.events import DomainEvent
-from dcmx_core.exceptions import InsufficientBalance
+from dcmx_core.exceptions import InsufficientBalance, TransactionReverted, UnsupportedCurrency
 from dcmx_core.model.compliance import DeletionRequest
 from dcmx_core.model.distributor import NATIVE, Listing
 from dcmx_core.model.enums import ClaimStatus, Contract, DocumentType, Pool, Regime
@@ -227,10 +229,18 @@ class EvmLedger:
     def balance_in(self, currency: Address, account: Address) -> int:
         if currency == NATIVE:
             return self.native_balance(account)
-        return int(self._view_at(currency, "DCMXToken", "balanceOf", account)[0])
+        return self._token_view(currency, "balanceOf", account)
 
     def allowance_in(self, token: Address, owner: Address, spender: Address) -> int:
-        return int(self._view_at(token, "DCMXToken", "allowance", owner, spender)[0])
+        return self._token_view(token, "allowance", owner, spender)
+
+    def _token_view(self, token: Address, name: str, *args: Any) -> int:
+        """A token's view; an address that answers it as no token does (no code, a revert
+        without reason, an answer that is no uint256) is not a currency (as in the rules)."""
+        try:
+            return int(self._view_at(token, "DCMXToken", name, *args)[0])
+        except (DecodingError, TransactionReverted):
+            raise UnsupportedCurrency(token) from None
 
     def release(self, release_id: int) -> Release:
         artist, content, max_editions, royalty, minted, recipients, shares = self._view(

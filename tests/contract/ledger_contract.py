@@ -11,7 +11,7 @@ import pytest
 
 from dcmx_core import commands as c
 from dcmx_core.events import MinterAdded, TokensTransferred
-from dcmx_core.exceptions import NotMinter, OutOfRange
+from dcmx_core.exceptions import NotMinter, OutOfRange, UnsupportedCurrency
 from dcmx_core.model.distributor import NATIVE
 from dcmx_core.model.enums import Contract
 from dcmx_core.model.values import Address
@@ -105,6 +105,13 @@ class LedgerContract:
         events = ledger.events(0, ledger.head().number)
         keys = [(e.position.block_number, e.position.log_index) for e in events if e.position]
         assert len(keys) == len(set(keys)) == len(events)
+
+    def test_what_is_no_token_is_no_currency(self, ledger: DevLedger) -> None:
+        with pytest.raises(UnsupportedCurrency):  # an account without code
+            ledger.balance_in(BOB, ALICE)
+        for currency in (BOB, ledger.deployment.music_nft):  # and a contract of no token
+            with pytest.raises(UnsupportedCurrency):
+                ledger.allowance_in(currency, ALICE, BOB)
 
     def test_a_refused_command_mines_nothing_and_emits_nothing(self, ledger: DevLedger) -> None:
         head = ledger.head()

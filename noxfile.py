@@ -6,7 +6,7 @@ import sys
 import nox
 
 nox.options.default_venv_backend = "none"
-nox.options.sessions = ["tests", "lint", "typecheck", "contracts_check", "hardhat"]
+nox.options.sessions = ["tests", "lint", "typecheck", "contracts_check", "hardhat", "tronweb"]
 
 PYTHON = sys.executable
 
@@ -140,4 +140,19 @@ def slither(session: nox.Session) -> None:
         "--exclude",
         ",".join(SLITHER_TRIAGED),
         "--fail-medium",
+    )
+
+
+@nox.session
+def tronweb(session: nox.Session) -> None:
+    """TronWeb 6 from npm, unmodified, against dcmx node: accounts, TRX, contracts, events,
+    refusals."""
+    session.run(
+        PYTHON,
+        "-m",
+        "pytest",
+        "tests/devnode",
+        "-q",
+        *session.posargs,
+        env={"DCMX_TRONWEB": "1"},
     )

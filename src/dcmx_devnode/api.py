@@ -6,11 +6,13 @@ without it (hex), and java-tron's error shapes (``{"Error": ...}``, ``{"code": .
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from dcmx_adapters.crypto import EthCrypto
 from dcmx_adapters.tron.refusals import Refused
+from dcmx_devnode import events, resources
 from dcmx_devnode.protobuf import MalformedMessage, parse_address, render
 from dcmx_devnode.records import Block, Receipt
 from dcmx_devnode.transaction import MAX_FEE_LIMIT, Transaction, address_json
@@ -36,14 +38,25 @@ class UnknownEndpoint(LookupError):
 
 
 def dispatch(node: LocalTronNode, method: str, params: Json) -> Any:
+    """The answer to ``method`` (a path without its leading slash) with ``params``; the event
+    API's paths (``v1/...``) raise ``events.BadRequest`` for what TronGrid answers with 400."""
     endpoint = ENDPOINTS.get(method)
     if endpoint is None:
-        raise UnknownEndpoint(method)
+        endpoint, params = _route(method, params)
     try:
         return endpoint(node, params)
     except (MalformedMessage, ValueError, KeyError, TypeError) as error:
         # java-tron's servlets print an exception as {"Error": message}.
         return {"Error": f"class {type(error).__name__} : {error}"}
+
+
+def _route(path: str, params: Json) -> tuple[Endpoint, Json]:
+    """A path with parameters in it (TronGrid's ``v1/contracts/{address}/events``)."""
+    for pattern, endpoint in events.ROUTES:
+        found = pattern.fullmatch(path)
+        if found is not None:
+            return endpoint, params | found.groupdict()
+    raise UnknownEndpoint(path)
 
 
 def _visible(params: Json) -> bool:
@@ -121,6 +134,41 @@ def solid_block_by_num(node: LocalTronNode, params: Json) -> Json:
 def solid_block_by_id(node: LocalTronNode, params: Json) -> Json:
     block = node.block_by_id(bytes.fromhex(str(params.get("value", ""))))
     return _block_json(_solid(node, block), params)
+
+
+class _Refusal(Exception):
+    """What java-tron's ``getblock`` prints as ``{"Error": message}``."""
+
+
+def _block_named(node: LocalTronNode, text: str, head: int) -> Block | None:
+    """java-tron's ``Wallet.getBlock``: ``id_or_num`` is a number, else a block id; nothing
+    above ``head`` (the solidified block on the solidity API)."""
+    number = int(text) if re.fullmatch(r"[+-]?\d+", text) else None
+    if number is not None and -(2**63) <= number < 2**63:  # a Java long
+        if number < 0:
+            raise _Refusal("num must be non-positive number.")
+        return node.block(number) if number <= head else None
+    try:
+        block_id = bytes.fromhex(text) if len(text) == 64 else b""
+    except ValueError:
+        block_id = b""
+    if not block_id or int.from_bytes(block_id[:8]) > head:
+        raise _Refusal("id must be legal block hash.")
+    return node.block_by_id(block_id)
+
+
+def _get_block(node: LocalTronNode, params: Json, head: int) -> Json:
+    """``getblock``: the block ``id_or_num`` names (the head without one), its transactions
+    left out unless ``detail``."""
+    named = params.get("id_or_num")
+    try:
+        block = node.block(head) if named in (None, "") else _block_named(node, str(named), head)
+    except _Refusal as refusal:
+        return {"Error": str(refusal)}
+    answer = _block_json(block, params)
+    if params.get("detail") not in (True, "true"):
+        answer.pop("transactions", None)
+    return answer
 
 
 # --- transactions and their infos ------------------------------------------------------------
@@ -309,6 +357,11 @@ def deploy_contract(node: LocalTronNode, params: Json) -> Json:
 # --- accounts and contracts ------------------------------------------------------------------
 
 
+FROZEN_V2: Final[tuple[Json, ...]] = ({}, {"type": "ENERGY"}, {"type": "TRON_POWER"})
+"""An account's ``frozenV2`` with nothing staked: java-tron lists every resource, zero amounts
+(and the first resource, bandwidth, number 0) left out."""
+
+
 def _owner_permission(owner: bytes, visible: bool) -> Json:
     key = {"address": address_json(owner, visible), "weight": 1}
     return {"permission_name": "owner", "threshold": 1, "keys": [key]}
@@ -327,7 +380,7 @@ def get_account(node: LocalTronNode, params: Json) -> Json:
     out["create_time"] = created[1]
     if node.contract(address) is not None:
         out["type"] = "Contract"
-        return out
+        return out | {"frozenV2": [dict(entry) for entry in FROZEN_V2]}
     active = _owner_permission(address, visible) | {
         "type": "Active",
         "id": 2,
@@ -337,7 +390,24 @@ def get_account(node: LocalTronNode, params: Json) -> Json:
     return out | {
         "owner_permission": _owner_permission(address, visible),
         "active_permission": [active],
+        "frozenV2": [dict(entry) for entry in FROZEN_V2],
     }
+
+
+def solid_account(node: LocalTronNode, params: Json) -> Json:
+    """``walletsolidity/getaccount``: an account that existed at the solidified block. The node
+    keeps one state, the head's, so balances are the head's (the same once nothing newer
+    touched the account)."""
+    created = node.account(_address(params, "address"))
+    if created is None or created[0] > node.solid_number:
+        return {}
+    return get_account(node, params)
+
+
+def health_check(node: LocalTronNode, params: Json) -> Json:
+    """``GET /healthcheck``, which TronWeb asks the event server in ``isConnected``: any
+    answer but an error will do."""
+    return {"success": True}
 
 
 def get_contract(node: LocalTronNode, params: Json) -> Json:
@@ -370,7 +440,10 @@ ENDPOINTS: Final[dict[str, Endpoint]] = {
     "wallet/getblockbyid": get_block_by_id,
     "wallet/getblockbylimitnext": get_block_by_limit_next,
     "wallet/getblockbylatestnum": get_block_by_latest_num,
+    "wallet/getblock": lambda n, p: _get_block(n, p, n.head.number),
     "wallet/getaccount": get_account,
+    "wallet/getaccountnet": resources.get_account_net,
+    "wallet/getaccountresource": resources.get_account_resource,
     "wallet/getsignweight": get_sign_weight,
     "wallet/broadcasttransaction": broadcast_transaction,
     "wallet/gettransactionbyid": lambda n, p: _transaction_by_id(n, p, False),
@@ -387,7 +460,10 @@ ENDPOINTS: Final[dict[str, Endpoint]] = {
     "walletsolidity/getnowblock": solid_now_block,
     "walletsolidity/getblockbynum": solid_block_by_num,
     "walletsolidity/getblockbyid": solid_block_by_id,
+    "walletsolidity/getblock": lambda n, p: _get_block(n, p, n.solid_number),
+    "walletsolidity/getaccount": solid_account,
     "walletsolidity/gettransactionbyid": lambda n, p: _transaction_by_id(n, p, True),
     "walletsolidity/gettransactioninfobyid": lambda n, p: _info_by_id(n, p, True),
     "walletsolidity/gettransactioninfobyblocknum": lambda n, p: _infos_by_block(n, p, True),
+    "healthcheck": health_check,
 }

@@ -269,7 +269,7 @@ def parse_address(text: str) -> bytes:
     """A TRON address, base58check or 21-byte hex, as its 21 bytes (0x41 first)."""
     try:
         return bytes.fromhex(to_hex_address(text))
-    except ValueError as error:
+    except (ValueError, IndexError) as error:  # tronpy indexes an empty text's first letter
         raise MalformedMessage(f"{text!r} is not a TRON address: {error}") from None
 
 

@@ -23,6 +23,7 @@ from attrs import frozen
 
 from dcmx_adapters.crypto import EthCrypto
 from dcmx_devnode.api import UnknownEndpoint, dispatch
+from dcmx_devnode.events import BadRequest
 from dcmx_devnode.node import LocalTronNode
 from dcmx_devnode.protobuf import MalformedMessage, parse_address
 from dcmx_devnode.transaction import address_json
@@ -120,13 +121,27 @@ def answer(node: LocalTronNode, path: str, params: dict[str, Any]) -> tuple[int,
         return 200, dispatch(node, path, params)
     except UnknownEndpoint:
         return 404, {"Error": f"no endpoint /{path}"}
+    except BadRequest as refusal:  # the event API's (TronGrid's) refusals
+        return 400, refusal.body
     except Exception as error:  # an answer to every request: java-tron's servlets print it
         return 200, {"Error": f"class {type(error).__name__} : {error}"}
+
+
+def _linked(body: Any, host: str | None) -> Any:
+    """The event API's ``meta.links.next`` as a full URL on the host the client asked, as
+    TronGrid gives it (the endpoint knows only the path)."""
+    links = body.get("meta", {}).get("links") if isinstance(body, dict) else None
+    if isinstance(links, dict) and str(links.get("next", "")).startswith("/") and host:
+        links["next"] = f"http://{host}{links['next']}"
+    return body
 
 
 def handler_for(node: LocalTronNode, lock: threading.Lock) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # kept-alive connections, as java-tron's Jetty keeps them
+        # Headers and body go out in two writes: without this, Nagle's algorithm holds the
+        # body back for the client's delayed ACK, 40 ms a request.
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
@@ -155,7 +170,7 @@ def handler_for(node: LocalTronNode, lock: threading.Lock) -> type[BaseHTTPReque
         def _answer(self, path: str, params: dict[str, Any]) -> None:
             with lock:
                 status, body = answer(node, path.strip("/"), params)
-            self._reply(status, body)
+            self._reply(status, _linked(body, self.headers.get("Host")))
 
         def _cors(self) -> None:
             self.send_header("Access-Control-Allow-Origin", "*")
@@ -197,6 +212,12 @@ class NodeServer:
         return f"http://{host!s}:{port}/"
 
     def start(self) -> None:
+        with self.lock:
+            if self.node.head.number == 0:
+                # A chain still at its genesis block gets a first block: java-tron prints
+                # neither the genesis block's number nor its time (proto3 zeros), and TronWeb
+                # builds a transaction's TaPoS reference and expiration from both.
+                self.node.mine(1)
         if self._timer is not None:
             self._timer.start()
         self._thread.start()

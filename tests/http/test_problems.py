@@ -7,12 +7,14 @@ from sqlalchemy.exc import OperationalError
 
 from dcmx_adapters.memory.repositories import MemoryUnitOfWork
 from dcmx_core import exceptions
+from dcmx_core.model.access import Scope
 from dcmx_core.ports import DevLedger, UnitOfWork
 from dcmx_entrypoints.http import create_app
 from dcmx_entrypoints.http.problems import domain_problem, kebab
 from tests.factories import ALICE
 from tests.http.client import ApiClient, api_client
 from tests.http.conftest import CHAIN, CRYPTO
+from tests.http.writes import world
 
 PROBLEM = "application/problem+json"
 
@@ -153,3 +155,21 @@ def test_tron_chains_render_addresses_in_base58(fresh_ledger: DevLedger) -> None
     with api_client(app) as api:
         body = api.get(f"/v1/accounts/{ALICE.to_hex()}/balance").json()
     assert body["account"] == ALICE.to_base58()
+
+
+@pytest.mark.parametrize("given", ["1.0", "+1", "01.5", "1e0", "true"])
+def test_a_path_id_is_read_strictly(given: str) -> None:
+    with world() as w:
+        answer = w.api.get(f"/v1/releases/{given}")
+        assert (answer.status_code, answer.json()["type"]) == (422, "/problems/validation-error")
+
+
+@pytest.mark.parametrize("given", [1.0, "1", True])
+def test_a_body_integer_is_read_strictly(given: object) -> None:
+    with world() as w:
+        answer = w.api.post(
+            "/v1/documents/terms_of_service/versions",
+            json={"version": given, "text": "terms"},
+            headers=w.auth(Scope.COMPLIANCE_WRITE),
+        )
+        assert (answer.status_code, answer.json()["type"]) == (422, "/problems/validation-error")

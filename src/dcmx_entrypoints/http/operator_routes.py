@@ -36,6 +36,7 @@ from dcmx_entrypoints.http.write_schemas import (
     ReviewIn,
     RoyaltyIn,
     SaleOutcome,
+    StrictDigits,
     VerifierIn,
     WithdrawalIn,
 )
@@ -44,7 +45,7 @@ from dcmx_entrypoints.running import CommittedProfiles
 
 PROBLEMS = problem_responses(401, 403, 404, 409, 413, 422, 429)
 
-Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+Id = Annotated[int, Path(ge=1, le=MAX_ID), StrictDigits]
 PoolName = Annotated[str, Path(pattern="^(" + "|".join(POOLS) + ")$")]
 DocumentTypeName = Annotated[str, Path(pattern="^(" + "|".join(DOCUMENT_TYPES) + ")$")]
 

@@ -16,6 +16,7 @@ from dcmx_core.ports import UnitOfWork
 from dcmx_entrypoints.http.paging import MAX_KEY, PageRequest
 from dcmx_entrypoints.http.problems import problem_responses
 from dcmx_entrypoints.http.schemas import Render
+from dcmx_entrypoints.http.write_schemas import StrictDigits
 
 ADDRESS_HELP = "An address: 0x hex (EIP-55 checksum if mixed case) or TRON base58check (T…)."
 PAGED_PROBLEMS = problem_responses(422, 503)
@@ -74,7 +75,9 @@ class Reads:
         return account
 
 
-ReleaseId = Annotated[int, Path(ge=1, le=MAX_KEY, description="The release's number.")]
+ReleaseId = Annotated[
+    int, Path(ge=1, le=MAX_KEY, description="The release's number."), StrictDigits
+]
 
 
 def route_options(summary: str, problems: dict[int | str, dict[str, Any]]) -> dict[str, Any]:

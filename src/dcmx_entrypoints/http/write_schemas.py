@@ -8,9 +8,10 @@ transactions sent before it to prepare it (an approval, a pool's configuration).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from dcmx_core.model.access import NONCE_PATTERN
 from dcmx_core.model.enums import DocumentType, Pool, Regime
@@ -47,7 +48,23 @@ SignatureIn = Annotated[
         description="65 bytes r ‖ s ‖ v (v 27 or 28), 0x hex, as wallets give it.",
     ),
 ]
-IdIn = Annotated[int, Field(ge=1, le=MAX_ID)]
+DECIMAL_DIGITS: Final = re.compile(r"[0-9]{1,19}")
+
+
+def whole_number(value: object) -> object:
+    """An id as a JSON integer, or (in a path or a query) its digits only: ``1.0``, ``+1``,
+    `` 1`` or ``true`` are no id."""
+    if isinstance(value, bool | float):
+        raise ValueError("an id is a whole number, not a float or a boolean")
+    if isinstance(value, str) and not DECIMAL_DIGITS.fullmatch(value):
+        raise ValueError("an id is a whole number written in digits only")
+    return value
+
+
+StrictDigits = BeforeValidator(whole_number)
+"""Ids are read strictly (pydantic alone would take ``1.0`` and ``"1"`` for 1)."""
+
+IdIn = Annotated[int, Field(ge=1, le=MAX_ID), StrictDigits]
 PoolIn = Annotated[str, Field(pattern=_one_of(POOLS), description="One of " + ", ".join(POOLS))]
 DocumentTypeIn = Annotated[
     str, Field(pattern=_one_of(DOCUMENT_TYPES), description="One of " + ", ".join(DOCUMENT_TYPES))
@@ -64,7 +81,7 @@ ExpiresIn = Annotated[
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # 1.0 or "1" is no integer
 
 
 # --- operator requests ------------------------------------------------------------------------

@@ -199,7 +199,8 @@ def serve_api(
             sys.stdout.flush()
             serve_in_processes(lambda: api_server(app_from_container(container)), sock, workers)
         else:
-            serve(api_server(app_from_container(container)), sock)
+            # The local chain is opened to be read (dcmx up or the verbs change it): no writes.
+            serve(api_server(app_from_container(container, writes=not local_chain)), sock)
     finally:
         sock.close()
         container.shutdown_resources()

@@ -167,9 +167,10 @@ def _problem_docs() -> APIRouter:
     return router
 
 
-def app_from_container(container: Container) -> FastAPI:
+def app_from_container(container: Container, *, writes: bool = True) -> FastAPI:
     """The API wired from the container: SQL read models, the configured ledger, settings'
-    page size and lag bound. Shutting the app down disposes the container's resources."""
+    page size and lag bound; the write side too unless ``writes`` is off (a ledger opened to
+    be read only). Shutting the app down disposes the container's resources."""
     settings = container.settings()
     app = create_app(
         unit_of_work=container.unit_of_work,
@@ -181,17 +182,7 @@ def app_from_container(container: Container) -> FastAPI:
         ping_database=container.ping_database(),
         page_size_max=settings.page_size_max,
         ready_max_lag=settings.ready_max_lag,
-        operator=Operator(
-            ledger=container.ledger(),
-            address=_operator_address(container),
-            crypto=container.crypto(),
-            clock=container.clock(),
-            limits=WriteLimits(
-                key_rate=Rate(settings.rate_key_per_minute, settings.rate_key_burst),
-                signed_rate=Rate(settings.rate_signed_per_minute, settings.rate_signed_burst),
-                expiry_max=settings.signed_expiry_max,
-            ),
-        ),
+        operator=_operator(container) if writes else None,
         request_body_max=settings.request_body_max,
     )
 
@@ -205,6 +196,21 @@ def app_from_container(container: Container) -> FastAPI:
 
     app.router.lifespan_context = lifespan
     return app
+
+
+def _operator(container: Container) -> Operator:
+    settings = container.settings()
+    return Operator(
+        ledger=container.ledger(),
+        address=_operator_address(container),
+        crypto=container.crypto(),
+        clock=container.clock(),
+        limits=WriteLimits(
+            key_rate=Rate(settings.rate_key_per_minute, settings.rate_key_burst),
+            signed_rate=Rate(settings.rate_signed_per_minute, settings.rate_signed_burst),
+            expiry_max=settings.signed_expiry_max,
+        ),
+    )
 
 
 def _operator_address(container: Container) -> Address | None:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import requests
 from attrs import frozen
 from rich.console import Console
 from rich.progress import (
@@ -29,6 +30,7 @@ from dcmx_entrypoints.running import (
     indexer_for,
     status_record,
     stop_on_signals,
+    unreachable,
 )
 
 TICK_SECONDS = 0.2
@@ -48,7 +50,7 @@ def run_index(container: Container, run: IndexRun, errors: Console) -> dict[str,
     """Index from the checkpoint up to ``run.last`` (or the confirmed head, and on as it grows
     when following); return the final status. SIGINT and SIGTERM stop it after the batch in
     flight."""
-    chain = container.chain()
+    chain = _reached(container, errors) if run.follow else container.chain()
     start = _first_block(container, chain, run.first)
     indexer = indexer_for(container, last=run.last)
     stop = threading.Event()
@@ -62,6 +64,27 @@ def run_index(container: Container, run: IndexRun, errors: Console) -> dict[str,
     if worker.error is not None:
         raise worker.error
     return status_record(indexer.status, chain, first=start)
+
+
+REACH_PAUSE = 0.5
+REACH_PAUSE_MAX = 30.0
+
+
+def _reached(container: Container, errors: Console) -> str:
+    """The chain's name, once its node answers: a follower started before its node (or while
+    it restarts) tries again after a pause that doubles, as it does once running, and says so
+    in one line each time. SIGINT or SIGTERM stops the waiting."""
+    stop, pause = threading.Event(), REACH_PAUSE
+    with stop_on_signals(stop):
+        while True:
+            try:
+                return container.chain()  # builds the ledger, which asks the node
+            except requests.RequestException as error:
+                said = f"dcmx: {unreachable(error)}; trying again in {pause:g} s"
+                errors.print(said, soft_wrap=True, markup=False, highlight=False)
+                if stop.wait(pause):
+                    raise CommandFailed("stopped before the node answered") from None
+                pause = min(pause * 2, REACH_PAUSE_MAX)
 
 
 def _first_block(container: Container, chain: str, asked: int | None) -> int:

@@ -426,6 +426,14 @@ class IndexCorrupted(StateConflict):
         super().__init__(f"{chain}: {detail}; the read models need a rebuild", chain=chain)
 
 
+class WriterLeaseLost(StateConflict):
+    """This indexer no longer holds its chain's writer lease (its lease's connection died, or
+    another indexer took the lease since): its batch is not written, and it stops writing."""
+
+    def __init__(self, chain: str, detail: str) -> None:
+        super().__init__(f"{chain}: the writer lease was lost ({detail})", chain=chain)
+
+
 class RangeTooLarge(LimitExceeded):
     """A ledger refused to read so many blocks at once (a node's range or result limit)."""
 

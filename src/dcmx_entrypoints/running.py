@@ -6,6 +6,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import gc
+import logging
 import os
 import signal
 import socket
@@ -31,6 +32,8 @@ from sqlalchemy.exc import OperationalError
 
 from dcmx_adapters.sql.database import alembic_config, upgrade
 from dcmx_adapters.sql.lease import WriterLease
+from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
+from dcmx_core.exceptions import WriterLeaseLost
 from dcmx_core.model.values import Address
 from dcmx_core.ports import Block, EventBatch, EventSource, UnitOfWork
 from dcmx_core.read_models import ErasureRecord, UserProfile
@@ -41,6 +44,7 @@ from dcmx_entrypoints.local_chain import LocalChain
 from dcmx_entrypoints.settings import EvmEngine, LedgerKind, Settings
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_log = logging.getLogger(__name__)
 
 
 class CommandFailed(RuntimeError):
@@ -362,19 +366,38 @@ class IndexerThread(threading.Thread):
 
     def run(self) -> None:
         try:
-            if self.lease is not None and not self.lease.acquire(self.stop):
-                return  # stopped while another indexer held the lease
-            if self.follow:
-                self.indexer.follow(self.stop, poll_seconds=self.poll_seconds)
-            else:
-                self.indexer.catch_up(self.stop)
+            while not self.stop.is_set():
+                try:
+                    self._write_while_leased()
+                    return
+                except WriterLeaseLost as lost:
+                    if not self.follow:
+                        raise
+                    # A follower that lost the lease writes nothing more and waits for it
+                    # again, as a standby does.
+                    _log.warning("%s; waiting to take it again", lost)
         except Exception as error:
             self.error = error
             if self.on_error is not None:
                 self.on_error(error)
+
+    def _write_while_leased(self) -> None:
+        lease = self.lease
+        if lease is not None and not lease.acquire(self.stop):
+            return  # stopped while another indexer held the lease
+        uow = self.indexer.uow
+        if lease is not None and isinstance(uow, SqlUnitOfWork):
+            uow.fence = lease.fence  # each batch proves the lease is still held as it commits
+        try:
+            if self.follow:
+                self.indexer.follow(self.stop, poll_seconds=self.poll_seconds)
+            else:
+                self.indexer.catch_up(self.stop)
         finally:
-            if self.lease is not None:
-                self.lease.release()
+            if isinstance(uow, SqlUnitOfWork):
+                uow.fence = None
+            if lease is not None:
+                lease.release()
 
 
 def status_record(status: IndexerStatus, chain: str, *, first: int) -> dict[str, Any]:

@@ -10,9 +10,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
 from dcmx_adapters.sql.database import create_engine_for
 from dcmx_adapters.sql.lease import WriterLease
+from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
+from dcmx_core.exceptions import WriterLeaseLost
+from dcmx_core.model.access import ApiKey, Scope, issue_key
 
 
 @pytest.fixture(params=["postgresql", "sqlite", "sqlite-in-memory"])
@@ -101,3 +105,73 @@ def test_a_standby_outlives_a_sweep_of_the_databases_connections(
             stop.set()
     assert taken == [True]
     assert "the database failed" in caplog.text
+
+
+def an_api_key(name: str) -> ApiKey:
+    return issue_key(name, frozenset({Scope.ADMIN}), 1_767_225_600).key
+
+
+def written(engine: Engine, name: str) -> bool:
+    with engine.connect() as connection:
+        found = connection.execute(text("SELECT 1 FROM api_keys WHERE name = :n"), {"n": name})
+        return found.first() is not None
+
+
+def test_a_writer_whose_lease_died_commits_nothing_more(postgresql_engine: Engine) -> None:
+    with WriterLease(postgresql_engine, "lease-h") as first:
+        assert first.try_acquire()
+        uow = SqlUnitOfWork(postgresql_engine)
+        uow.fence = first.fence
+        with uow:
+            uow.api_keys.add_key(an_api_key("while leased"))
+            uow.commit()
+        with postgresql_engine.connect() as admin:  # exactly the lease's connection
+            admin.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                    "WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"
+                )
+            )
+        with WriterLease(postgresql_engine, "lease-h") as second:
+            assert second.acquire(threading.Event(), poll_seconds=0.01)
+            with uow:
+                uow.api_keys.add_key(an_api_key("after the lease was lost"))
+                with pytest.raises(WriterLeaseLost):
+                    uow.commit()
+    assert written(postgresql_engine, "while leased")
+    assert not written(postgresql_engine, "after the lease was lost")
+
+
+def test_a_lost_lease_connection_is_noticed_within_a_second(postgresql_engine: Engine) -> None:
+    with WriterLease(postgresql_engine, "lease-i") as holder:
+        assert holder.try_acquire()
+        with postgresql_engine.connect() as admin:
+            admin.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                    "WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()"
+                )
+            )
+        time.sleep(1.0)
+        with (
+            Session(postgresql_engine) as session,
+            pytest.raises(WriterLeaseLost, match="its connection died"),
+        ):
+            holder.fence(session)
+
+
+def test_a_successors_generation_fences_the_old_writer_off(postgresql_engine: Engine) -> None:
+    with WriterLease(postgresql_engine, "lease-j") as old:
+        assert old.try_acquire()
+        with postgresql_engine.begin() as other:  # what a successor's taking does
+            other.execute(
+                text(
+                    "UPDATE writer_generations SET generation = generation + 1 "
+                    "WHERE chain = 'lease-j'"
+                )
+            )
+        with (
+            Session(postgresql_engine) as session,
+            pytest.raises(WriterLeaseLost, match="another indexer took it"),
+        ):
+            old.fence(session)

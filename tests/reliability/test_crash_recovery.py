@@ -151,11 +151,17 @@ def wait_for_progress(engine: Engine, reached: int, indexing: Indexing) -> int:
     return reached
 
 
+LEASE_BOOKKEEPING = {"writer_generations"}
+"""Counts how often the writer lease was taken, which a killed run does more often."""
+
+
 def tables(engine: Engine) -> Tables:
-    """Each table's row count and a checksum of its rows in a fixed order."""
+    """Each read model's row count and a checksum of its rows in a fixed order."""
     found = {}
     with engine.connect() as connection:
         for table in Base.metadata.sorted_tables:
+            if table.name in LEASE_BOOKKEEPING:
+                continue
             count, digest = connection.execute(
                 text(
                     f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), ''))"

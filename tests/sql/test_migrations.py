@@ -31,6 +31,7 @@ TABLES = {
     "platform_stats",
     "api_keys",
     "used_nonces",
+    "writer_generations",
 }
 
 

@@ -266,3 +266,13 @@ class UsedNonceRow(Base):
     account: Mapped[Address] = mapped_column(AddressBytes, primary_key=True)
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[int] = mapped_column(BigInteger)
+
+
+class WriterGenerationRow(Base):
+    """How many times a chain's writer lease was taken: the fencing token a writer's every
+    batch must still match when it commits."""
+
+    __tablename__ = "writer_generations"
+
+    chain: Mapped[str] = mapped_column(String(64), primary_key=True)
+    generation: Mapped[int] = mapped_column(BigInteger)

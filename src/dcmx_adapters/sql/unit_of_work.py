@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
@@ -97,6 +98,9 @@ class SqlUnitOfWork:
     def __init__(self, bind: Engine | sessionmaker[Session]) -> None:
         self._sessions = bind if isinstance(bind, sessionmaker) else _sessions_of(bind)
         self._session: Session | None = None
+        self.fence: Callable[[Session], None] | None = None
+        """Run in the transaction before each commit (a writer's lease check): it may refuse
+        the commit by raising, and nothing is written."""
 
     def __enter__(self) -> SqlUnitOfWork:
         if self._session is not None:
@@ -123,7 +127,10 @@ class SqlUnitOfWork:
             apply_changes(changes, self)
 
     def commit(self) -> None:
-        self._active().commit()
+        session = self._active()
+        if self.fence is not None:  # a writer proves it still holds its lease, then writes
+            self.fence(session)
+        session.commit()
 
     def rollback(self) -> None:
         self._active().rollback()

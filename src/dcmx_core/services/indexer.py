@@ -22,14 +22,15 @@ from typing import Protocol
 from attrs import define, field, frozen
 
 from dcmx_core.events import DomainEvent
-from dcmx_core.exceptions import IndexCorrupted, RangeTooLarge, ReorgTooDeep
+from dcmx_core.exceptions import IndexCorrupted, RangeTooLarge, ReorgTooDeep, WriterLeaseLost
 from dcmx_core.model.values import Hash32
 from dcmx_core.ports import Block, EventBatch, EventSource, Undecodable, UnitOfWork
 from dcmx_core.read_models import Checkpoint, QuarantinedLog, ReadModelChanges, StoredEvent
 from dcmx_core.services.projections import fold, unproject
 
-FATAL = (ReorgTooDeep, IndexCorrupted)
-"""What following never retries: the database would need a person (or a rebuild) first."""
+FATAL = (ReorgTooDeep, IndexCorrupted, WriterLeaseLost)
+"""What following never retries: the database would need a person (or a rebuild) first, or
+another indexer writes now."""
 
 
 @frozen

@@ -158,3 +158,16 @@ def test_what_is_no_signed_evm_transaction_is_refused(signed: object) -> None:
 def test_what_is_no_signed_tron_call_is_refused(signed: object) -> None:
     with pytest.raises(RelayRefused, match="a signed TRON transaction"):
         tron().relay(signed)
+
+
+@pytest.mark.parametrize(("make", "sign"), LEDGERS)
+def test_a_purchase_paid_in_a_token_prepares_the_approval_first(make: Any, sign: Any) -> None:
+    ledger, token = with_an_edition(make)
+    usdt = ledger.deploy_payment_token("USDT")
+    ledger.mint_payment_token(usdt, BUYER, 10 * PRICE)
+    for tx in ledger.prepare(SELLER, sales.listing(ledger, SELLER, token, usdt, PRICE)):
+        ledger.relay(sign(tx, 5))
+    approval, purchase = ledger.prepare(BUYER, sales.purchase(ledger, BUYER, token))
+    ledger.relay(sign(approval, 6))
+    sold = [e for e in ledger.relay(sign(purchase, 6)).events if isinstance(e, EditionSold)]
+    assert [(e.buyer, e.currency, e.price) for e in sold] == [(BUYER, usdt, PRICE)]

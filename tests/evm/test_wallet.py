@@ -287,3 +287,11 @@ def test_a_sender_without_a_signer_is_refused_naming_the_account() -> None:
     chain = Web3Chain(Web3(sender_node(eth_estimateGas="0xc350")), [])
     with pytest.raises(MissingKey, match=r"no key for 0x[0-9a-fA-F]{40}: the ledger cannot sign"):
         chain.send(SIGNER.address, Address.parse(TX["to"]), b"\x01")
+
+
+def test_any_other_refusal_of_the_node_is_told_in_its_words() -> None:
+    node = sender_node(
+        eth_sendRawTransaction={"error": {"code": -32000, "message": "invalid sender"}}
+    )
+    with pytest.raises(SendRefused, match="the node refused the transaction: invalid sender"):
+        send(node)

@@ -91,8 +91,10 @@ class EvmLedger:
         for command in commands:
             call = call_for(command, self._deployment)
             calls.append((call.to, call.data(), call.value))
+        if not isinstance(self._chain, PreparingChain):
+            raise WalletsUnsupported(_SIGNS_ITSELF)
         try:
-            return self._wallet_chain().prepare(sender, calls)
+            return self._chain.prepare(sender, calls)
         except Reverted as revert:
             raise error_from_revert(revert.data, str(revert)) from None
 
@@ -131,10 +133,7 @@ class EvmLedger:
 
     def _wallet_chain(self) -> WalletChain:
         if not isinstance(self._chain, WalletChain):
-            raise WalletsUnsupported(
-                "this chain signs for its own accounts (a local chain): it takes no "
-                "transactions signed in a wallet"
-            )
+            raise WalletsUnsupported(_SIGNS_ITSELF)
         return self._chain
 
     # --- blocks and events ------------------------------------------------------------------
@@ -349,13 +348,24 @@ class WalletsUnsupported(RuntimeError):
     """The chain takes no transactions signed in a user's wallet."""
 
 
+_SIGNS_ITSELF = (
+    "this chain signs for its own accounts (a local chain): it takes no transactions signed "
+    "in a wallet"
+)
+
+
 @runtime_checkable
-class WalletChain(Protocol):
-    """A chain that prepares transactions for wallets and broadcasts what they signed."""
+class PreparingChain(Protocol):
+    """A chain that prepares transactions for wallets (an EVM node's, TRON's)."""
 
     def prepare(
         self, sender: Address, calls: Sequence[tuple[Address, bytes, int]]
     ) -> list[dict[str, Any]]: ...
+
+
+@runtime_checkable
+class WalletChain(PreparingChain, Protocol):
+    """An EVM chain that also broadcasts the raw transactions wallets signed."""
 
     def broadcast(self, raw: bytes, signed: SignedTransaction) -> TxResult: ...
 

@@ -186,7 +186,8 @@ class Broadcast:
                 raise SendRefused(
                     f"{self.shown} has not enough coin to pay for the transaction's gas"
                 ) from None
-            elif kind is not None:
+            elif kind is not None or getattr(error, "rpc_response", None) is not None:
+                # The node answered, and said no: its words (a transport error goes on up).
                 raise SendRefused(f"the node refused the transaction: {said}") from None
             else:
                 raise

@@ -21,7 +21,7 @@ from tronpy.providers import HTTPProvider  # type: ignore[import-untyped]
 
 from dcmx_adapters.evm.chain import Reverted, TxResult
 from dcmx_adapters.evm.ledger import EvmLedger
-from dcmx_adapters.evm.translate import call_for, error_from_revert
+from dcmx_adapters.evm.translate import error_from_revert
 from dcmx_adapters.evm.wallet import RelayRefused
 from dcmx_adapters.tron import fees
 from dcmx_adapters.tron.blocks import address_from_tron
@@ -30,7 +30,6 @@ from dcmx_adapters.tron.chain import (
     TronChain,
     TronTxResult,
 )
-from dcmx_core.commands import Command
 from dcmx_core.events import DomainEvent
 from dcmx_core.exceptions import InvalidAddress
 from dcmx_core.model.platform import Deployment
@@ -76,18 +75,6 @@ class TronLedger(EvmLedger):
             bandwidth=bandwidth,
             fee=result.fee,
         )
-
-    def prepare(self, sender: Address, commands: Sequence[Command]) -> list[dict[str, Any]]:
-        """The unsigned transactions that carry out ``commands`` from ``sender``, in order,
-        as java-tron builds them for a wallet (TronLink) to sign."""
-        calls = []
-        for command in commands:
-            call = call_for(command, self.deployment)
-            calls.append((call.to, call.data(), call.value))
-        try:
-            return self._tron.prepare(sender, calls)
-        except Reverted as revert:
-            raise error_from_revert(revert.data, str(revert)) from None
 
     def relay(self, signed: object) -> Receipt:
         """Broadcast a transaction the user's wallet signed (java-tron's JSON, with its

@@ -94,8 +94,8 @@ class KeystoreSigner:
         self._path = path
         self._password = password
         self._opened: KeySigner | None = None
-        named = keystore_address(path)
-        self._address = named if named is not None else self.open().address
+        self._named = keystore_address(path)
+        self._address = self._named if self._named is not None else self.open().address
 
     @property
     def address(self) -> Address:
@@ -106,7 +106,7 @@ class KeystoreSigner:
         ``KeyRefused``)."""
         if self._opened is None:
             opened = open_keystore(self._path, self._password())
-            if opened.address != getattr(self, "_address", opened.address):
+            if self._named is not None and opened.address != self._named:
                 raise KeyRefused(
                     f"a keystore whose key is the address it names ({self._path.name})"
                 )

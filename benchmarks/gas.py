@@ -6,8 +6,9 @@ Run with ``nox -s gas``: prints the table and, with ``--write``, stores it as th
 (no operation may cost more than its snapshot plus 2 %, in gas or in energy) and writes the
 TRON fee limits per contract function (src/dcmx_adapters/tron/fee_limits.json). Gas comes from
 eth-tester receipts (py-evm), never from revm, whose warm/cold accounting is not exact. Energy
-is the same transaction run again from the same state at the TVM's prices
-(``dcmx_adapters.tron.energy``): an estimate, without TRON's dynamic energy factor.
+comes from the receipts of the same operations on the local TRON node, which meters every run
+by the TVM's schedule (``dcmx_devnode.energy``): the figures a node charges, without TRON's
+dynamic energy factor (which popular contracts pay on top).
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from dcmx_adapters.evm.ledger import EvmLedger, local_evm_ledger
 from dcmx_adapters.evm.translate import ARTIFACT_OF, abi_of
 from dcmx_adapters.signing import KeySigner
 from dcmx_adapters.tron import fees
-from dcmx_adapters.tron.energy import energy_of_transaction
 from dcmx_core import commands as c
 from dcmx_core.model.distributor import NATIVE
 from dcmx_core.model.enums import Contract, DocumentType, Pool
@@ -38,6 +38,8 @@ from dcmx_core.model.nft import token_id_of
 from dcmx_core.model.signing import acceptance_digest, domain_separator
 from dcmx_core.model.values import Address, Hash32
 from dcmx_core.ports import Receipt
+from dcmx_devnode.energy import energy_of_transaction
+from dcmx_devnode.local import local_node_of, local_tron_ledger
 
 SNAPSHOT = Path(__file__).with_name("gas-snapshot.json")
 TOLERANCE = 0.02
@@ -58,61 +60,103 @@ class Figures:
     gas: dict[str, int]
     energy: dict[str, int]
     functions: dict[str, fees.FunctionEnergy]
+    schedule: dict[str, int]
+    """The energy of each operation run again on eth-tester's own py-evm state at the TVM's
+    prices: what the node must charge (its metering reads its own state)."""
 
 
 class Meter:
-    """Runs operations on a fresh eth-tester chain and records the gas and energy of each."""
+    """Runs operations on a fresh ledger and records what each used, as its receipt says: gas
+    on the EVM, energy on TRON. ``functions`` notes which function of the platform's contracts
+    each recorded operation called."""
 
-    def __init__(self) -> None:
-        self.ledger: EvmLedger = local_evm_ledger(
-            ADMIN, ManualClock(0), signers=[KeySigner(k) for k in KEYS]
-        )
+    def __init__(self, ledger: EvmLedger) -> None:
+        self.ledger = ledger
         for person in PEOPLE[1:]:
-            self.ledger.fund(person, 100 * UNIT)
-        self.gas: dict[str, int] = {}
-        self.energy: dict[str, int] = {}
+            ledger.fund(person, 100 * UNIT)
+        self.used: dict[str, int] = {}
         self.functions: dict[str, fees.FunctionEnergy] = {}
-        chain = self.ledger.chain
-        assert isinstance(chain, Web3Chain)
-        self._py_evm = chain.w3.provider.ethereum_tester.backend.chain  # type: ignore[union-attr]
-        self._names = {self.ledger.deployment.address_of(k): ARTIFACT_OF[k] for k in Contract}
+        self._names = {ledger.deployment.address_of(k): ARTIFACT_OF[k] for k in Contract}
 
     def run(self, sender: Address, command: c.Command) -> int:
         return self.ledger.execute(sender, command).gas_used
 
     def record(self, label: str, sender: Address, command: c.Command) -> int:
         receipt: Receipt = self.ledger.execute(sender, command)
-        self.gas[label] = receipt.gas_used
-        self._energy(label, receipt.tx_id.raw)
-        return self.gas[label]
+        self._note(label, receipt.gas_used, receipt.tx_id.raw)
+        return receipt.gas_used
 
     def raw(
         self, label: str, sender: Address, to: Address, name: str, fn: str, *args: object
     ) -> None:
         function = abi_of(name).function(fn, len(args))
-        data = function.encode(to_abi(args))
-        result: TxResult = self.ledger.chain.send(sender, to, data)
-        self.gas[label] = result.gas_used
-        self._energy(label, result.tx_id.raw)
+        result: TxResult = self.ledger.chain.send(sender, to, function.encode(to_abi(args)))
+        self._note(label, result.gas_used, result.tx_id.raw)
 
     def forget(self, label: str) -> None:
         """Drop a row that was only set-up."""
-        for figures in (self.gas, self.energy, self.functions):
+        for figures in (self.used, self.functions):
             figures.pop(label, None)
 
-    def _energy(self, label: str, tx_hash: bytes) -> None:
-        self.energy[label] = energy_of_transaction(self._py_evm, tx_hash)
-        tx = self._py_evm.get_canonical_transaction(tx_hash)
-        name = self._names.get(Address(bytes(tx.to)))
+    def _note(self, label: str, used: int, tx_id: bytes) -> None:
+        self.used[label] = used
+        to, data = self.call_of(tx_id)
+        name = self._names.get(to)
         if name is None:  # a yardstick, not one of the platform's contracts
             return
-        selector = bytes(tx.data[:4])
+        selector = data[:4]
         function = next(
             f for fs in abi_of(name).functions.values() for f in fs if f.selector == selector
         )
         signature = f"{function.name}({','.join(function.inputs)})"
-        self.functions[label] = fees.FunctionEnergy(
-            selector, (f"{name}.{signature}",), self.energy[label]
+        self.functions[label] = fees.FunctionEnergy(selector, (f"{name}.{signature}",), used)
+
+    def call_of(self, tx_id: bytes) -> tuple[Address, bytes]:
+        """The contract a mined transaction called, and its call data."""
+        raise NotImplementedError
+
+
+class EvmMeter(Meter):
+    """Gas, on eth-tester (py-evm); and each operation's energy by the TVM's schedule, run
+    again on py-evm's own state (``schedule``)."""
+
+    def __init__(self) -> None:
+        ledger = local_evm_ledger(ADMIN, ManualClock(0), signers=[KeySigner(k) for k in KEYS])
+        chain = ledger.chain
+        assert isinstance(chain, Web3Chain)
+        self._py_evm = chain.w3.provider.ethereum_tester.backend.chain  # type: ignore[union-attr]
+        self.schedule: dict[str, int] = {}
+        super().__init__(ledger)
+
+    def _note(self, label: str, used: int, tx_id: bytes) -> None:
+        super()._note(label, used, tx_id)
+        self.schedule[label] = energy_of_transaction(self._py_evm, tx_id)
+
+    def forget(self, label: str) -> None:
+        super().forget(label)
+        self.schedule.pop(label, None)
+
+    def call_of(self, tx_id: bytes) -> tuple[Address, bytes]:
+        tx = self._py_evm.get_canonical_transaction(tx_id)
+        return Address(bytes(tx.to)), bytes(tx.data)
+
+
+class TronMeter(Meter):
+    """Energy, on the local TRON node: what its receipts say, metered by the TVM's schedule
+    (``dcmx_devnode.metering``)."""
+
+    def __init__(self) -> None:
+        ledger = local_tron_ledger(ADMIN, ManualClock(0), signers=[KeySigner(k) for k in KEYS])
+        self.node = local_node_of(ledger)
+        super().__init__(ledger)
+
+    def call_of(self, tx_id: bytes) -> tuple[Address, bytes]:
+        found = self.node.transaction(tx_id)
+        assert found is not None
+        parameter = found[1].parameter
+        return (
+            Address(bytes.fromhex(parameter["contract_address"])[-20:]),
+            bytes.fromhex(parameter.get("data", "")),
         )
 
 
@@ -318,10 +362,12 @@ YARDSTICKS = {
 
 
 def measure() -> Figures:
-    meter = Meter()
+    """Every row on the EVM (gas) and on the local TRON node (energy)."""
+    evm, tron = EvmMeter(), TronMeter()
     for section in SECTIONS:
-        section(meter)
-    return Figures(meter.gas, meter.energy, meter.functions)
+        section(evm)
+        section(tron)
+    return Figures(evm.used, tron.used, tron.functions, evm.schedule)
 
 
 def trx(energy: int, price: int = ENERGY_PRICE) -> str:

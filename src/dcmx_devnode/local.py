@@ -124,6 +124,15 @@ def local_tron_ledger(
     return TronLedger(chain, deployment, admin=admin, clock=clock)
 
 
+def local_node_of(ledger: TronLedger) -> LocalTronNode:
+    """The in-process node under a ledger made by ``local_tron_ledger``."""
+    chain = ledger.chain
+    local = chain.dev if isinstance(chain, TronChain) else None
+    if not isinstance(local, LocalNode):
+        raise TypeError("the ledger is not on a local node in this process")
+    return local.node
+
+
 def fresh_tron_ledger(
     clock: Clock,
     operator: Signer | None,

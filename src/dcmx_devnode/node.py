@@ -62,7 +62,7 @@ class LocalTronNode:
         genesis = seal(0, _GENESIS_PARENT, 0, [], _WITNESS_KEY)
         # As on TRON, the TVM's block.chainid is the genesis block id's last 4 bytes by default.
         self.chain_id = chain_id if chain_id is not None else int.from_bytes(genesis.block_id[-4:])
-        self.tvm = Tvm(self.chain_id)
+        self.tvm = Tvm(self.chain_id, lambda number: self._blocks[number].block_id)
         genesis.checkpoint = self.tvm.checkpoint()
         self._blocks: list[Block] = [genesis]
         self._latest_time = 0

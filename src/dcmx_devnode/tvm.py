@@ -8,21 +8,24 @@ address with the init code installed there, and its output is then installed as 
 pyrevm does not journal installing code, so the node clears the code of contracts a
 reorganization drops (``forget``).
 
-Energy here is revm's gas: it includes the EVM's 21,000 intrinsic gas and EIP-2929 warm/cold
-pricing, which the TVM does not charge (java-tron's ``EnergyCost``), and revm never resets
-warm/cold access between calls, so figures after the first call come out low. Treat
-``energy_usage_total`` as indicative; take energy tables from a real node.
+Energy is TRON's, not revm's gas: each run is first metered at the TVM's prices over the state
+as it is before the run (``metering.py``: no 21,000 intrinsic gas, no warm/cold access pricing,
+TRON's storage prices, 200 energy a byte of code deposited), then executed on revm with gas to
+spare. A run that needs more energy than its limit is java-tron's ``OUT_OF_ENERGY``: it changes
+nothing and uses the whole limit.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, Final
 
 from attrs import frozen
 from pyrevm import EVM, AccountInfo, BlockEnv, CfgEnv, Env
 
 from dcmx_adapters.evm.revm_checkpoints import Checkpoints
+from dcmx_devnode.metering import BlockContext, Metered, meter
 
 _FAUCET: Final = "0x" + "fa" * 20
 _FAILURE: Final = re.compile(r"^(Revert|Halt) \{ (?:reason: (\w+).*?, )?gas_used: (\d+)")
@@ -44,6 +47,8 @@ _HALTS: Final = {
 """revm's halt reasons as java-tron's ``contractResult`` codes."""
 
 REVERT_MESSAGE: Final = "REVERT opcode executed"
+_EXECUTION_GAS: Final = 2**62
+"""Gas revm runs with: the energy limit is kept by metering, so revm never runs out first."""
 
 
 @frozen
@@ -78,10 +83,13 @@ def _hex(address: bytes) -> str:
 class Tvm:
     """The state of every account and contract, in one revm journal."""
 
-    def __init__(self, chain_id: int) -> None:
+    def __init__(self, chain_id: int, ancestor: Callable[[int], bytes]) -> None:
         self._evm = EVM(env=Env(cfg=CfgEnv(chain_id=chain_id)), spec_id="Cancun")
         self._evm.set_balance(_FAUCET, 2**200)
         self._checkpoints = Checkpoints(self._evm)
+        self._chain_id = chain_id
+        self._ancestor = ancestor
+        self._block = BlockContext(0, 0, b"\x00" * 20, chain_id, ancestor)
 
     def checkpoint(self) -> Any:
         return self._checkpoints.take()
@@ -98,6 +106,9 @@ class Tvm:
         self._evm.set_block_env(
             BlockEnv(number=number, timestamp=timestamp_ms // 1000, coinbase=_hex(witness))
         )
+        self._block = BlockContext(
+            number, timestamp_ms // 1000, witness[-20:], self._chain_id, self._ancestor
+        )
 
     # --- reads ---------------------------------------------------------------------------
 
@@ -106,6 +117,12 @@ class Tvm:
 
     def code(self, address: bytes) -> bytes:
         return bytes(self._evm.get_code(_hex(address)) or b"")
+
+    def nonce(self, address: bytes) -> int:
+        return int(self._evm.basic(_hex(address)).nonce)
+
+    def storage(self, address: bytes, slot: int) -> int:
+        return int(self._evm.storage(_hex(address), slot))
 
     # --- value -----------------------------------------------------------------------------
 
@@ -140,9 +157,12 @@ class Tvm:
         self, sender: bytes, address: bytes, init_code: bytes, value: int, energy_limit: int
     ) -> Execution:
         """Run ``init_code`` as the constructor of a contract at ``address``."""
+        metered = self._meter(sender, address, init_code, value, energy_limit, create=True)
+        if metered.out_of_energy:
+            return _out_of_energy(energy_limit)
         checkpoint = self._checkpoints.take()
         self._evm.insert_account_info(_hex(address), AccountInfo(code=init_code))
-        outcome = self._run(sender, address, b"", value, energy_limit, keep=True)
+        outcome = self._execute(sender, address, b"", value, metered, keep=True)
         if not outcome.succeeded:
             self.revert(checkpoint, [address])
             return outcome
@@ -153,17 +173,46 @@ class Tvm:
         self._evm.insert_account_info(_hex(address), runtime)
         return outcome
 
+    def _meter(
+        self,
+        sender: bytes,
+        to: bytes,
+        data: bytes,
+        value: int,
+        energy_limit: int,
+        *,
+        create: bool = False,
+    ) -> Metered:
+        return meter(
+            self,
+            self._block,
+            sender=sender[-20:],
+            to=to[-20:],
+            data=data,
+            value=value,
+            energy_limit=energy_limit,
+            create=create,
+        )
+
     def _run(
         self, sender: bytes, to: bytes, data: bytes, value: int, energy_limit: int, *, keep: bool
+    ) -> Execution:
+        metered = self._meter(sender, to, data, value, energy_limit)
+        if metered.out_of_energy:
+            return _out_of_energy(energy_limit)
+        return self._execute(sender, to, data, value, metered, keep=keep)
+
+    def _execute(
+        self, sender: bytes, to: bytes, data: bytes, value: int, metered: Metered, *, keep: bool
     ) -> Execution:
         checkpoint = self._checkpoints.take()
         try:
             output = bytes(
-                self._evm.message_call(_hex(sender), _hex(to), data, value, energy_limit)
+                self._evm.message_call(_hex(sender), _hex(to), data, value, _EXECUTION_GAS)
             )
         except RuntimeError as error:
             self._checkpoints.revert(checkpoint)
-            return _failure(str(error), energy_limit)
+            return _failure(str(error), metered.energy)
         finally:
             self._evm.reset_transient_storage()
         result = self._evm.result
@@ -177,28 +226,26 @@ class Tvm:
         )
         if not keep:
             self._checkpoints.revert(checkpoint)
-        energy = result.gas_used if result is not None else 0
-        return Execution("SUCCESS", output, energy, logs)
+        return Execution("SUCCESS", output, metered.energy, logs)
 
 
-def _failure(text: str, energy_limit: int) -> Execution:
-    """A revert or halt as revm reports it (``Revert { gas_used: N, output: 0x… }``)."""
+def _out_of_energy(energy_limit: int) -> Execution:
+    return Execution("OUT_OF_ENERGY", b"", energy_limit, message=_halt_message("OUT_OF_ENERGY", ""))
+
+
+def _failure(text: str, energy: int) -> Execution:
+    """A revert or halt as revm reports it (``Revert { gas_used: N, output: 0x… }``), charged
+    the metered ``energy``."""
     found = _FAILURE.search(text)
-    if found is None and "GasLimit" in text:
-        # The energy limit does not even cover the EVM's intrinsic gas.
-        return Execution(
-            "OUT_OF_ENERGY", b"", energy_limit, message=_halt_message("OUT_OF_ENERGY", "")
-        )
     if found is None:
         # Refused before running (e.g. the sender cannot pay the value): no energy spent.
         return Execution("TRANSFER_FAILED", b"", 0, message=text)
-    kind, reason, gas = found.groups()
+    kind, reason, _ = found.groups()
     if kind == "Revert":
         output = _OUTPUT.search(text)
         data = bytes.fromhex(output.group(1)) if output else b""
-        return Execution("REVERT", data, int(gas), message=REVERT_MESSAGE)
+        return Execution("REVERT", data, energy, message=REVERT_MESSAGE)
     code = _HALTS.get(reason or "", "UNKNOWN")
-    energy = energy_limit if code == "OUT_OF_ENERGY" else int(gas)
     return Execution(code, b"", energy, message=_halt_message(code, reason or ""))
 
 

@@ -45,6 +45,15 @@ def test_the_snapshot_names_every_operation(figures: Figures, kind: str) -> None
     assert set(SNAPSHOT_FIGURES[kind]) == set(measured)
 
 
+@pytest.mark.parametrize("operation", sorted(SNAPSHOT_FIGURES["energy"]))
+def test_the_local_tron_node_charges_the_energy_the_tvm_schedule_gives(
+    figures: Figures, operation: str
+) -> None:
+    # One schedule (dcmx_devnode.energy): the node meters each run over its own state, and the
+    # same operation run again on eth-tester's py-evm state must come to the same energy.
+    assert figures.energy[operation] == figures.schedule[operation]
+
+
 @pytest.mark.parametrize("operation", sorted(SNAPSHOT_FIGURES["gas"]))
 def test_no_operation_costs_more_gas_than_its_snapshot(figures: Figures, operation: str) -> None:
     allowed = SNAPSHOT_FIGURES["gas"][operation] * (1 + TOLERANCE)

@@ -146,7 +146,7 @@ def test_energy_is_paid_for_and_capped_by_the_fee_limit(admin_key: PrivateKey) -
         {
             "owner_address": admin,
             "abi": "[]",
-            "bytecode": "60fe",
+            "bytecode": "5b600056",  # JUMPDEST PUSH1 0 JUMP: loops until out of energy
             "fee_limit": 1_000,
             "origin_energy_limit": 1,
             "visible": True,

@@ -1,17 +1,18 @@
-"""What a transaction costs on TRON, in energy, worked out on py-evm with the TVM's prices.
+"""What a run costs on TRON, in energy: the TVM's schedule, on py-evm.
 
 The TVM runs the EVM's bytecode but prices it by java-tron's ``EnergyCost``: SLOAD 50; SSTORE
 20,000 into an empty slot and 5,000 otherwise (writing zero too), by the slot's current value
 alone (no net metering, no refunds); no EIP-2929 warm/cold surcharges: BALANCE 20, EXTCODESIZE
 and EXTCODECOPY 20, EXTCODEHASH 400, every CALL kind 40 (plus 9,000 with value and 25,000 more
 for value sent to an account that does not exist); EXP 10 + 10 a byte of the exponent; LOG
-375 + 375 a topic + 8 a byte; and no 21,000 intrinsic cost or calldata gas (a transaction's bytes
-are paid in bandwidth). Every other opcode, and memory, cost what they cost on the EVM.
+375 + 375 a topic + 8 a byte; no 21,000 intrinsic cost, calldata gas or initcode cost (a
+transaction's bytes are paid in bandwidth); deployed code costs 200 a byte, as on the EVM.
+Every other opcode, and memory, cost what they cost on the EVM.
 
-``energy_of_transaction`` runs a transaction mined on an eth-tester (py-evm) chain again, from
-the state it was mined on and with its block's context, under that price list, and returns the
-energy. It is an estimate: TRON's dynamic energy factor, which popular contracts pay on top, is
-not part of it.
+This is the one schedule: the local node meters every run with it (``metering.py``), and
+``energy_of_transaction`` runs a transaction mined on an eth-tester (py-evm) chain again under
+it, from the state it was mined on (the gas table checks the two agree). TRON's dynamic energy
+factor, which popular contracts pay on top, is not part of it.
 """
 
 from __future__ import annotations
@@ -95,6 +96,10 @@ class TvmEnergyComputation(CancunComputation):
     the class of the computation that makes them)."""
 
     opcodes = TVM_OPCODES
+
+    @classmethod
+    def consume_initcode_gas_cost(cls, computation: ComputationAPI) -> None:
+        """The TVM charges no EIP-3860 initcode cost: constructors pay only what they run."""
 
 
 class EnergyRunFailed(RuntimeError):

@@ -145,8 +145,9 @@ def slither(session: nox.Session) -> None:
 
 @nox.session
 def tronweb(session: nox.Session) -> None:
-    """TronWeb 6 from npm, unmodified, against dcmx node: accounts, TRX, contracts, events,
-    refusals."""
+    """TronWeb 6 and TronBox 4 from npm, unmodified, against dcmx node: TronWeb's accounts,
+    TRX, contracts, events and refusals; ``tronbox migrate`` (compiled offline by the pinned
+    npm solc) and ``tronbox test``."""
     session.run(
         PYTHON,
         "-m",

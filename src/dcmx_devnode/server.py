@@ -1,6 +1,7 @@
 """The local node on a real HTTP port, as ``dcmx node`` runs it: java-tron's HTTP API over GET
 and POST (a GET's query is its parameters, as java-tron's servlets read them), an answer to
-every request however malformed, a faucet, and blocks made on a timer, empty or not, so that
+every request however malformed, a faucet, its funded accounts' keys for TronBox (as TRON
+Quickstart gives them), and blocks made on a timer, empty or not, so that
 the solidified head moves and clients that wait for it (``wait(solid=True)``, ``dcmx deploy``)
 finish in seconds.
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
@@ -30,6 +31,10 @@ from dcmx_devnode.transaction import address_json
 
 FAUCET_PATH: Final = "admin/fund"
 """``POST /admin/fund {"address": "T…", "amount": sun}``: the faucet (not java-tron's API)."""
+ACCOUNTS_PATH: Final = "admin/accounts-json"
+"""``GET /admin/accounts-json``: ``{"privateKeys": [hex, ...]}``, the funded accounts' keys, as
+TRON Quickstart and TronBox's runtime environment answer it; ``tronbox test`` takes its
+``accounts`` from there on a local node (not java-tron's API)."""
 TRX: Final = 1_000_000
 ACCOUNT_FUNDS: Final = 1_000_000 * TRX
 """What each of the node's accounts starts with: a million TRX."""
@@ -113,10 +118,18 @@ def fund(node: LocalTronNode, params: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def answer(node: LocalTronNode, path: str, params: dict[str, Any]) -> tuple[int, Any]:
-    """The status and JSON body java-tron gives for ``path`` with ``params``."""
+def answer(
+    node: LocalTronNode,
+    path: str,
+    params: dict[str, Any],
+    accounts: Sequence[DevAccount] = (),
+) -> tuple[int, Any]:
+    """The status and JSON body java-tron gives for ``path`` with ``params`` (the node's own
+    ``admin/`` paths answer with ``accounts``)."""
     if path == FAUCET_PATH:
         return 200, fund(node, params)
+    if path == ACCOUNTS_PATH:
+        return 200, {"privateKeys": [account.key for account in accounts]}
     try:
         return 200, dispatch(node, path, params)
     except UnknownEndpoint:
@@ -136,7 +149,9 @@ def _linked(body: Any, host: str | None) -> Any:
     return body
 
 
-def handler_for(node: LocalTronNode, lock: threading.Lock) -> type[BaseHTTPRequestHandler]:
+def handler_for(
+    node: LocalTronNode, lock: threading.Lock, accounts: Sequence[DevAccount] = ()
+) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # kept-alive connections, as java-tron's Jetty keeps them
         # Headers and body go out in two writes: without this, Nagle's algorithm holds the
@@ -169,7 +184,7 @@ def handler_for(node: LocalTronNode, lock: threading.Lock) -> type[BaseHTTPReque
 
         def _answer(self, path: str, params: dict[str, Any]) -> None:
             with lock:
-                status, body = answer(node, path.strip("/"), params)
+                status, body = answer(node, path.strip("/"), params, accounts)
             self._reply(status, _linked(body, self.headers.get("Host")))
 
         def _cors(self) -> None:
@@ -194,14 +209,21 @@ def handler_for(node: LocalTronNode, lock: threading.Lock) -> type[BaseHTTPReque
 
 class NodeServer:
     """``node``'s HTTP API on ``host:port`` (port 0: any free one), with blocks every
-    ``block_time`` seconds (0: a block per transaction)."""
+    ``block_time`` seconds (0: a block per transaction); ``accounts`` are the funded accounts
+    whose keys it hands out."""
 
     def __init__(
-        self, node: LocalTronNode, host: str = "127.0.0.1", port: int = 0, block_time: float = 0
+        self,
+        node: LocalTronNode,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        block_time: float = 0,
+        accounts: Sequence[DevAccount] = (),
     ) -> None:
         self.node = node
         self.lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), handler_for(node, self.lock))
+        handler = handler_for(node, self.lock, accounts)
+        self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
         self._timer = BlockTimer(node, self.lock, block_time) if block_time > 0 else None
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -232,10 +254,14 @@ class NodeServer:
 
 @contextmanager
 def serve(
-    node: LocalTronNode, host: str = "127.0.0.1", port: int = 0, block_time: float = 0
+    node: LocalTronNode,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    block_time: float = 0,
+    accounts: Sequence[DevAccount] = (),
 ) -> Iterator[str]:
     """Serve ``node``'s HTTP API while the context is open; yields the base URL."""
-    server = NodeServer(node, host, port, block_time)
+    server = NodeServer(node, host, port, block_time, accounts)
     server.start()
     try:
         yield server.url

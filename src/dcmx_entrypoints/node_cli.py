@@ -15,6 +15,7 @@ from rich.table import Table
 from dcmx_devnode.node import LocalTronNode
 from dcmx_devnode.server import (
     ACCOUNT_FUNDS,
+    ACCOUNTS_PATH,
     FAUCET_PATH,
     TRX,
     DevAccount,
@@ -56,7 +57,7 @@ def node(
     for account in funded:
         local.fund(account.address, ACCOUNT_FUNDS)
     try:
-        server = NodeServer(local, host, port, block_time)
+        server = NodeServer(local, host, port, block_time, funded)
     except OSError as error:
         reason = "the port is taken" if error.errno == errno.EADDRINUSE else error.strerror
         raise CommandFailed(f"cannot listen on {host}:{port}: {reason}") from None
@@ -76,6 +77,7 @@ def _introduce(url: str, funded: list[DevAccount], block_time: float, depth: int
     console.print(f"a local TRON node at {url} ({blocks}, solidified {depth} behind the head)")
     console.print(f'  faucet  POST {url}{FAUCET_PATH} {{"address": "T…", "amount": <sun>}}')
     if funded:
+        console.print(f"  keys    GET {url}{ACCOUNTS_PATH} (TronBox's tronbox test reads them)")
         table = Table(
             title=f"Accounts ({ACCOUNT_FUNDS // TRX:,} TRX each; publicly known keys: "
             "a local chain's only)",

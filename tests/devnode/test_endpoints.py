@@ -1,6 +1,7 @@
-"""The endpoints TronWeb 6 needed from the local node, in process through ``dispatch``: blocks
-by ``getblock``, accounts on the solidity API, bandwidth and energy, the event server's health
-check, and TronGrid's event API with java-tron's event parsing."""
+"""The endpoints TronWeb 6 and TronBox needed from the local node, in process through
+``dispatch``: blocks by ``getblock``, accounts on the solidity API, bandwidth and energy, the
+event server's health check, TronGrid's event API with java-tron's event parsing, and the funded
+accounts' keys that ``tronbox test`` reads."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from dcmx_devnode.api import dispatch
 from dcmx_devnode.events import BadRequest
 from dcmx_devnode.node import LocalTronNode
 from dcmx_devnode.provider import LocalTronProvider
-from dcmx_devnode.server import answer, serve
+from dcmx_devnode.server import answer, dev_accounts, serve
 from dcmx_devnode.transaction import Transaction
 from tests.tron.conftest import TRX, account, key_of
 
@@ -146,6 +147,20 @@ def test_a_node_served_at_its_genesis_block_gets_a_first_block() -> None:
         head = httpx.get(f"{url}wallet/getnowblock").json()["block_header"]["raw_data"]
     assert head["number"] == 1
     assert head["timestamp"] > 0
+
+
+def test_the_funded_accounts_keys_are_served_as_tron_quickstart_serves_them(
+    node: LocalTronNode,
+) -> None:
+    accounts = dev_accounts(2)
+    with serve(node, accounts=accounts) as url:
+        served = httpx.get(f"{url}admin/accounts-json")
+    assert served.status_code == 200
+    assert served.json() == {"privateKeys": [account.key for account in accounts]}
+
+
+def test_a_node_without_funded_accounts_serves_no_keys(node: LocalTronNode) -> None:
+    assert answer(node, "admin/accounts-json", {}) == (200, {"privateKeys": []})
 
 
 # --- TronGrid's event API ------------------------------------------------------------------

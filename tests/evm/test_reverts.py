@@ -28,9 +28,12 @@ from web3.exceptions import (
 from web3.providers.base import BaseProvider
 from web3.types import RPCEndpoint, RPCResponse
 
+from dcmx_adapters.crypto import EthCrypto
 from dcmx_adapters.evm.reverts import revert_data_from, tron_revert_data
-from dcmx_adapters.evm.translate import error_from_revert
+from dcmx_adapters.evm.translate import _known_errors, error_from_revert
 from dcmx_core.exceptions import NotAdmin, TransactionReverted
+from dcmx_core.model.values import Address
+from dcmx_entrypoints.http.schemas import AddressText
 
 ACCOUNT = "0x" + "ab" * 20
 NOT_ADMIN_SELECTOR = bytes.fromhex("17a84242")
@@ -367,3 +370,22 @@ def test_tron_constant_call_revert_data_is_constant_result_not_the_message() -> 
 )
 def test_tron_answer_without_hex_result_gives_empty_data(info: dict[str, Any]) -> None:
     assert tron_revert_data(info) == b""
+
+
+def test_a_refusal_names_bytes_in_hex_and_addresses_as_addresses() -> None:
+    proof = bytes(range(32))
+    selector = next(s for s, (name, _) in _known_errors().items() if name == "ProofAlreadyUsed")
+    said = str(error_from_revert(selector + encode(["bytes32"], [proof])))
+    assert said == f"ProofAlreadyUsed(0x{proof.hex()})"
+    assert "b'" not in said
+    assert str(error_from_revert(NOT_ADMIN)) == f"NotAdmin({ACCOUNT})"
+
+
+@pytest.mark.parametrize("base58", [False, True])
+def test_a_message_shows_addresses_in_the_chain_s_form(base58: bool) -> None:
+    addresses = AddressText(EthCrypto().keccak256, base58=base58)
+    account = Address(bytes.fromhex(ACCOUNT[2:]))
+    said = addresses.in_text(f"NotAdmin({ACCOUNT}); proof 0x{'ab' * 32} kept")
+    assert said == f"NotAdmin({addresses.render(account)}); proof 0x{'ab' * 32} kept"
+    # base58check on TRON; EIP-55 (mixed case) elsewhere; a 32-byte hash is left alone.
+    assert said.startswith("NotAdmin(T") if base58 else ACCOUNT not in said

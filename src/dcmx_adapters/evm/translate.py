@@ -300,6 +300,16 @@ def _known_errors() -> dict[bytes, tuple[str, tuple[str, ...]]]:
     return known
 
 
+def _shown(abi_type: str, value: Any) -> str:
+    """A revert's argument as text: an address as ``0x`` and its 40 hex digits (as the domain's
+    own messages write it), bytes as ``0x`` hex, anything else as it reads."""
+    if abi_type == "address":
+        return str(address_from_abi(value))
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return str(value)
+
+
 def error_from_revert(data: bytes, message: str = "") -> DcmxError:
     """The domain error a contract's revert data stands for."""
     found = _known_errors().get(data[:4])
@@ -307,7 +317,7 @@ def error_from_revert(data: bytes, message: str = "") -> DcmxError:
         return reverted("TransactionReverted", message or f"reverted with 0x{data.hex()}")
     name, types = found
     args = decode(list(types), data[4:])
-    text = f"{name}({', '.join(str(a) for a in args)})"
+    text = f"{name}({', '.join(_shown(t, a) for t, a in zip(types, args, strict=True))})"
     kind = STANDARD_ERRORS.get(name) or error_class_named(name)
     if kind is None:
         return reverted("TransactionReverted", text)

@@ -108,6 +108,7 @@ def create_app(
     app.include_router(metrics_routes(metrics))
     app.include_router(_problem_docs())
     app.state.metrics = metrics
+    app.state.addresses = render.addresses
     return app
 
 

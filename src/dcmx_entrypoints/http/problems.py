@@ -277,7 +277,9 @@ def _http_kind(status: int) -> ProblemKind:
 
 async def _on_domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DcmxError)
-    return problem_response(request, domain_problem(type(error)), error.message)
+    addresses = getattr(request.app.state, "addresses", None)
+    said = addresses.in_text(error.message) if addresses is not None else error.message
+    return problem_response(request, domain_problem(type(error)), said)
 
 
 async def _on_validation_error(request: Request, error: Exception) -> JSONResponse:

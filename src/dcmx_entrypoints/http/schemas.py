@@ -6,9 +6,10 @@ their lower-case names, and addresses the chain's own rendering (`AddressText`).
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
 from functools import lru_cache
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 import attrs
 from attrs import frozen
@@ -52,6 +53,14 @@ class AddressText:
 
     def render(self, address: Address) -> str:
         return _rendered(address, self.keccak, self.base58)
+
+    def in_text(self, text: str) -> str:
+        """``text`` with every address in it (``0x`` and 40 hex digits, as the domain's messages
+        write them) in this chain's form."""
+        return _HEX_ADDRESS.sub(lambda m: self.render(Address(bytes.fromhex(m[1]))), text)
+
+
+_HEX_ADDRESS: Final = re.compile(r"\b0x([0-9a-fA-F]{40})(?![0-9a-fA-F])")
 
 
 @lru_cache(maxsize=65_536)

@@ -170,7 +170,8 @@ def run_verb(
         try:
             outcome = action(chain)
         except DcmxError as error:
-            raise CommandFailed(f"refused: {type(error).__name__}: {error}") from None
+            said = chain.render.addresses.in_text(str(error))
+            raise CommandFailed(f"refused: {type(error).__name__}: {said}") from None
         except (typer.TyperException, CommandFailed, SettingsError):
             raise  # bad input found once the chain was open; a failure already told
         except requests.RequestException as error:

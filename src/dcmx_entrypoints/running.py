@@ -118,8 +118,11 @@ def listening_socket(
 
 
 def api_server(app: FastAPI) -> uvicorn.Server:
-    """A uvicorn server for ``app`` that logs warnings and errors only."""
-    return uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    """A uvicorn server for ``app`` that logs warnings and errors only, and answers 503 at once
+    beyond the connections the app takes (``create_app``'s ``connections_max``)."""
+    limit = getattr(app.state, "connections_max", None)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, limit_concurrency=limit)
+    return uvicorn.Server(config)
 
 
 def serve(server: uvicorn.Server, sock: socket.socket) -> None:

@@ -139,6 +139,11 @@ class Settings:
     ready_max_lag: int = 10
     request_body_max: int = 65_536
     """The largest request body the API reads, in bytes (larger: 413)."""
+    request_body_seconds: int = 10
+    """The longest the API waits for a request's whole body, in seconds (longer: 408)."""
+    api_connections_max: int = 1_000
+    """Connections (and requests in progress) an API process takes at once; more are answered
+    503 at once."""
     rate_key_per_minute: int = 600
     """Requests a minute an API key may make (a token bucket: ``rate_key_burst`` at once)."""
     rate_key_burst: int = 60
@@ -431,6 +436,8 @@ _SETTINGS: Final[dict[str, _Setting]] = {
         _Setting("page_size_max", _integer(1, 10_000)),
         _Setting("ready_max_lag", _integer(0)),
         _Setting("request_body_max", _integer(1_024, 16 * 1_048_576)),
+        _Setting("request_body_seconds", _integer(1, 3_600)),
+        _Setting("api_connections_max", _integer(1, 100_000)),
         _Setting("rate_key_per_minute", _integer(1)),
         _Setting("rate_key_burst", _integer(1)),
         _Setting("rate_signed_per_minute", _integer(1)),

@@ -68,12 +68,16 @@ def create_app(
     ready_max_lag: int = 10,
     operator: Operator | None = None,
     request_body_max: int = 65_536,
+    request_body_seconds: float = 10.0,
+    connections_max: int = 1_000,
 ) -> FastAPI:
     """The API over the read models ``unit_of_work()`` gives (a fresh unit of work a request,
     or the same one when it is the in-memory kind), for the events of ``chain``. ``ledger`` is
     asked for its head by the readiness check only; ``status`` is the in-process indexer's, for
     the metrics. With an ``operator`` the write endpoints are there too, sending to its ledger;
-    a request body above ``request_body_max`` bytes is refused."""
+    a request body above ``request_body_max`` bytes, or not all there ``request_body_seconds``
+    after the request began, is refused; the server that runs it (``running.api_server``) takes
+    ``connections_max`` connections at once."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -93,7 +97,7 @@ def create_app(
     )
     install_problem_handlers(app)
     metrics = Metrics(status or IndexerStatus())
-    app.add_middleware(BodyLimit, limit=request_body_max)
+    app.add_middleware(BodyLimit, limit=request_body_max, seconds=request_body_seconds)
     app.add_middleware(RequestMetrics, metrics=metrics)
     render = Render(AddressText(keccak, base58=tron_addresses))
     reads = Reads(unit_of_work, chain, render, page_size_max)
@@ -109,6 +113,7 @@ def create_app(
     app.include_router(_problem_docs())
     app.state.metrics = metrics
     app.state.addresses = render.addresses
+    app.state.connections_max = connections_max
     return app
 
 
@@ -185,6 +190,8 @@ def app_from_container(container: Container, *, writes: bool = True) -> FastAPI:
         ready_max_lag=settings.ready_max_lag,
         operator=_operator(container) if writes else None,
         request_body_max=settings.request_body_max,
+        request_body_seconds=settings.request_body_seconds,
+        connections_max=settings.api_connections_max,
     )
 
     serving = app.router.lifespan_context

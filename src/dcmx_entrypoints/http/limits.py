@@ -1,9 +1,10 @@
-"""What keeps one client from crowding out the rest: a bound on the size of a request's body,
-and rate limits (token buckets, in this process) per API key, per client IP and per signing
-address."""
+"""What keeps one client from crowding out the rest: bounds on the size of a request's body and
+on the time it may take to arrive, and rate limits (token buckets, in this process) per API
+key, per client IP and per signing address."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import threading
 import time
@@ -22,11 +23,14 @@ MAX_BUCKETS: Final = 10_000
 
 class BodyLimit:
     """Refuses a request whose body is larger than ``limit`` bytes with a 413 problem, by its
-    ``Content-Length`` before reading anything, else while reading it (a chunked body)."""
+    ``Content-Length`` before reading anything, else while reading it (a chunked body); and one
+    whose body has not all arrived ``seconds`` after the request began with a 408 problem (a
+    client that declares a body and never sends it holds no connection for long)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, seconds: float = 10.0) -> None:
         self.app = app
         self.limit = limit
+        self.seconds = seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,8 +42,14 @@ class BodyLimit:
             return
         chunks: list[bytes] = []
         size = 0
+        deadline = asyncio.get_running_loop().time() + self.seconds
         while True:
-            message = await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                await self._too_slow(scope, receive, send)
+                return
             if message["type"] != "http.request":
                 # The client went away: let the app see it as it would have.
                 await self.app(scope, _replay([message], receive), send)
@@ -54,6 +64,14 @@ class BodyLimit:
                 break
         whole: Message = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
         await self.app(scope, _replay([whole], receive), send)
+
+    async def _too_slow(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope)
+        kind = API_PROBLEMS["request-timeout"]
+        detail = f"the body did not arrive within {self.seconds:g} s"
+        response = problem_response(request, kind, detail, seconds=self.seconds)
+        response.headers["connection"] = "close"
+        await response(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)

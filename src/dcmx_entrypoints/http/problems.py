@@ -136,6 +136,13 @@ API_PROBLEMS: Final[Mapping[str, ProblemKind]] = {
             "The request's body is larger than the API accepts; `limit` says how many bytes.",
         ),
         ProblemKind(
+            "request-timeout",
+            "Request timeout",
+            408,
+            "The request's body did not all arrive in time; `seconds` says how long the API "
+            "waits (DCMX_REQUEST_BODY_SECONDS). The connection is closed.",
+        ),
+        ProblemKind(
             "rate-limited",
             "Too many requests",
             429,

@@ -43,7 +43,7 @@ from dcmx_entrypoints.http.write_schemas import (
 from dcmx_entrypoints.http.writing import Writes, amount, as_ledger, hash32
 from dcmx_entrypoints.running import CommittedProfiles
 
-PROBLEMS = problem_responses(401, 403, 404, 409, 413, 422, 429)
+PROBLEMS = problem_responses(401, 403, 404, 408, 409, 413, 422, 429)
 
 Id = Annotated[int, Path(ge=1, le=MAX_ID), StrictDigits]
 PoolName = Annotated[str, Path(pattern="^(" + "|".join(POOLS) + ")$")]

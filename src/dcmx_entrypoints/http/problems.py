@@ -345,6 +345,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         401: "No API key, or one that is unknown or revoked.",
         403: "The API key lacks the scope, or the signature is not the user's.",
         404: "The resource does not exist.",
+        408: "The request's body did not all arrive in time; the connection is closed.",
         409: "The ledger refused: the state does not allow it, or the nonce was used.",
         413: "The request's body is too large.",
         422: "A parameter is invalid (a malformed address, a bad cursor, a limit too high).",

@@ -16,7 +16,7 @@ from dcmx_core.ports import UnitOfWork
 from dcmx_entrypoints.http.paging import MAX_KEY, PageRequest
 from dcmx_entrypoints.http.problems import problem_responses
 from dcmx_entrypoints.http.schemas import Render
-from dcmx_entrypoints.http.write_schemas import StrictDigits
+from dcmx_entrypoints.http.write_schemas import ADDRESS_FORMAT, StrictDigits
 
 ADDRESS_HELP = "An address: 0x hex (EIP-55 checksum if mixed case) or TRON base58check (T…)."
 PAGED_PROBLEMS = problem_responses(422, 503)
@@ -54,7 +54,10 @@ class Reads:
         async def page(
             after: Annotated[
                 str | None,
-                Query(description="The `next` cursor of the page before; none for the first."),
+                Query(
+                    description="The `next` cursor of the page before; none for the first.",
+                    json_schema_extra={"format": "cursor"},
+                ),
             ] = None,
             limit: Annotated[
                 int, Query(ge=1, le=maximum, description=f"Records a page, 1 to {maximum}.")
@@ -68,7 +71,9 @@ class Reads:
         addresses = self.render.addresses
 
         async def account(
-            address: Annotated[str, Path(description=ADDRESS_HELP, max_length=64)],
+            address: Annotated[
+                str, Path(description=ADDRESS_HELP, max_length=64, json_schema_extra=ADDRESS_FORMAT)
+            ],
         ) -> Address:
             return addresses.parse(address)
 

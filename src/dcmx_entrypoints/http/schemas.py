@@ -116,13 +116,13 @@ class ReleaseWithEditions(BaseModel):
 
 class Balance(BaseModel):
     account: str
-    amount: str = Field(description=AMOUNT)
+    amount: str = Field(description=AMOUNT, pattern=r"^[0-9]{1,78}$")
     block: int | None = Field(description=BLOCK)
 
 
 class Volume(BaseModel):
     currency: str = Field(description="The currency (the zero address is the native coin).")
-    amount: str = Field(description=AMOUNT)
+    amount: str = Field(description=AMOUNT, pattern=r"^[0-9]{1,78}$")
 
 
 class Stats(BaseModel):
@@ -148,7 +148,7 @@ class Stats(BaseModel):
 
 class Holder(BaseModel):
     account: str
-    amount: str = Field(description=AMOUNT)
+    amount: str = Field(description=AMOUNT, pattern=r"^[0-9]{1,78}$")
 
 
 class Sale(BaseModel):
@@ -158,7 +158,7 @@ class Sale(BaseModel):
     seller: str
     buyer: str
     currency: str = Field(description="The zero address for the native coin, else a token.")
-    price: str = Field(description=AMOUNT)
+    price: str = Field(description=AMOUNT, pattern=r"^[0-9]{1,78}$")
     primary: bool
     block_number: int
 
@@ -166,16 +166,16 @@ class Sale(BaseModel):
 class Payout(BaseModel):
     recipient: str
     currency: str
-    credited: str = Field(description=AMOUNT)
-    withdrawn: str = Field(description=AMOUNT)
-    pending: str = Field(description=AMOUNT)
+    credited: str = Field(description=AMOUNT, pattern=r"^[0-9]{1,78}$")
+    withdrawn: str = Field(description=AMOUNT, pattern=r"^[0-9]{1,78}$")
+    pending: str = Field(description=AMOUNT, pattern=r"^[0-9]{1,78}$")
 
 
 class Claim(BaseModel):
     claim_id: int
     user: str
     pool: str
-    amount: str = Field(description=AMOUNT)
+    amount: str = Field(description=AMOUNT, pattern=r"^[0-9]{1,78}$")
     proof_hash: str
     day: int = Field(description="The UTC day (days since the Unix epoch) it counts against.")
     status: str

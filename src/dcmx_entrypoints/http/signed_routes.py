@@ -40,7 +40,7 @@ from dcmx_entrypoints.http.write_schemas import (
 )
 from dcmx_entrypoints.http.writing import Writes, amount, as_ledger, hash32
 
-PROBLEMS = problem_responses(403, 404, 409, 413, 422, 429)
+PROBLEMS = problem_responses(403, 404, 408, 409, 413, 422, 429)
 
 TYPED = """Signed with EIP-712 (`eth_signTypedData_v4`) over the typed data that
 `{path}` answers with (domain `DCMX Compliance`, version `1`, the chain's id and the compliance

@@ -44,7 +44,7 @@ from dcmx_entrypoints.http.wallet_schemas import (
 from dcmx_entrypoints.http.write_schemas import Transaction
 from dcmx_entrypoints.http.writing import Writes, amount, as_ledger, hash32
 
-PROBLEMS = problem_responses(404, 409, 413, 422, 429, 501)
+PROBLEMS = problem_responses(404, 408, 409, 413, 422, 429, 501)
 
 PREPARE_PATH = "/v1/transactions/prepare"
 

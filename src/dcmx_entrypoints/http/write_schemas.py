@@ -27,12 +27,25 @@ POOLS: Final = [pool.name.lower() for pool in Pool]
 DOCUMENT_TYPES: Final = [doc_type.name.lower() for doc_type in DocumentType]
 REGIMES: Final = [regime.name.lower() for regime in Regime]
 
+ADDRESS_FORMAT: Final = {
+    "format": "address",
+    "examples": [
+        "0x52908400098527886E0F7030069857D2E4169EE7",
+        "THVmXun9u721tBiYcT3VfLQKcwYBmoY1xX",
+    ],
+    "x-pattern": r"^(0x[0-9a-fA-F]{40}|T[1-9A-HJ-NP-Za-km-z]{33})$",
+}
+"""How the OpenAPI document names an address: 0x and 40 hex digits (EIP-55 when mixed case) or
+base58check (``T`` and 33 more). ``x-pattern`` documents it without making validators of the
+document refuse what the API reads itself (with a problem that says what was wrong)."""
+
 AddressIn = Annotated[
     str,
     Field(
         min_length=1,
         max_length=64,
         description="An address: 0x hex (EIP-55 if mixed case) or TRON base58check (T…).",
+        json_schema_extra=ADDRESS_FORMAT,
     ),
 ]
 AmountIn = Annotated[
@@ -229,7 +242,7 @@ class SaleOutcome(Outcome):
 
 
 class AmountOutcome(Outcome):
-    amount: str = Field(description="Base units, a decimal string.")
+    amount: str = Field(description="Base units, a decimal string.", pattern=r"^[0-9]{1,78}$")
 
 
 class ClaimOutcome(Outcome):

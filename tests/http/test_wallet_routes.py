@@ -233,3 +233,20 @@ def test_royalties_in_what_is_no_token_are_refused_as_a_problem_not_a_500(
             "/problems/unsupported-currency",
         )
         assert client.get("/healthz").status_code == 200  # the connection was kept
+
+
+@pytest.mark.parametrize("currency", ["native", "token"])
+def test_royalties_for_an_unknown_release_are_a_404_problem_not_a_500(
+    chain: EvmLedger, currency: str
+) -> None:
+    an_edition(chain)
+    token = chain.deployment.token.to_checksum_hex(CRYPTO.keccak256)
+    shown = "0x" + "00" * 20 if currency == "native" else token
+    for client, key in api_over(chain):
+        answer = client.post(
+            "/v1/releases/999/royalties",
+            json={"currency": shown, "amount": "1000"},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert (answer.status_code, answer.json()["type"]) == (404, "/problems/unknown-release")
+        assert client.get("/healthz").status_code == 200

@@ -242,11 +242,11 @@ def test_royalties_for_an_unknown_release_are_a_404_problem_not_a_500(
     an_edition(chain)
     token = chain.deployment.token.to_checksum_hex(CRYPTO.keccak256)
     shown = "0x" + "00" * 20 if currency == "native" else token
-    for client, key in api_over(chain):
+    for client, api_key in api_over(chain):
         answer = client.post(
             "/v1/releases/999/royalties",
             json={"currency": shown, "amount": "1000"},
-            headers={"Authorization": f"Bearer {key}"},
+            headers={"Authorization": f"Bearer {api_key}"},
         )
         assert (answer.status_code, answer.json()["type"]) == (404, "/problems/unknown-release")
         assert client.get("/healthz").status_code == 200

@@ -108,7 +108,9 @@ class SqlCheckpointRepository(SqlRepository):
     _blocks = table_of(IndexedBlockRow)
 
     # Built once: every read of the API asks for the checkpoint.
-    _of_chain = select(_table).where(_table.c.chain == bindparam("chain"))
+    _of_chain = select(_table.c.chain, _table.c.block_number, _table.c.block_hash).where(
+        _table.c.chain == bindparam("chain")
+    )
 
     def get_checkpoint(self, chain: str) -> Checkpoint | None:
         row = self._session.execute(self._of_chain, {"chain": chain}).first()

@@ -159,6 +159,8 @@ class _AdvisoryLock:
         if current != self.generation:
             self._lost = f"another indexer took it: generation {current}, not {self.generation}"
             raise WriterLeaseLost(self._chain, self._lost)
+        # The checkpoint this batch moves says which writer moved it.
+        session.execute(_STAMP, {"chain": self._chain, "generation": self.generation})
 
     def release(self) -> None:
         self._stop.set()
@@ -180,6 +182,7 @@ _COUNT_UP = text(
     "ON CONFLICT (chain) DO UPDATE SET generation = writer_generations.generation + 1 "
     "RETURNING generation"
 )
+_STAMP = text("UPDATE checkpoints SET writer_generation = :generation WHERE chain = :chain")
 _CURRENT = text("SELECT generation FROM writer_generations WHERE chain = :chain FOR SHARE")
 
 

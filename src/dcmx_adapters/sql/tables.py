@@ -207,6 +207,9 @@ class CheckpointRow(Base):
     chain: Mapped[str] = mapped_column(String(CHAIN_LENGTH), primary_key=True)
     block_number: Mapped[int] = mapped_column(BigInteger)
     block_hash: Mapped[Hash32] = mapped_column(HashBytes)
+    writer_generation: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    """The writer lease's generation (fencing token) of the batch that moved the checkpoint
+    last; none where no lease is taken (SQLite, one process)."""
 
 
 class IndexedBlockRow(Base):

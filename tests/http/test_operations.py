@@ -3,6 +3,7 @@ description."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from dcmx_adapters.memory.repositories import MemoryUnitOfWork
@@ -179,6 +180,19 @@ def test_openapi_describes_every_endpoint_with_its_models(small_api: ApiClient) 
     assert limit["schema"]["maximum"] == 3
     assert "HTTPValidationError" not in spec["components"]["schemas"]
     assert small_api.get("/docs").status_code == 200
+
+
+def test_the_docs_page_needs_no_internet(small_api: ApiClient) -> None:
+    page = small_api.get("/docs")
+    assert page.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert len(sources) >= 3
+    for source in sources:
+        assert source.startswith("/docs/assets/"), source  # nothing from a CDN
+        asset = small_api.get(source)
+        assert asset.status_code == 200, source
+        assert len(asset.content) > 1_000, source
+    assert "'/openapi.json'" in page.text or '"/openapi.json"' in page.text
 
 
 def test_the_api_reads_the_read_models_only(fresh_ledger: DevLedger) -> None:

@@ -22,6 +22,7 @@ from dcmx_entrypoints.container import (
     container_from_environment,
 )
 from dcmx_entrypoints.http.access import KeyCheck
+from dcmx_entrypoints.http.docs import add_docs
 from dcmx_entrypoints.http.health import ChainHead, ReadinessChecks, health_routes
 from dcmx_entrypoints.http.limits import BodyLimit, Rate, RateLimiter
 from dcmx_entrypoints.http.market import market_routes
@@ -91,11 +92,12 @@ def create_app(
         title="DCMX Core API",
         version=__version__,
         description=DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,  # served by add_docs, without a CDN
         openapi_url="/openapi.json",
         redoc_url=None,
     )
     install_problem_handlers(app)
+    add_docs(app, "DCMX Core API")
     metrics = Metrics(status or IndexerStatus())
     app.add_middleware(BodyLimit, limit=request_body_max, seconds=request_body_seconds)
     app.add_middleware(RequestMetrics, metrics=metrics)

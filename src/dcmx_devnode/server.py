@@ -14,7 +14,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
@@ -30,6 +30,7 @@ from dcmx_devnode.transaction import address_json
 
 FAUCET_PATH: Final = "admin/fund"
 """``POST /admin/fund {"address": "T…", "amount": sun}``: the faucet (not java-tron's API)."""
+Lock = AbstractContextManager[Any]
 TRX: Final = 1_000_000
 ACCOUNT_FUNDS: Final = 1_000_000 * TRX
 """What each of the node's accounts starts with: a million TRX."""
@@ -59,7 +60,7 @@ class BlockTimer:
     """Makes a block every ``interval`` seconds, packing what was broadcast since the last one,
     empty or not, under the server's lock."""
 
-    def __init__(self, node: LocalTronNode, lock: threading.Lock, interval: float) -> None:
+    def __init__(self, node: LocalTronNode, lock: Lock, interval: float) -> None:
         self._node = node
         self._lock = lock
         self._interval = interval
@@ -68,6 +69,7 @@ class BlockTimer:
 
     def start(self) -> None:
         with self._lock:
+            self._node.finish_block()  # a block a crash left being packed is mined first
             self._node.start_block()
         self._thread.start()
 
@@ -136,7 +138,7 @@ def _linked(body: Any, host: str | None) -> Any:
     return body
 
 
-def handler_for(node: LocalTronNode, lock: threading.Lock) -> type[BaseHTTPRequestHandler]:
+def handler_for(node: LocalTronNode, lock: Lock) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # kept-alive connections, as java-tron's Jetty keeps them
         # Headers and body go out in two writes: without this, Nagle's algorithm holds the
@@ -194,13 +196,21 @@ def handler_for(node: LocalTronNode, lock: threading.Lock) -> type[BaseHTTPReque
 
 class NodeServer:
     """``node``'s HTTP API on ``host:port`` (port 0: any free one), with blocks every
-    ``block_time`` seconds (0: a block per transaction)."""
+    ``block_time`` seconds (0: a block per transaction). Requests and the block timer take
+    ``lock`` (by default one of their own): whatever else reads or changes the node in this
+    process must take the same one."""
 
     def __init__(
-        self, node: LocalTronNode, host: str = "127.0.0.1", port: int = 0, block_time: float = 0
+        self,
+        node: LocalTronNode,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        block_time: float = 0,
+        *,
+        lock: Lock | None = None,
     ) -> None:
         self.node = node
-        self.lock = threading.Lock()
+        self.lock: Lock = lock if lock is not None else threading.Lock()
         self._server = ThreadingHTTPServer((host, port), handler_for(node, self.lock))
         self._server.daemon_threads = True
         self._timer = BlockTimer(node, self.lock, block_time) if block_time > 0 else None

@@ -233,9 +233,12 @@ class NodeServer:
         self._thread.start()
 
     def stop(self) -> None:
-        self._server.shutdown()
+        """Stop serving and the block timer, and free the port (a server never started too;
+        stopping twice does nothing more)."""
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join()
         self._server.server_close()
-        self._thread.join()
         if self._timer is not None:
             self._timer.stop()
 

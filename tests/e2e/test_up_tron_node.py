@@ -1,9 +1,11 @@
 """``dcmx up --chain tron`` serves its node's java-tron HTTP API beside the DCMX API: tronpy,
 unchanged, reads the chain and broadcasts a TRX transfer there; the indexer follows the chain
-past that block; after a restart the transfer is still there, in the same block."""
+past that block; ``dcmx deploy`` deploys the contracts there (waiting for solidification);
+after a restart the transfer is still there, in the same block."""
 
 from __future__ import annotations
 
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,14 @@ from tronpy.providers import HTTPProvider  # type: ignore[import-untyped]
 
 from dcmx_adapters.crypto import EthCrypto
 from dcmx_entrypoints.demo.cast import person
-from tests.e2e.test_operations import STARTUP_SECONDS, Server, environment, free_port, start
+from tests.e2e.test_operations import (
+    STARTUP_SECONDS,
+    Server,
+    dcmx,
+    environment,
+    free_port,
+    start,
+)
 
 TRX = 1_000_000
 OPERATOR = person("operator", EthCrypto())
@@ -46,6 +55,7 @@ class Sent:
     block_id: str
     now_block: dict[str, Any]
     indexed: int
+    deployed: subprocess.CompletedProcess[str]
     printed: str
     exit_code: int
 
@@ -91,8 +101,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
         block = int(info["blockNumber"])
         block_id = node_get(node, "wallet/getblockbynum", num=block)["blockID"]
         indexed = indexed_past(server, block)
+        deploying = environment(folder / "deployer", DCMX_TRON_PRIVATE_KEY=OPERATOR.key.hex())
+        deployed = dcmx("deploy", "--chain", "tron", "--network", node, env=deploying)
         exit_code, _ = server.terminate()
-        first = Sent(info["id"], block, block_id, now_block, indexed, server.printed(), exit_code)
+        first = Sent(
+            info["id"], block, block_id, now_block, indexed, deployed, server.printed(), exit_code
+        )
     finally:
         if server.process.poll() is None:
             server.process.kill()
@@ -127,6 +141,11 @@ def test_the_node_answers_java_trons_api_on_its_port(runs: Runs) -> None:
 def test_a_transfer_broadcast_by_tronpy_is_solidified_and_indexed_past(runs: Runs) -> None:
     assert runs.first.indexed >= runs.first.block
     assert runs.first.exit_code == 0
+
+
+def test_dcmx_deploy_deploys_on_the_node_of_dcmx_up(runs: Runs) -> None:
+    assert runs.first.deployed.returncode == 0, runs.first.deployed.stderr
+    assert "code verified" in runs.first.deployed.stdout
 
 
 def test_a_transfer_broadcast_by_tronpy_survives_a_restart(runs: Runs) -> None:

@@ -147,13 +147,14 @@ def slither(session: nox.Session) -> None:
 
 @nox.session
 def tronweb(session: nox.Session) -> None:
-    """TronWeb 6 from npm, unmodified, against dcmx node: accounts, TRX, contracts, events,
-    refusals."""
+    """TronWeb 6 from npm, unmodified, against dcmx node and dcmx up's TRON node: accounts,
+    TRX, contracts, events, refusals."""
     session.run(
         PYTHON,
         "-m",
         "pytest",
         "tests/devnode",
+        "tests/e2e/test_up_tron_node.py::test_tronweb_does_everything_a_dapp_does_on_the_node_of_dcmx_up",
         "-q",
         *session.posargs,
         env={"DCMX_TRONWEB": "1"},

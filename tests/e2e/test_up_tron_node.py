@@ -5,6 +5,7 @@ after a restart the transfer is still there, in the same block."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -153,3 +154,23 @@ def test_a_transfer_broadcast_by_tronpy_survives_a_restart(runs: Runs) -> None:
     assert runs.second.transaction["txID"] == runs.first.txid
     assert runs.second.block_id == runs.first.block_id
     assert runs.second.balance == 7
+
+
+@pytest.mark.skipif(
+    os.environ.get("DCMX_TRONWEB") != "1",
+    reason="runs TronWeb from npm: nox -s tronweb, or set DCMX_TRONWEB=1",
+)
+def test_tronweb_does_everything_a_dapp_does_on_the_node_of_dcmx_up(tmp_path: Path) -> None:
+    from tests.devnode.test_tronweb import STEPS, install, smoke
+
+    tronweb = install()
+    node_port = free_port()
+    server = up(tmp_path, "tronweb", environment(tmp_path / "data"), node_port, "--chain", "tron")
+    try:
+        status, steps, stderr = smoke(tronweb, f"http://127.0.0.1:{node_port}", OPERATOR.key.hex())
+    finally:
+        server.terminate()
+        server.output.close()
+    assert [step for step in steps if not step["ok"]] == [], stderr
+    assert status == 0, stderr
+    assert [step["step"] for step in steps] == STEPS

@@ -162,10 +162,11 @@ class JournaledNode(LocalTronNode):
             super().start_block()
 
     def finish_block(self, *, even_empty: bool = False) -> None:
-        if self._packing is None and not even_empty:
-            return  # nothing to mine: nothing to journal
-        with self._change({"op": "finish_block", "even_empty": even_empty}):
-            super().finish_block(even_empty=even_empty)
+        with self.lock:
+            if self._packing is None and not even_empty:
+                return  # nothing to mine: nothing to journal
+            with self._change({"op": "finish_block", "even_empty": even_empty}):
+                super().finish_block(even_empty=even_empty)
 
     def note(self, note: Mapping[str, Json]) -> None:
         """Journal a note of the node's owner (the node ignores it; a replay hands it back)."""

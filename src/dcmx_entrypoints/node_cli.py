@@ -178,8 +178,10 @@ def _check_same(local: JournaledNode, path: Path, chain: ChainOptions, count: in
     rather than ignored."""
     problem = None
     if chain.solidify_depth is not None and chain.solidify_depth != local.solidify_depth:
+        blocks = "block" if local.solidify_depth == 1 else "blocks"
         problem = (
-            f"solidifies {local.solidify_depth} blocks behind the head, not {chain.solidify_depth}"
+            f"solidifies {local.solidify_depth} {blocks} behind the head, "
+            f"not {chain.solidify_depth}"
         )
     elif chain.accounts is not None and chain.accounts != count:
         problem = f"started with {count} funded accounts, not {chain.accounts}"

@@ -35,11 +35,13 @@ def bench(session: nox.Session) -> None:
     """Benchmarks that print tables (not part of a bare ``nox``): the in-memory ledger's
     throughput, the indexer's ingest and query speed on PostgreSQL, the read API's latency
     at 500 requests/s (1,000,000 events; ``-- --events N`` for another size), and the local
-    TRON node's start time and transactions a second over HTTP (``-- --transactions N``)."""
+    TRON node's start time and transactions a second over HTTP (``-- --transactions N``), and
+    what its journal costs and how fast it replays."""
     session.run(PYTHON, "benchmarks/memory_ledger.py")
     session.run(PYTHON, "-m", "benchmarks.indexer", *session.posargs)
     session.run(PYTHON, "-m", "benchmarks.api", *session.posargs)
     session.run(PYTHON, "-m", "benchmarks.devnode", *session.posargs)
+    session.run(PYTHON, "-m", "benchmarks.node_journal", *session.posargs)
 
 
 @nox.session
@@ -145,14 +147,15 @@ def slither(session: nox.Session) -> None:
 
 @nox.session
 def tronweb(session: nox.Session) -> None:
-    """TronWeb 6 and TronBox 4 from npm, unmodified, against dcmx node: TronWeb's accounts,
-    TRX, contracts, events and refusals; ``tronbox migrate`` (compiled offline by the pinned
-    npm solc) and ``tronbox test``."""
+    """TronWeb 6 and TronBox 4 from npm, unmodified, against dcmx node and dcmx up's TRON node:
+    TronWeb's accounts, TRX, contracts, events and refusals; ``tronbox migrate`` (compiled
+    offline by the pinned npm solc) and ``tronbox test``."""
     session.run(
         PYTHON,
         "-m",
         "pytest",
         "tests/devnode",
+        "tests/e2e/test_up_tron_node.py::test_tronweb_does_everything_a_dapp_does_on_the_node_of_dcmx_up",
         "-q",
         *session.posargs,
         env={"DCMX_TRONWEB": "1"},

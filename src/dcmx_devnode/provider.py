@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from contextlib import AbstractContextManager
 from typing import Any
 
 import requests
@@ -19,12 +20,16 @@ LOCAL_URI = "http://local-tron-node/"
 
 class LocalTronProvider(HTTPProvider):  # type: ignore[misc]
     """Answers tronpy's requests from ``node`` without a socket. JSON goes through a round of
-    encoding both ways, so that tronpy sees exactly what it would read off the wire."""
+    encoding both ways, so that tronpy sees exactly what it would read off the wire. Requests
+    take ``lock`` (by default one of their own): one the node's HTTP server shares, when the
+    node is served too."""
 
-    def __init__(self, node: LocalTronNode) -> None:
+    def __init__(
+        self, node: LocalTronNode, lock: AbstractContextManager[Any] | None = None
+    ) -> None:
         super().__init__(LOCAL_URI)
         self.node = node
-        self._lock = threading.Lock()
+        self._lock = lock if lock is not None else threading.Lock()
 
     def make_request(self, method: str, params: Any = None) -> Any:
         request = json.loads(json.dumps(params or {}))

@@ -3,6 +3,7 @@ transaction's info (java-tron's ``TransactionInfo``), printed as java-tron's HTT
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any, Final
 
@@ -129,7 +130,7 @@ def seal(
 ) -> Block:
     """A new block: header, id (the number's 8 bytes ‖ the header hash's last 24) and the
     witness's signature of the header hash."""
-    witness = tron_address(_CRYPTO.address_of(witness_key).raw)
+    witness = _witness_address(witness_key)
     header = {
         "timestamp": timestamp,
         "txTrieRoot": merkle_root([tx.serialized() for tx in transactions]).hex(),
@@ -142,6 +143,13 @@ def seal(
     block_id = number.to_bytes(8, "big") + digest[8:]
     signature = _CRYPTO.sign_digest(witness_key, digest)
     return Block(number, block_id, render("BlockHeader.raw", header, visible=False), signature)
+
+
+@functools.cache
+def _witness_address(witness_key: bytes) -> bytes:
+    """The witness's address, derived once a key: deriving it is a third of sealing a block,
+    and a node replaying its journal seals thousands."""
+    return tron_address(_CRYPTO.address_of(witness_key).raw)
 
 
 def merkle_root(leaves: list[bytes]) -> bytes:

@@ -15,7 +15,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
@@ -35,6 +35,7 @@ ACCOUNTS_PATH: Final = "admin/accounts-json"
 """``GET /admin/accounts-json``: ``{"privateKeys": [hex, ...]}``, the funded accounts' keys, as
 TRON Quickstart and TronBox's runtime environment answer it; ``tronbox test`` takes its
 ``accounts`` from there on a local node (not java-tron's API)."""
+Lock = AbstractContextManager[Any]
 TRX: Final = 1_000_000
 ACCOUNT_FUNDS: Final = 1_000_000 * TRX
 """What each of the node's accounts starts with: a million TRX."""
@@ -64,7 +65,7 @@ class BlockTimer:
     """Makes a block every ``interval`` seconds, packing what was broadcast since the last one,
     empty or not, under the server's lock."""
 
-    def __init__(self, node: LocalTronNode, lock: threading.Lock, interval: float) -> None:
+    def __init__(self, node: LocalTronNode, lock: Lock, interval: float) -> None:
         self._node = node
         self._lock = lock
         self._interval = interval
@@ -73,6 +74,7 @@ class BlockTimer:
 
     def start(self) -> None:
         with self._lock:
+            self._node.finish_block()  # a block a crash left being packed is mined first
             self._node.start_block()
         self._thread.start()
 
@@ -150,7 +152,7 @@ def _linked(body: Any, host: str | None) -> Any:
 
 
 def handler_for(
-    node: LocalTronNode, lock: threading.Lock, accounts: Sequence[DevAccount] = ()
+    node: LocalTronNode, lock: Lock, accounts: Sequence[DevAccount] = ()
 ) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # kept-alive connections, as java-tron's Jetty keeps them
@@ -210,7 +212,9 @@ def handler_for(
 class NodeServer:
     """``node``'s HTTP API on ``host:port`` (port 0: any free one), with blocks every
     ``block_time`` seconds (0: a block per transaction); ``accounts`` are the funded accounts
-    whose keys it hands out."""
+    whose keys it hands out. Requests and the block timer take ``lock`` (by default one of
+    their own): whatever else reads or changes the node in this process must take the same
+    one."""
 
     def __init__(
         self,
@@ -219,9 +223,11 @@ class NodeServer:
         port: int = 0,
         block_time: float = 0,
         accounts: Sequence[DevAccount] = (),
+        *,
+        lock: Lock | None = None,
     ) -> None:
         self.node = node
-        self.lock = threading.Lock()
+        self.lock: Lock = lock if lock is not None else threading.Lock()
         handler = handler_for(node, self.lock, accounts)
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
@@ -245,9 +251,12 @@ class NodeServer:
         self._thread.start()
 
     def stop(self) -> None:
-        self._server.shutdown()
+        """Stop serving and the block timer, and free the port (a server never started too;
+        stopping twice does nothing more)."""
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join()
         self._server.server_close()
-        self._thread.join()
         if self._timer is not None:
             self._timer.stop()
 

@@ -1,10 +1,16 @@
 """The local chain ``dcmx up`` runs: the five contracts on an in-process EVM or on a local TRON
-node, journaled in the data directory so that it survives a restart (``dcmx_adapters.journal``).
+node, journaled in the data directory so that it survives a restart: an EVM chain's journal
+holds the ledger's commands (``dcmx_adapters.journal``), a TRON chain's is its node's own
+(``local_tron.py``), which holds whatever any client broadcast on the node's HTTP port too.
 
 A replay must stamp every block as the first run did, so every block here takes its time from
 the journal's clock: eth-tester's genesis block too (it would take the wall clock), and every
 block the ledger itself does not stamp (funding on eth-tester, deploying and minting test
 tokens). The TRON node dates blocks and transactions by the ledger's clock alone.
+
+An earlier ``dcmx up`` journaled a TRON chain's ledger commands only. Such a journal is still
+replayed to be read (``status``, ``index``, ``serve --local-chain``), but not to go on: its
+chain could not take the node's own transactions; ``dcmx up --reset`` sets it aside.
 
 On TRON the indexer reads solidified blocks only; the local node solidifies a block
 ``TRON_SOLIDIFY_DEPTH`` blocks behind the head, so that what ``dcmx up`` does is final (and
@@ -36,8 +42,10 @@ from dcmx_adapters.evm.revm import RevmChain
 from dcmx_adapters.journal import JournaledLedger
 from dcmx_core.model.values import Address
 from dcmx_core.ports import Block, Clock, DevLedger
+from dcmx_devnode.journal import describes_a_node
 from dcmx_devnode.local import local_tron_ledger
 from dcmx_entrypoints.demo.cast import demo_cast
+from dcmx_entrypoints.local_tron import replay_tron_chain, start_tron_chain
 from dcmx_entrypoints.settings import LedgerKind
 
 JOURNAL_FILE: Final = "chain.jsonl"
@@ -251,14 +259,23 @@ def open_local_chain(
         raise LocalChainMismatch(
             f"the local chain in {path.parent} runs on {shown}, not {engine.value}"
         )
+    if found is LedgerKind.TRON and describes_a_node(journal.first_entry(path)):
+        return LocalChain(replay_tron_chain(path, clock, writable=writable), found, None, True)
+    if found is LedgerKind.TRON and writable:
+        raise LocalChainMismatch(
+            f"the local TRON chain in {path.parent} was journaled by an earlier dcmx up, which "
+            "kept only the ledger's commands: it cannot take the transactions of the node's "
+            "own clients"
+        )
     ledger = journal.replay(path, build_chain, clock, writable=writable)
     return LocalChain(ledger, found, chosen, True)
 
 
 def _start(path: Path, clock: Clock, kind: LedgerKind, engine: LocalEngine | None) -> LocalChain:
     if kind is LedgerKind.TRON:
-        genesis: dict[str, Any] = {"ledger": kind.value, "solidify_depth": TRON_SOLIDIFY_DEPTH}
-        return LocalChain(journal.start(path, genesis, build_chain, clock), kind, None, False)
+        genesis: dict[str, Any] = {"ledger": kind.value}
+        ledger = start_tron_chain(path, genesis, clock, solidify_depth=TRON_SOLIDIFY_DEPTH)
+        return LocalChain(ledger, kind, None, False)
     chosen = engine or LocalEngine.REVM
     genesis = {"ledger": kind.value, "engine": chosen.value}
     return LocalChain(journal.start(path, genesis, build_chain, clock), kind, chosen, False)

@@ -108,8 +108,18 @@ def up(
             "set them aside (renamed, never deleted) and start over."
         ),
     ] = False,
+    node_port: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=65_535,
+            help="On a TRON chain, serve its node's java-tron HTTP API (for TronWeb, tronpy, "
+            "dcmx deploy) on this port; 0 serves none (default: 8090).",
+        ),
+    ] = None,
 ) -> None:
-    """Run a local chain, the indexer following it and the HTTP API, all in one process."""
+    """Run a local chain, the indexer following it and the HTTP API, all in one process (on a
+    TRON chain, its node's java-tron API too)."""
     if chain is UpChain.tron and engine is not None:
         raise typer.BadParameter("--engine chooses the EVM of an EVM chain, not of a TRON one")
     settings = Settings.load()
@@ -120,6 +130,7 @@ def up(
         engine=LocalEngine(engine.value) if engine is not None else None,
         demo=demo,
         reset=reset,
+        node_port=node_port,
     )
     run_up(settings, options, _stdout())
 

@@ -1,16 +1,20 @@
 """``dcmx up``: everything in one process on embedded defaults. A local chain with the five
 contracts (an in-process EVM or a local TRON node, journaled in the data directory, so it
 survives a restart), the indexer following it into the configured database, and the HTTP API;
-the demo day seeded once."""
+the demo day seeded once. On TRON the node's own java-tron HTTP API is served too
+(``--node-port``), so that TronWeb, tronpy and ``dcmx deploy`` work on the chain the API
+indexes."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import socket
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Final
 
 from attrs import frozen
 from rich.console import Console
@@ -19,6 +23,7 @@ from rich.table import Table
 from dcmx_adapters.clock import SystemClock
 from dcmx_adapters.journal import JournaledLedger, JournalError
 from dcmx_core.exceptions import DcmxError
+from dcmx_devnode.server import NodeServer
 from dcmx_entrypoints.chain_lock import UP, holding_local_chain
 from dcmx_entrypoints.container import Container
 from dcmx_entrypoints.demo.cast import CAST, demo_cast
@@ -32,6 +37,7 @@ from dcmx_entrypoints.local_chain import (
     journal_path,
     open_local_chain,
 )
+from dcmx_entrypoints.local_tron import NodeJournaledLedger
 from dcmx_entrypoints.running import (
     CommandFailed,
     CommittedProfiles,
@@ -46,6 +52,8 @@ from dcmx_entrypoints.running import (
 from dcmx_entrypoints.settings import LedgerKind, Settings
 
 DEMO_MARK = "demo"
+DEFAULT_NODE_PORT: Final = 8090
+"""Where a TRON chain's node serves java-tron's HTTP API (java-tron's own port)."""
 PRODUCER_POLL_SECONDS = 0.5
 INDEXER_POLL_SECONDS = 0.02
 """How often the indexer asks the local chain for its head. The chain is in this process, so
@@ -64,6 +72,8 @@ class UpOptions:
     engine: LocalEngine | None = None
     demo: bool = True
     reset: bool = False
+    node_port: int | None = None
+    """Where a TRON chain's node serves java-tron's API (None: ``DEFAULT_NODE_PORT``; 0: not)."""
 
 
 def run_up(settings: Settings, options: UpOptions, console: Console) -> None:
@@ -81,17 +91,58 @@ def _run_up(settings: Settings, options: UpOptions, console: Console) -> None:
         sock.close()
         raise
     ledger = local.ledger
+    try:
+        node_api = _node_api(local, options)
+    except BaseException:
+        ledger.close()
+        sock.close()
+        raise
     container = container_on_local_chain(settings, local)
     try:
         migrate(container.settings())
         _check_database(container, ledger, options.reset, console)
         seeded = _seed(container, ledger, options.demo)
-        _introduce(console, container, local, seeded, options)
-        _run(container, local, sock)
+        _introduce(console, container, local, seeded, options, node_api)
+        _run(container, local, sock, node_api.server)
     finally:
+        if node_api.server is not None:
+            node_api.server.stop()
         ledger.close()
         container.shutdown_resources()
         sock.close()
+
+
+@frozen
+class NodeApi:
+    """The TRON node's HTTP server, bound but not yet serving (None: not served, for ``why``)."""
+
+    server: NodeServer | None
+    why: str = ""
+
+
+def _node_api(local: LocalChain, options: UpOptions) -> NodeApi:
+    """The TRON node's HTTP server on its port. A port asked for that is taken is one line;
+    the default port taken (another node on it) is said at start, and the rest runs."""
+    if not isinstance(local.ledger, NodeJournaledLedger):
+        if options.node_port:
+            what = "an EVM chain" if local.engine is not None else "a TRON chain read only"
+            raise CommandFailed(f"--node-port serves a TRON chain's node; this one is {what}")
+        return NodeApi(None)
+    port = DEFAULT_NODE_PORT if options.node_port is None else options.node_port
+    if port == 0:
+        return NodeApi(None, "not served (--node-port 0)")
+    node = local.ledger.node
+    try:
+        return NodeApi(NodeServer(node, options.host, port, lock=node.lock))
+    except OSError as error:
+        reason = "the port is taken" if error.errno == errno.EADDRINUSE else error.strerror
+        where = f"{_host_in_url(options.host)}:{port}"
+        if options.node_port is None:
+            return NodeApi(None, f"not served: {where}: {reason} (--node-port chooses another)")
+        raise CommandFailed(
+            f"cannot serve the TRON node's API on {where}: {reason} "
+            "(--node-port chooses another port, --node-port 0 serves none)"
+        ) from None
 
 
 def _open_chain(settings: Settings, options: UpOptions, console: Console) -> LocalChain:
@@ -167,6 +218,7 @@ def _introduce(
     local: LocalChain,
     seeded: bool,
     options: UpOptions,
+    node_api: NodeApi,
 ) -> None:
     url = f"http://{_host_in_url(options.host)}:{options.port}"
     path = local.ledger.journal_path
@@ -180,6 +232,11 @@ def _introduce(
         console.print(f"  indexing  solidified blocks (block {solid} is solidified)")
     console.print(f"  API       {url}")
     console.print(f"  docs      {url}/docs")
+    if node_api.server is not None:
+        node = node_api.server.url.rstrip("/")
+        console.print(f"  TRON node {node} (java-tron's HTTP API: TronWeb, tronpy, dcmx deploy)")
+    elif node_api.why:
+        console.print(f"  TRON node {node_api.why}")
     console.print(f"  database  {shown_url(container.settings().database)}")
     keccak = container.crypto().keccak256
     accounts = Table(title="Accounts (keys derive from the names)", title_justify="left")
@@ -203,7 +260,12 @@ def _host_in_url(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _run(container: Container, local: LocalChain, sock: socket.socket) -> None:
+def _run(
+    container: Container,
+    local: LocalChain,
+    sock: socket.socket,
+    node_server: NodeServer | None,
+) -> None:
     app = app_from_container(container)
     server = api_server(app)
     stop = threading.Event()
@@ -228,9 +290,13 @@ def _run(container: Container, local: LocalChain, sock: socket.socket) -> None:
     threads = [indexer] if producer is None else [indexer, producer]
     for thread in threads:
         thread.start()
+    if node_server is not None:
+        node_server.start()
     try:
         serve(server, sock)
     finally:
+        if node_server is not None:
+            node_server.stop()  # no more clients: the chain's last blocks are journaled
         stop.set()
         for thread in threads:
             thread.join()
@@ -241,12 +307,20 @@ def _run(container: Container, local: LocalChain, sock: socket.socket) -> None:
 
 
 def solidify(ledger: JournaledLedger) -> int:
-    """Mine empty blocks on top of blocks that hold events but are not solidified yet, until
-    they are; how many were mined. A TRON network's blocks keep coming and solidify what lies
-    below them; the local node makes blocks only when asked."""
+    """Mine empty blocks on top of blocks that hold transactions (events, on a chain journaled
+    by an earlier dcmx up) but are not solidified yet, until they are; how many were mined. A
+    TRON network's blocks keep coming and solidify what lies below them; the local node makes
+    blocks only when asked. Blocks of transactions without events are solidified too: clients
+    of the node's API (``dcmx deploy``, tronpy's ``wait(solid=True)``) wait for them."""
     solid = ledger.solidified().head().number
     head = ledger.head().number
-    if head <= solid or not ledger.events(solid + 1, head):
+    if head <= solid:
+        return 0
+    if isinstance(ledger, NodeJournaledLedger):
+        pending = ledger.holds_transactions(solid + 1, head)
+    else:
+        pending = bool(ledger.events(solid + 1, head))
+    if not pending:
         return 0
     ledger.mine(head - solid)
     return head - solid

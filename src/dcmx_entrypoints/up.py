@@ -52,6 +52,9 @@ from dcmx_entrypoints.running import (
 from dcmx_entrypoints.settings import LedgerKind, Settings
 
 DEMO_MARK = "demo"
+DEMO_STARTED = "demo started"
+"""Marked before the demo day is seeded: with it and without ``DEMO_MARK`` the seeding was cut
+short (Ctrl-C, a crash), and the chain holds part of the day."""
 DEFAULT_NODE_PORT: Final = 8090
 """Where a TRON chain's node serves java-tron's HTTP API (java-tron's own port)."""
 PRODUCER_POLL_SECONDS = 0.5
@@ -155,10 +158,26 @@ def _open_chain(settings: Settings, options: UpOptions, console: Console) -> Loc
                 f"cannot start the local chain: {error}. dcmx up --reset starts a new chain "
                 "and keeps this one's journal and database aside"
             ) from None
-        kept = [*_set_aside(path), *_set_aside_database(settings)]
-        console.print(f"started over; kept aside: {', '.join(str(k) for k in kept)}")
-        local = open_local_chain(path, SystemClock(), kind=options.kind, engine=options.engine)
+        return _start_over(settings, options, console)
+    marks = local.ledger.marks
+    if DEMO_STARTED in marks and DEMO_MARK not in marks and options.demo:
+        if not options.reset:
+            local.ledger.close()
+            raise CommandFailed(
+                "the demo day was cut short while it was being seeded, and the chain holds part "
+                "of it: dcmx up --reset starts a new chain and keeps this one's journal and "
+                "database aside (--no-demo runs this chain as it is)"
+            )
+        local.ledger.close()
+        return _start_over(settings, options, console)
     return local
+
+
+def _start_over(settings: Settings, options: UpOptions, console: Console) -> LocalChain:
+    path = journal_path(settings.data_dir)
+    kept = [*_set_aside(path), *_set_aside_database(settings)]
+    console.print(f"started over; kept aside: {', '.join(str(k) for k in kept)}")
+    return open_local_chain(path, SystemClock(), kind=options.kind, engine=options.engine)
 
 
 def _check_database(
@@ -202,6 +221,7 @@ def _seed(container: Container, ledger: JournaledLedger, wanted: bool) -> bool:
         return False
     crypto = container.crypto()
     profiles = CommittedProfiles(container.unit_of_work)
+    ledger.mark(DEMO_STARTED)
     try:
         run_demo(ledger, crypto, SystemClock(), profiles, operator_person(crypto))
     except DcmxError as error:

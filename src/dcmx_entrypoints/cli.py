@@ -22,7 +22,7 @@ from dcmx_core.model.values import Address, Keccak
 from dcmx_entrypoints import apikeys_cli, deploying, node_cli, operations, verbs
 from dcmx_entrypoints.demo.scenario import DemoResult, run_demo
 from dcmx_entrypoints.demo.stacks import evm_stack, memory_stack, tron_stack
-from dcmx_entrypoints.running import CommandFailed, unreachable
+from dcmx_entrypoints.failures import CommandFailed, unreachable
 from dcmx_entrypoints.settings import Settings, SettingsError
 from dcmx_entrypoints.units import format_units
 

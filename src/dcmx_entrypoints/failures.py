@@ -3,7 +3,11 @@ traceback. Light on purpose (the standard library only), since every command imp
 
 from __future__ import annotations
 
+from typing import Final
 from urllib.parse import urlsplit
+
+INTERRUPTED: Final = 130
+"""The exit code of a command stopped by Ctrl-C: 128 + SIGINT, as a shell reports it."""
 
 
 class CommandFailed(RuntimeError):

@@ -73,6 +73,8 @@ def test_the_node_loads_its_own_stack_only(tmp_path: Path) -> None:
     assert "dcmx_entrypoints.node_cli" in loaded
     assert not loaded & (COMMAND_MODULES - {"dcmx_entrypoints.node_cli"})
     assert not loaded & SERVER_STACK
+    # The node speaks HTTP; it is no client of one.
+    assert not loaded & {"tronpy", "eth_account", "eth_abi", "requests", "httpx"}
 
 
 # Points of the start at which Ctrl-C comes: the first import time line (python -X importtime

@@ -76,6 +76,7 @@ def node_start_time() -> float:
     process = subprocess.Popen(
         [*dcmx_command(), "node", "--port", str(port), "--block-time", "0"],
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         env=child_environment(),
     )
     try:

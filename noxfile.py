@@ -32,11 +32,13 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks that print tables (not part of a bare ``nox``): the in-memory ledger's
-    throughput, the indexer's ingest and query speed on PostgreSQL, the read API's latency
-    at 500 requests/s (1,000,000 events; ``-- --events N`` for another size), and the local
-    TRON node's start time and transactions a second over HTTP (``-- --transactions N``), and
-    what its journal costs and how fast it replays."""
+    """Benchmarks that print tables (not part of a bare ``nox``): how fast ``dcmx --version``,
+    ``dcmx --help`` and ``dcmx node`` start, the in-memory ledger's throughput, the indexer's
+    ingest and query speed on PostgreSQL, the read API's latency at 500 requests/s (1,000,000
+    events; ``-- --events N`` for another size), the local TRON node's start time and
+    transactions a second over HTTP (``-- --transactions N``), and what its journal costs and
+    how fast it replays."""
+    session.run(PYTHON, "-m", "benchmarks.startup")
     session.run(PYTHON, "benchmarks/memory_ledger.py")
     session.run(PYTHON, "-m", "benchmarks.indexer", *session.posargs)
     session.run(PYTHON, "-m", "benchmarks.api", *session.posargs)

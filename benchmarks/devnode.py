@@ -13,11 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 from tronpy.keys import PrivateKey, to_hex_address  # type: ignore[import-untyped]
 
+from benchmarks.startup import RUNS, node_start_time, warm_runs
 from dcmx_adapters.evm.artifacts import artifact
 from dcmx_devnode.api import dispatch
 from dcmx_devnode.node import LocalTronNode
@@ -38,28 +36,6 @@ DAY_MS = 23 * 3600 * 1000
 TRX = 1_000_000
 
 Send = Callable[[str, dict[str, Any]], Any]
-
-
-def start_time() -> float:
-    """Seconds from starting ``dcmx node`` to its first answer."""
-    dcmx = Path(sys.executable).parent / "dcmx"
-    port = 18_000 + int(time.time()) % 1_000
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [str(dcmx), "node", "--port", str(port), "--block-time", "0"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/wallet/getnowblock", timeout=1)
-                return time.perf_counter() - started
-            except httpx.TransportError:
-                time.sleep(0.02)
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def signed_batch(send: Send, template: dict[str, Any], key: PrivateKey, first: int) -> list[Any]:
@@ -196,7 +172,8 @@ def in_process(count: int) -> tuple[float, float]:
 
 
 def rows(count: int) -> Iterator[tuple[str, str]]:
-    yield "start of dcmx node (first answer)", f"{start_time():.2f} s"
+    starts = " / ".join(f"{figure:.2f}" for figure in warm_runs(node_start_time))
+    yield f"start of dcmx node, exec to first HTTP answer ({RUNS} runs)", f"{starts} s"
     (trx, trc20), peak = over_http(count)
     yield f"TRX transfers over HTTP ({count:,})", f"{trx:,.0f} /s"
     yield f"TRC-20 transfers over HTTP ({count:,})", f"{trc20:,.0f} /s"

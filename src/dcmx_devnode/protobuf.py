@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final, Literal
 
+import base58
 from attrs import frozen
-from tronpy.keys import to_base58check_address, to_hex_address  # type: ignore[import-untyped]
 
 Kind = Literal["int", "bool", "bytes", "address", "text", "string", "enum", "message", "any"]
 
@@ -268,9 +268,30 @@ def parse_bytes(kind: Kind, item: Any, visible: bool) -> bytes:
 def parse_address(text: str) -> bytes:
     """A TRON address, base58check or 21-byte hex, as its 21 bytes (0x41 first)."""
     try:
-        return bytes.fromhex(to_hex_address(text))
-    except (ValueError, IndexError) as error:  # tronpy indexes an empty text's first letter
+        return base58.b58decode_check(_base58check(text))
+    except (ValueError, IndexError) as error:  # an empty text has no first letter
         raise MalformedMessage(f"{text!r} is not a TRON address: {error}") from None
+
+
+def _base58check(text: str) -> str:
+    """The base58check form of an address written as base58check (checked), as 21-byte hex, or
+    as ``0x`` and 20- or 21-byte hex; ``ValueError`` for anything else. tronpy's rules and
+    texts (``tronpy.keys.to_base58check_address``), on the base58 library tronpy uses: the
+    node loads without tronpy and its clients."""
+    if not isinstance(text, str):
+        raise ValueError(repr(text))
+    if text[0] == "T" and len(text) == 34:
+        try:
+            base58.b58decode_check(text)
+        except ValueError:
+            raise ValueError("bad base58check format") from None
+        return text
+    if len(text) == 42:
+        raw = b"\x41" + bytes.fromhex(text[2:]) if text.startswith("0x") else bytes.fromhex(text)
+        return base58.b58encode_check(raw).decode()
+    if text.startswith("0x") and len(text) == 44:
+        return base58.b58encode_check(bytes.fromhex(text[2:])).decode()
+    raise ValueError(repr(text))
 
 
 def address_bytes(text: str) -> bytes:
@@ -288,7 +309,7 @@ def address_bytes(text: str) -> bytes:
 
 
 def render_address(raw: bytes, visible: bool) -> str:
-    return str(to_base58check_address(raw.hex())) if visible else raw.hex()
+    return _base58check(raw.hex()) if visible else raw.hex()
 
 
 # --- JSON in, JSON out -----------------------------------------------------------------------

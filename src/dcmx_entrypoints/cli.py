@@ -1,32 +1,138 @@
-"""The ``dcmx`` command."""
+"""The ``dcmx`` command.
+
+A command's module is imported when that command runs, never before: ``dcmx --version`` and
+``dcmx --help`` import none of them, ``dcmx node`` the node's alone. ``dcmx --help`` lists the
+commands from ``COMMANDS``; the tests hold each line there to the help of the command it names.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
-from enum import StrEnum
-from typing import Annotated, NoReturn
+from collections.abc import Callable
+from typing import Any, Final, NoReturn
 
-import requests
-import typer
-from rich.console import Console
-from rich.table import Table
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from dcmx_entrypoints.failures import INTERRUPTED, unreachable
 
-from dcmx_adapters.journal import JournalError
-from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, upgrade
-from dcmx_core import __version__
-from dcmx_core.exceptions import DcmxError
-from dcmx_core.model.values import Address, Keccak
-from dcmx_entrypoints import apikeys_cli, deploying, node_cli, operations, verbs
-from dcmx_entrypoints.demo.scenario import DemoResult, run_demo
-from dcmx_entrypoints.demo.stacks import evm_stack, memory_stack, tron_stack
-from dcmx_entrypoints.running import CommandFailed, unreachable
-from dcmx_entrypoints.settings import Settings, SettingsError
-from dcmx_entrypoints.units import format_units
+try:  # Ctrl-C while these load is Ctrl-C at start: one line, never a traceback
+    import typer
+    from typer.core import TyperCommand, TyperGroup
+    from typer.main import get_group
+
+    from dcmx_core import __version__
+except KeyboardInterrupt:
+    print("dcmx: interrupted", file=sys.stderr)
+    raise SystemExit(INTERRUPTED) from None
+
+COMMANDS: Final = (
+    # (name, module whose register(app) adds the command, the first paragraph of its help)
+    (
+        "demo",
+        "dcmx_entrypoints.demo_cli",
+        "Run a scripted day on a fresh ledger and print what happened and who holds what.",
+    ),
+    (
+        "up",
+        "dcmx_entrypoints.operations",
+        "Run a local chain, the indexer following it and the HTTP API, all in one process (on a\n"
+        "TRON chain, its node's java-tron API too).",
+    ),
+    (
+        "index",
+        "dcmx_entrypoints.operations",
+        "Index the configured ledger into the configured database (migrated first).",
+    ),
+    (
+        "serve",
+        "dcmx_entrypoints.operations",
+        "Serve the HTTP API over the read models (no indexer: run one beside it).",
+    ),
+    (
+        "status",
+        "dcmx_entrypoints.operations",
+        "Where the chain is, where the read models are, and whether the database is healthy.",
+    ),
+    (
+        "deploy",
+        "dcmx_entrypoints.deploying",
+        "Deploy and wire the five contracts, check their code, and write the deployment file\n"
+        "the settings read (DCMX_TRON_DEPLOYMENT / DCMX_EVM_DEPLOYMENT); a stopped run resumes.",
+    ),
+    (
+        "node",
+        "dcmx_entrypoints.node_cli",
+        "Run a local TRON node: java-tron's HTTP API (wallet/..., walletsolidity/...) on revm,\n"
+        "with funded accounts and a faucet, until Ctrl-C.",
+    ),
+    ("db", "dcmx_entrypoints.db_cli", "The read-model database."),
+    ("release", "dcmx_entrypoints.verbs", "Releases: tracks published as numbered NFT editions."),
+    ("edition", "dcmx_entrypoints.verbs", "Editions: mint them, list them for sale, buy them."),
+    ("royalty", "dcmx_entrypoints.verbs", "Royalties paid in for a release from outside DCMX."),
+    ("payout", "dcmx_entrypoints.verbs", "What the royalty distributor owes an account."),
+    ("reward", "dcmx_entrypoints.verbs", "Reward pools and claims, paid in DCMX."),
+    (
+        "doc",
+        "dcmx_entrypoints.verbs",
+        "Legal documents: versions registered by hash, accepted by users.",
+    ),
+    (
+        "deletion",
+        "dcmx_entrypoints.verbs",
+        "Requests to delete a user's personal data (GDPR, CCPA).",
+    ),
+    ("token", "dcmx_entrypoints.verbs", "The DCMX token."),
+    ("tx", "dcmx_entrypoints.verbs", "Transactions signed in a user's own wallet."),
+    (
+        "apikey",
+        "dcmx_entrypoints.apikeys_cli",
+        "API keys of the operator's write endpoints (stored hashed).",
+    ),
+)
+
+
+class Interrupted(Exception):
+    """Ctrl-C stopped a command (typer would turn the KeyboardInterrupt into a silent exit)."""
+
+
+class Unloaded(TyperCommand):
+    """A command as ``dcmx --help`` lists it, before its module is imported."""
+
+    def __init__(self, name: str, module: str, summary: str) -> None:
+        super().__init__(name, help=summary)
+        self.module = module
+
+    def load(self) -> Any:
+        """The command itself, as its module's ``register`` adds it to a ``typer.Typer``."""
+        commands = typer.Typer()
+        importlib.import_module(self.module).register(commands)
+        return get_group(commands).commands[str(self.name)]
+
+
+class LazyGroup(TyperGroup):
+    """The ``dcmx`` group: it lists every command in ``COMMANDS`` and imports only the one
+    that runs."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        for name, module, summary in COMMANDS:
+            self.commands.setdefault(name, Unloaded(name, module, summary))
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name, command, rest = super().resolve_command(ctx, args)
+        if isinstance(command, Unloaded):
+            command = self.commands[str(name)] = command.load()
+        return name, command, rest
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted from None
+
 
 app = typer.Typer(
+    cls=LazyGroup,
     help="DCMX Core: the Web3 back end of the DCMX music platform.",
     no_args_is_help=True,
     add_completion=False,
@@ -48,133 +154,9 @@ def root(
     """DCMX Core: the Web3 back end of the DCMX music platform."""
 
 
-class LedgerChoice(StrEnum):
-    memory = "memory"
-    evm = "evm"
-    tron = "tron"
-
-
-class EngineChoice(StrEnum):
-    eth_tester = "eth-tester"
-    revm = "revm"
-
-
-@app.command()
-def demo(
-    ledger: Annotated[
-        LedgerChoice,
-        typer.Option(
-            help="memory: the rules themselves; evm: the five contracts; tron: the five "
-            "contracts on a local TRON node."
-        ),
-    ] = LedgerChoice.memory,
-    engine: Annotated[
-        EngineChoice, typer.Option(help="The in-process EVM for --ledger evm.")
-    ] = EngineChoice.eth_tester,
-    start: Annotated[
-        int,
-        typer.Option(help="Block time of the first block (Unix seconds); reproducible runs."),
-    ] = 1_767_225_600,
-) -> None:
-    """Run a scripted day on a fresh ledger and print what happened and who holds what."""
-    if ledger is LedgerChoice.memory:
-        stack = memory_stack(start=start)
-    elif ledger is LedgerChoice.tron:
-        stack = tron_stack(start=start)
-    else:
-        stack = evm_stack(engine=engine.value, start=start)
-    result = run_demo(stack.ledger, stack.crypto, stack.clock, stack.profiles, stack.operator)
-    # A pipe or a log file gets the full width, not rich's 80-column fallback.
-    console = Console() if sys.stdout.isatty() else Console(width=120)
-    _print_demo(console, result, stack.crypto.keccak256, tron=ledger is LedgerChoice.tron)
-
-
-def _short(address: Address, keccak: Keccak, *, tron: bool) -> str:
-    """The address as its chain writes it (base58check ``T…`` on TRON), shortened."""
-    text = address.to_base58() if tron else address.to_checksum_hex(keccak)
-    return f"{text[:6]}…{text[-4:]}"
-
-
-def _print_demo(console: Console, result: DemoResult, keccak: Keccak, *, tron: bool) -> None:
-    steps = Table(title="What happened", title_justify="left")
-    steps.add_column("block", justify="right")
-    steps.add_column("event")
-    for step in result.steps:
-        steps.add_row(str(step.block), step.what)
-    console.print(steps)
-
-    balances = Table(title="Final balances", title_justify="left")
-    for name, justify in (
-        ("account", "left"),
-        ("address", "left"),
-        ("coin", "right"),
-        ("USDT", "right"),
-        ("DCMX", "right"),
-        ("NFTs", "right"),
-        ("owed coin", "right"),
-        ("owed USDT", "right"),
-    ):
-        balances.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for h in result.holdings:
-        balances.add_row(
-            h.name,
-            _short(h.address, keccak, tron=tron),
-            format_units(h.native, 18),
-            format_units(h.usdt, 6),
-            format_units(h.dcmx, 18),
-            str(h.editions),
-            format_units(h.pending_native, 18),
-            format_units(h.pending_usdt, 6),
-        )
-    console.print(balances)
-    console.print(f"DCMX total supply: {format_units(result.total_supply, 18)}")
-
-
-db = typer.Typer(help="The read-model database.", no_args_is_help=True)
-app.add_typer(db, name="db")
-
-
-@db.command("upgrade")
-def db_upgrade(
-    url: Annotated[
-        str | None,
-        typer.Option(
-            envvar="DCMX_DATABASE_URL",
-            help="postgresql+psycopg://… or sqlite:///path (default: $DCMX_DATABASE_URL, "
-            "else the SQLite file in the data directory).",
-        ),
-    ] = None,
-) -> None:
-    """Bring the database to the newest schema (an empty one gets every table)."""
-    if not url:
-        settings = Settings.load()
-        url = settings.database
-        if settings.sqlite_file is not None:
-            settings.sqlite_file.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        upgrade(url)
-    except UnsupportedDatabaseUrl as error:
-        raise typer.BadParameter(str(error)) from None
-    except OperationalError as error:
-        typer.echo(f"dcmx: cannot reach {_without_password(url)}: {error.orig}", err=True)
-        raise typer.Exit(1) from None
-    typer.echo(f"database at {_without_password(url)} is at the newest schema")
-
-
-def _without_password(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
-
-
-operations.register(app)
-verbs.register(app)
-deploying.register(app)
-apikeys_cli.register(app)
-node_cli.register(app)
-
-
 def main() -> None:
     """Console-script entry: expected failures (a refusal, a bad setting, a database or port
-    that is not there) become one line on stderr and a non-zero exit code."""
+    that is not there) become one line on stderr and a non-zero exit code; so does Ctrl-C."""
     logging.basicConfig(format="dcmx: %(levelname)s: %(message)s", level=logging.WARNING)
     try:
         code = app(prog_name="dcmx", standalone_mode=False)
@@ -183,16 +165,28 @@ def main() -> None:
     except typer.Abort:
         print("dcmx: aborted", file=sys.stderr)
         sys.exit(1)
-    except SettingsError as error:
-        print(f"dcmx: {_one_line(error)}", file=sys.stderr)
-        sys.exit(2)
-    except (DcmxError, CommandFailed, JournalError) as error:
-        print(f"dcmx: {_one_line(error)}", file=sys.stderr)
-        sys.exit(1)
-    except requests.RequestException as error:
-        print(f"dcmx: {unreachable(error)}", file=sys.stderr)
-        sys.exit(1)
+    except (KeyboardInterrupt, Interrupted):
+        print("dcmx: interrupted", file=sys.stderr)
+        sys.exit(INTERRUPTED)
+    except Exception as error:
+        failure = expected_failure(error)
+        if failure is None:
+            raise
+        exit_code, said = failure
+        print(f"dcmx: {said}", file=sys.stderr)
+        sys.exit(exit_code)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def expected_failure(error: Exception) -> tuple[int, str] | None:
+    """The exit code and the one line of an expected failure (None: a bug, which keeps its
+    traceback)."""
+    for kind in type(error).__mro__:
+        found = EXPECTED_FAILURES.get((kind.__module__, kind.__qualname__))
+        if found is not None:
+            exit_code, say = found
+            return exit_code, say(error)
+    return None
 
 
 def _usage_failure(error: typer.TyperException) -> NoReturn:
@@ -212,3 +206,19 @@ def _usage_failure(error: typer.TyperException) -> NoReturn:
 def _one_line(error: Exception) -> str:
     # Driver messages (psycopg's) can run over several lines.
     return " ".join(str(error).split())
+
+
+def _unreachable(error: Exception) -> str:
+    return unreachable(error) or _one_line(error)
+
+
+EXPECTED_FAILURES: Final[dict[tuple[str, str], tuple[int, Callable[[Exception], str]]]] = {
+    # (module, class): (exit code, what to say). Named, not imported: an error can only come
+    # from a module that is loaded, and importing them all would cost every command the start
+    # of the settings, the journal and requests.
+    ("dcmx_entrypoints.settings", "SettingsError"): (2, _one_line),
+    ("dcmx_core.exceptions", "DcmxError"): (1, _one_line),
+    ("dcmx_entrypoints.failures", "CommandFailed"): (1, _one_line),
+    ("dcmx_adapters.journal", "JournalError"): (1, _one_line),
+    ("requests.exceptions", "RequestException"): (1, _unreachable),
+}

@@ -23,15 +23,9 @@ from rich.progress import (
 
 from dcmx_core.services.indexer import Indexer
 from dcmx_entrypoints.container import Container
-from dcmx_entrypoints.running import (
-    CommandFailed,
-    IndexerThread,
-    indexed_block,
-    indexer_for,
-    status_record,
-    stop_on_signals,
-    unreachable,
-)
+from dcmx_entrypoints.failures import CommandFailed, unreachable
+from dcmx_entrypoints.running import IndexerThread, indexed_block, indexer_for, status_record
+from dcmx_entrypoints.stopping import stop_on_signals
 
 TICK_SECONDS = 0.2
 LINE_SECONDS = 1.0

@@ -28,7 +28,8 @@ from dcmx_devnode.server import (
     NodeServer,
     dev_accounts,
 )
-from dcmx_entrypoints.running import CommandFailed, stop_on_signals
+from dcmx_entrypoints.failures import CommandFailed
+from dcmx_entrypoints.stopping import stop_on_signals
 
 NODE_JOURNAL: Final = "node.jsonl"
 NODE_OWNER: Final = "dcmx node"

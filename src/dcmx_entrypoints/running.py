@@ -13,14 +13,11 @@ import socket
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from types import FrameType
+from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
-from urllib.parse import urlsplit
 
 import attrs
-import requests
 import uvicorn
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -40,53 +37,19 @@ from dcmx_core.read_models import ErasureRecord, UserProfile
 from dcmx_core.services.indexer import Indexer, IndexerStatus
 from dcmx_entrypoints.container import Container, container_for
 from dcmx_entrypoints.demo.stacks import with_demo_cast
+from dcmx_entrypoints.failures import CommandFailed as CommandFailed  # commands import it from here
 from dcmx_entrypoints.local_chain import LocalChain
 from dcmx_entrypoints.settings import EvmEngine, LedgerKind, Settings
+from dcmx_entrypoints.stopping import STOP_SIGNALS, stop_on_signals
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _log = logging.getLogger(__name__)
-
-
-class CommandFailed(RuntimeError):
-    """An expected failure of a command, told in one line (no traceback)."""
 
 
 def shown_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def unreachable(error: BaseException) -> str | None:
-    """One line for a node that does not answer or answers no HTTP (None: ``error`` is
-    something else). The node's URL is named without its query, which may hold an API key."""
-    if not isinstance(error, requests.RequestException):
-        return None
-    request = getattr(error, "request", None)
-    url = getattr(request, "url", None) if request is not None else None
-    where = f" at {urlsplit(str(url))._replace(query='').geturl()}" if url else ""
-    kind = "does not answer in time" if isinstance(error, requests.Timeout) else "cannot be reached"
-    return f"the node{where} {kind} ({type(error).__name__})"
-
-
 # --- signals and sockets --------------------------------------------------------------------
-
-
-@contextmanager
-def stop_on_signals(
-    stop: threading.Event, also: Callable[[], None] | None = None
-) -> Iterator[None]:
-    """While inside, SIGINT and SIGTERM set ``stop`` (and call ``also``) instead of killing."""
-
-    def handle(_signal: int, _frame: FrameType | None) -> None:
-        stop.set()
-        if also is not None:
-            also()
-
-    previous = {sig: signal.signal(sig, handle) for sig in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def listening_socket(

@@ -38,6 +38,7 @@ from dcmx_entrypoints.chain_lock import holding_local_chain
 from dcmx_entrypoints.container import Container, container_for
 from dcmx_entrypoints.demo.cast import demo_cast
 from dcmx_entrypoints.demo.stacks import with_demo_cast
+from dcmx_entrypoints.failures import CommandFailed, unreachable
 from dcmx_entrypoints.http.schemas import AddressText, Render
 from dcmx_entrypoints.local_chain import (
     LocalChainMismatch,
@@ -45,7 +46,7 @@ from dcmx_entrypoints.local_chain import (
     kind_of,
     open_local_chain,
 )
-from dcmx_entrypoints.running import CommandFailed, container_on_local_chain, unreachable
+from dcmx_entrypoints.running import container_on_local_chain
 from dcmx_entrypoints.settings import LedgerKind, Settings, SettingsError
 from dcmx_entrypoints.units import format_units
 from dcmx_entrypoints.verbs.accounts import Accounts, DemoAccounts, NetworkAccounts

@@ -79,10 +79,12 @@ def local_chain(
     fee_limit: int = DEFAULT_FEE_LIMIT,
     deploy_fee_limit: int = DEFAULT_DEPLOY_FEE_LIMIT,
     fee_limits: fees.FeeLimits | None = None,
+    free: bool = False,
 ) -> TronChain:
-    """A fresh local TRON node in this process, reached through tronpy's own client."""
+    """A fresh local TRON node in this process, reached through tronpy's own client; it
+    charges what TRON mainnet charges, or nothing when ``free``."""
     time = NodeTime()
-    node = LocalTronNode(solidify_depth=solidify_depth, clock=time)
+    node = LocalTronNode(solidify_depth=solidify_depth, clock=time, free=free)
     return TronChain(
         Tron(provider=LocalTronProvider(node)),
         signers,
@@ -104,10 +106,11 @@ def local_tron_ledger(
     fee_limit: int = DEFAULT_FEE_LIMIT,
     deploy_fee_limit: int = DEFAULT_DEPLOY_FEE_LIMIT,
     fee_limits: fees.FeeLimits | None = None,
+    free: bool = False,
 ) -> TronLedger:
     """A fresh local TRON node in this process with the platform deployed by ``admin``, reached
     through tronpy. TRON checks every signature: ``signers`` sign for every sender, ``admin``
-    included."""
+    included. The node charges what mainnet charges, or nothing when ``free``."""
     signers = list(signers)
     if admin not in {signer.address for signer in signers}:
         raise LookupError(f"no key for the admin {admin.to_base58()}: it signs the deployment")
@@ -117,6 +120,7 @@ def local_tron_ledger(
         fee_limit=fee_limit,
         deploy_fee_limit=deploy_fee_limit,
         fee_limits=fee_limits,
+        free=free,
     )
     chain.fund(admin, OPERATOR_FUNDS)
     chain.set_next_timestamp(BlockTime(clock).next(chain.head().timestamp))

@@ -106,8 +106,7 @@ def test_receipts_report_energy_and_bandwidth(ledger: TronLedger) -> None:
     receipt = ledger.execute(ADMIN, c.AddMinter(ALICE))
     assert isinstance(receipt, TronReceipt)
     assert receipt.gas_used > 0
-    assert receipt.bandwidth > 0
-    assert receipt.fee == 0  # the local node charges no energy
+    assert receipt.fee >= receipt.gas_used * 100  # the local node charges mainnet's price
 
 
 def test_log_indexes_are_numbered_across_the_block(ledger: TronLedger) -> None:
@@ -216,7 +215,8 @@ def test_on_a_network_a_refusal_is_found_before_anything_is_broadcast() -> None:
 
 
 def test_a_node_is_reached_by_its_url() -> None:
-    local = local_tron_ledger(ADMIN, SystemClock(), signers=signers(0))
+    # Free: the remote ledger names the energy table's fee limits, measured on java-tron.
+    local = local_tron_ledger(ADMIN, SystemClock(), signers=signers(0), free=True)
     local.fund(ALICE, 10**12)
 
     with serve(local.tron.dev.node) as url:

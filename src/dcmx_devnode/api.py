@@ -467,17 +467,21 @@ def _stake_builder(method: str) -> Endpoint:
     return build
 
 
-STAKE_ENDPOINTS: Final[dict[str, Endpoint]] = {
-    method: _stake_builder(method) for method in _STAKE_FIELDS
-} | {
-    "wallet/getdelegatedresourcev2": resources.get_delegated_resource_v2,
-    "wallet/getdelegatedresourceaccountindexv2": (
-        resources.get_delegated_resource_account_index_v2
-    ),
-    "wallet/getcanwithdrawunfreezeamount": resources.get_can_withdraw_unfreeze_amount,
-    "wallet/getcandelegatedmaxsize": resources.get_can_delegated_max_size,
-    "wallet/getavailableunfreezecount": resources.get_available_unfreeze_count,
+_STAKE_QUERIES: Final[dict[str, Endpoint]] = {
+    "getdelegatedresourcev2": resources.get_delegated_resource_v2,
+    "getdelegatedresourceaccountindexv2": resources.get_delegated_resource_account_index_v2,
+    "getcanwithdrawunfreezeamount": resources.get_can_withdraw_unfreeze_amount,
+    "getcandelegatedmaxsize": resources.get_can_delegated_max_size,
+    "getavailableunfreezecount": resources.get_available_unfreeze_count,
 }
+"""Stake 2.0 queries, on the full node's API and the solidity node's (TronWeb asks the latter
+by default); the node keeps one state, the head's, for both."""
+
+STAKE_ENDPOINTS: Final[dict[str, Endpoint]] = (
+    {method: _stake_builder(method) for method in _STAKE_FIELDS}
+    | {f"wallet/{name}": endpoint for name, endpoint in _STAKE_QUERIES.items()}
+    | {f"walletsolidity/{name}": endpoint for name, endpoint in _STAKE_QUERIES.items()}
+)
 
 
 ENDPOINTS: Final[dict[str, Endpoint]] = {

@@ -47,11 +47,17 @@ def node(
             "transaction).",
         ),
     ] = None,
+    free: Annotated[
+        bool,
+        typer.Option(
+            "--free", help="Charge nothing (default: mainnet's fees, bandwidth and energy)."
+        ),
+    ] = False,
 ) -> None:
     """Run a local TRON node: java-tron's HTTP API (wallet/..., walletsolidity/...) on revm,
     with funded accounts and a faucet, until Ctrl-C."""
     depth = solidify_depth if solidify_depth is not None else (1 if block_time > 0 else 0)
-    local = LocalTronNode(solidify_depth=depth)
+    local = LocalTronNode(solidify_depth=depth, free=free)
     funded = dev_accounts(accounts)
     for account in funded:
         local.fund(account.address, ACCOUNT_FUNDS)

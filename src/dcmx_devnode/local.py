@@ -24,6 +24,12 @@ from dcmx_devnode.provider import LocalTronProvider
 
 OPERATOR_FUNDS: Final = 10**22
 """Sun the local node gives the operator who deploys the platform."""
+FREE_IN_PROCESS: Final = True
+"""Whether the in-process ledger's node charges nothing unless asked to charge. Its calls name
+the energy table's fee limits (TVM energy as java-tron counts it, × 1.5), while the node still
+counts energy as revm's gas (``tvm.py``: the EVM's 21,000 intrinsic gas and cold-access prices
+on top), which runs those limits out of energy; once the node counts TVM energy, this turns
+to False and the in-process ledger charges what mainnet charges, as ``dcmx node`` does."""
 
 
 @define
@@ -79,10 +85,10 @@ def local_chain(
     fee_limit: int = DEFAULT_FEE_LIMIT,
     deploy_fee_limit: int = DEFAULT_DEPLOY_FEE_LIMIT,
     fee_limits: fees.FeeLimits | None = None,
-    free: bool = False,
+    free: bool = FREE_IN_PROCESS,
 ) -> TronChain:
     """A fresh local TRON node in this process, reached through tronpy's own client; it
-    charges what TRON mainnet charges, or nothing when ``free``."""
+    charges nothing when ``free``, else what TRON mainnet charges."""
     time = NodeTime()
     node = LocalTronNode(solidify_depth=solidify_depth, clock=time, free=free)
     return TronChain(
@@ -106,11 +112,11 @@ def local_tron_ledger(
     fee_limit: int = DEFAULT_FEE_LIMIT,
     deploy_fee_limit: int = DEFAULT_DEPLOY_FEE_LIMIT,
     fee_limits: fees.FeeLimits | None = None,
-    free: bool = False,
+    free: bool = FREE_IN_PROCESS,
 ) -> TronLedger:
     """A fresh local TRON node in this process with the platform deployed by ``admin``, reached
     through tronpy. TRON checks every signature: ``signers`` sign for every sender, ``admin``
-    included. The node charges what mainnet charges, or nothing when ``free``."""
+    included. The node charges nothing when ``free``, else what mainnet charges."""
     signers = list(signers)
     if admin not in {signer.address for signer in signers}:
         raise LookupError(f"no key for the admin {admin.to_base58()}: it signs the deployment")

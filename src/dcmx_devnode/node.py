@@ -357,6 +357,8 @@ class LocalTronNode:
         self._blocks.append(block)
         self._latest_before_head = (block.number, self._latest_time)
         self._latest_time = max(self._latest_time, block.timestamp)
+        # A solidified block is never taken back: its stakes need no keeping.
+        self._stakes_before.pop(self.solid_number, None)
 
     def _execute(self, tx: Transaction, block: Block) -> Receipt:
         kind, parameter, owner = tx.contract_type, tx.parameter, tx.owner

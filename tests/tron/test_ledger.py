@@ -106,7 +106,15 @@ def test_receipts_report_energy_and_bandwidth(ledger: TronLedger) -> None:
     receipt = ledger.execute(ADMIN, c.AddMinter(ALICE))
     assert isinstance(receipt, TronReceipt)
     assert receipt.gas_used > 0
-    assert receipt.fee >= receipt.gas_used * 100  # the local node charges mainnet's price
+    assert receipt.bandwidth > 0
+    assert receipt.fee == 0  # the in-process ledger's node is free by default
+
+
+def test_a_charging_ledger_reports_what_it_burned() -> None:
+    ledger = local_tron_ledger(ADMIN, ManualClock(START), signers=signers(0), free=False)
+    receipt = ledger.execute(ADMIN, c.AddMinter(ALICE))
+    assert isinstance(receipt, TronReceipt)
+    assert receipt.fee >= receipt.gas_used * 100  # mainnet's energy price
 
 
 def test_log_indexes_are_numbered_across_the_block(ledger: TronLedger) -> None:
@@ -215,8 +223,7 @@ def test_on_a_network_a_refusal_is_found_before_anything_is_broadcast() -> None:
 
 
 def test_a_node_is_reached_by_its_url() -> None:
-    # Free: the remote ledger names the energy table's fee limits, measured on java-tron.
-    local = local_tron_ledger(ADMIN, SystemClock(), signers=signers(0), free=True)
+    local = local_tron_ledger(ADMIN, SystemClock(), signers=signers(0))
     local.fund(ALICE, 10**12)
 
     with serve(local.tron.dev.node) as url:

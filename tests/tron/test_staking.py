@@ -17,6 +17,7 @@ from dcmx_devnode import parameters
 from dcmx_devnode.api import dispatch
 from dcmx_devnode.node import STAKE_VAULT, LocalTronNode
 from dcmx_devnode.protobuf import encode
+from dcmx_devnode.provider import LocalTronProvider
 from dcmx_devnode.transaction import ZERO_ADDRESS, Transaction
 from tests.tron.conftest import TRX, account, key_of
 
@@ -213,10 +214,10 @@ def test_delegated_energy_serves_the_receiver(
     staked = client.get_account_resource(admin)["EnergyLimit"]
     sent(client.trx.delegate_resource(admin, friend, 400 * TRX, "ENERGY"), admin_key)
 
-    assert client.get_account_resource(friend)["EnergyLimit"] == int(staked * 0.4)
-    assert client.get_account_resource(admin)["EnergyLimit"] == int(staked * 0.6) + 1 or (
-        client.get_account_resource(admin)["EnergyLimit"] == int(staked * 0.6)
-    )
+    per_trx = MAINNET.total_energy_limit / (MAINNET.network_energy_weight + 1_000)
+    assert client.get_account_resource(friend)["EnergyLimit"] == int(400 * per_trx)
+    assert client.get_account_resource(admin)["EnergyLimit"] == int(600 * per_trx)
+    assert staked == int(1_000 * per_trx)
     owner = client.get_account(admin)
     assert owner["account_resource"]["delegated_frozenV2_balance_for_energy"] == 400 * TRX
     assert owner["frozenV2"][1] == {"type": "ENERGY", "amount": 600 * TRX}
@@ -437,3 +438,17 @@ def test_staking_never_creates_or_loses_trx(operations: list[Operation]) -> None
         assert list(stake.delegated) == delegated
         assert list(node.stakes.of(people[1]).acquired) == delegated
         assert all(amount >= 0 for amount in (*stake.frozen, *stake.delegated))
+
+
+def test_a_reorganization_takes_a_stake_back_with_its_block(admin_key: PrivateKey) -> None:
+    node = LocalTronNode(solidify_depth=2)
+    client = Tron(provider=LocalTronProvider(node))
+    admin = admin_key.public_key.to_base58check_address()
+    node.fund(admin, 100 * TRX)
+    before = node.balance(admin)
+    sent(client.trx.freeze_balance(admin, 50 * TRX, "ENERGY"), admin_key)
+    assert node.stakes.of(bytes.fromhex(client.to_hex_address(admin))).frozen[1] == 50 * TRX
+    node.reorganize(1)
+    assert node.balance(admin) == before
+    assert client.get_account(admin)["frozenV2"][1] == {"type": "ENERGY"}
+    assert "EnergyLimit" not in client.get_account_resource(admin)

@@ -194,3 +194,26 @@ def bill_energy(
     usage = increase(stake.energy_usage, from_stake, stake.energy_slot, now)
     after = evolve(stake, energy_usage=usage, energy_slot=now) if from_stake else stake
     return EnergyBill(from_stake, (used - from_stake) * parameters.energy_fee, after)
+
+
+@frozen
+class OriginShare:
+    """The part of a call's energy its contract's deployer (the origin) pays from its staked
+    energy: ``percent`` of the energy used (100 less the contract's
+    ``consume_user_resource_percent``), at most ``cap`` (its staked energy left, within the
+    contract's ``origin_energy_limit``)."""
+
+    origin: bytes
+    percent: int
+    cap: int
+
+    def extra_limit(self, caller_limit: int) -> int:
+        """Energy the origin adds to the call's limit
+        (``getTotalEnergyLimitWithFixRatio``)."""
+        if self.percent >= 100:
+            return self.cap
+        return min(caller_limit * self.percent // (100 - self.percent), self.cap)
+
+    def usage(self, used: int) -> int:
+        """The origin's part of ``used`` energy (``ReceiptCapsule.getOriginUsage``)."""
+        return min(used * self.percent // 100, self.cap)

@@ -30,7 +30,7 @@ from dcmx_adapters.crypto import EthCrypto
 from dcmx_adapters.tron.refusals import Refused
 from dcmx_core.exceptions import OutOfRange
 from dcmx_devnode import fees, parameters
-from dcmx_devnode.fees import MAX_ENERGY, NetBill, Totals
+from dcmx_devnode.fees import MAX_ENERGY, NetBill, OriginShare, Totals
 from dcmx_devnode.parameters import ChainParameters
 from dcmx_devnode.protobuf import MalformedMessage, address_bytes, parse_address
 from dcmx_devnode.records import Block, Receipt, seal
@@ -397,8 +397,10 @@ class LocalTronNode:
                 )
             data = bytes.fromhex(parameter.get("data", ""))
             left, limit = self._energy_limit(owner, tx.fee_limit, value, block)
-            outcome = self.tvm.trigger(owner, target, data, value, limit)
-            return self._settle(tx, block, outcome, target, bill, left)
+            share = self._origin_share(target, owner, block)
+            extra = share.extra_limit(limit) if share is not None else 0
+            outcome = self.tvm.trigger(owner, target, data, value, limit + extra)
+            return self._settle(tx, block, outcome, target, bill, left, share)
         return self._create(tx, block, parameter, owner, bill)
 
     def _bill_bandwidth(self, tx: Transaction, block: Block) -> NetBill:
@@ -519,6 +521,19 @@ class LocalTronNode:
         balance = self.tvm.balance(owner)
         return left, fees.energy_limit(left, balance, fee_limit, value, self.parameters)
 
+    def _origin_share(self, contract: bytes, caller: bytes, block: Block) -> OriginShare | None:
+        """What the contract's deployer pays of a call by someone else, when it kept part of
+        the energy for itself and staked energy for it."""
+        new = self._contracts[contract]
+        origin = parse_address(new.get("origin_address", ""))
+        user_percent = min(max(int(new.get("consume_user_resource_percent", 0)), 0), 100)
+        if self.free or origin == caller or user_percent >= 100:
+            return None
+        now = fees.slot(block.timestamp)
+        left = fees.energy_left(self.stakes.of(origin), self.totals(), now)
+        cap = min(left, int(new.get("origin_energy_limit", 0)))
+        return OriginShare(origin, 100 - user_percent, cap) if cap > 0 else None
+
     def _settle(
         self,
         tx: Transaction,
@@ -527,16 +542,23 @@ class LocalTronNode:
         to: bytes,
         bill: NetBill,
         left: int,
+        share: OriginShare | None = None,
     ) -> Receipt:
-        """Pay for the energy used, from stake first, then by burning TRX, and write the
-        receipt (a failed run is mined too, as on TRON)."""
+        """Pay for the energy used, the origin's share from its stake, the rest from the
+        owner's stake first, then by burning TRX, and write the receipt (a failed run is mined
+        too, as on TRON)."""
+        now = fees.slot(block.timestamp)
+        origin_usage = share.usage(outcome.energy) if share is not None else 0
+        if share is not None and origin_usage:
+            paid = fees.bill_energy(
+                self.stakes.of(share.origin), share.cap, origin_usage, self.parameters, now
+            )
+            self.stakes.put(share.origin, paid.stake)
         if self.free:
             energy = fees.EnergyBill(0, 0, self.stakes.of(tx.owner))
         else:
-            now = fees.slot(block.timestamp)
-            energy = fees.bill_energy(
-                self.stakes.of(tx.owner), left, outcome.energy, self.parameters, now
-            )
+            used = outcome.energy - origin_usage
+            energy = fees.bill_energy(self.stakes.of(tx.owner), left, used, self.parameters, now)
         self.stakes.put(tx.owner, energy.stake)
         burned = min(energy.fee, self.tvm.balance(tx.owner))
         if burned:
@@ -556,6 +578,7 @@ class LocalTronNode:
             net_fee=bill.fee,
             energy_usage=energy.from_stake,
             energy_fee=burned,
+            origin_energy_usage=origin_usage,
         )
 
 

@@ -39,6 +39,8 @@ class Receipt:
     energy_usage: int = 0
     """Energy taken from the owner's stake."""
     energy_fee: int = 0
+    origin_energy_usage: int = 0
+    """Energy the contract's deployer paid from its stake."""
     withdraw_expire_amount: int = 0
     cancel_unfreeze: tuple[tuple[str, int], ...] | None = None
     """What ``CancelAllUnfreezeV2`` staked again, by resource."""
@@ -59,6 +61,7 @@ class Receipt:
         receipt: dict[str, Any] = {
             "energy_usage": self.energy_usage,
             "energy_fee": self.energy_fee,
+            "origin_energy_usage": self.origin_energy_usage,
             "energy_usage_total": self.energy,
             "net_usage": self.net_usage,
             "net_fee": self.net_fee,

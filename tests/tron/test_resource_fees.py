@@ -14,6 +14,7 @@ from tronpy import Tron  # type: ignore[import-untyped]
 from tronpy.contract import Contract  # type: ignore[import-untyped]
 from tronpy.keys import PrivateKey  # type: ignore[import-untyped]
 
+from dcmx_adapters.evm.artifacts import artifact
 from dcmx_devnode import parameters
 from dcmx_devnode.fees import WINDOW_SLOTS, increase
 from dcmx_devnode.node import LocalTronNode
@@ -215,6 +216,31 @@ def test_the_fee_limit_caps_the_energy_even_with_stake(
     assert info["receipt"]["result"] == "OUT_OF_ENERGY"
     assert info["receipt"]["energy_usage_total"] == 1_000  # what 0.1 TRX buys at 100 sun
     assert info["receipt"]["energy_usage"] == 1_000  # taken from the stake, not burned
+
+
+def test_a_contracts_deployer_pays_its_share_of_a_call_from_its_stake(
+    client: Tron, node: LocalTronNode, admin: str, admin_key: PrivateKey, friend: str
+) -> None:
+    built = artifact("PlainERC20")
+    plain = Contract(
+        bytecode=built.bytecode,
+        abi=list(built.abi),
+        name="PlainERC20",
+        user_resource_percent=30,
+        origin_energy_limit=10_000_000,
+    )
+    deployed = sent(client.trx.deploy_contract(admin, plain).fee_limit(1_000 * TRX), admin_key)
+    node.fund(admin, 1_000_000 * TRX)
+    sent(client.trx.freeze_balance(admin, 1_000_000 * TRX, "ENERGY"), admin_key)
+    friend_key = key_of("friend")
+    node.fund(friend, 100 * TRX)
+    token = client.get_contract(deployed["contract_address"])
+    call = token.functions.mint(friend, 5).with_owner(friend).fee_limit(CALL_FEE_LIMIT)
+    receipt = sent(call, friend_key)["receipt"]
+    total = receipt["energy_usage_total"]
+    assert receipt["origin_energy_usage"] == total * 70 // 100
+    assert receipt["energy_fee"] == (total - total * 70 // 100) * MAINNET.energy_fee
+    assert client.get_account_resource(admin)["EnergyUsed"] == receipt["origin_energy_usage"]
 
 
 def test_a_free_node_charges_nothing(admin_key: PrivateKey) -> None:

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // TronWeb 6, unmodified, against a TRON node (dcmx node): blocks, accounts, TRX, a contract
-// deployed, called and sent to, its events read once solidified, and refusals.
+// deployed, called and sent to, its events read once solidified, refusals, what a transfer and
+// a contract call cost, and Stake 2.0 (freeze, delegate, read resources, unfreeze).
 //
 //   node tronweb/smoke.js [URL] [PRIVATE_KEY]    (or DCMX_NODE_URL, DCMX_PRIVATE_KEY)
 //
@@ -55,6 +56,28 @@ async function step(name, body) {
 const numberOf = (block) => block.block_header.raw_data.number || 0;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The chain parameters by name (a zero one has no value, as java-tron prints it). */
+async function chainParameters(tronWeb) {
+    const listed = await tronWeb.trx.getChainParameters();
+    return Object.fromEntries(listed.map((p) => [p.key, p.value || 0]));
+}
+
+/** Sign and broadcast a transaction TronWeb built; its info once mined. */
+async function signAndSend(tronWeb, transaction, what) {
+    const signed = await tronWeb.trx.sign(transaction);
+    const sent = await tronWeb.trx.sendRawTransaction(signed);
+    check(sent.result === true, `${what} not broadcast`, sent);
+    return mined(tronWeb, sent.txid);
+}
+
+/** The transaction's info from the full node: it exists once its block is mined. */
+function mined(tronWeb, txid) {
+    return until(`transaction ${txid} mined`, async () => {
+        const info = await tronWeb.trx.getUnconfirmedTransactionInfo(txid);
+        return Object.keys(info).length ? info : null;
+    });
+}
 
 async function until(what, probe) {
     const deadline = Date.now() + WAIT_MS;
@@ -140,8 +163,34 @@ async function main() {
         check(balance === 10 * TRX, 'the receiver does not hold 10 TRX', { balance });
         const transaction = await tronWeb.trx.getConfirmedTransaction(sent.txid);
         check(transaction.ret[0].contractRet === 'SUCCESS', 'not a success', transaction);
+        // A new account: getCreateAccountFee instead of bandwidth, and the account's own fee.
+        const parameters = await chainParameters(tronWeb);
+        const creation = parameters.getCreateAccountFee + parameters.getCreateNewAccountFeeInSystemContract;
+        check(info.fee === creation && info.receipt.net_fee === parameters.getCreateAccountFee, 'another creation fee', info);
         state.receiver = receiver;
-        return { txid: sent.txid, to: receiver.address.base58, block: info.blockNumber, balance };
+        return { txid: sent.txid, to: receiver.address.base58, block: info.blockNumber, balance, fee: info.fee };
+    });
+
+    await step('transferFee', async () => {
+        // Bytes come from the free bandwidth while it lasts, then cost getTransactionFee each:
+        // whichever, the balance drops by the amount and the fee the info reports.
+        const parameters = await chainParameters(tronWeb);
+        const fees = [];
+        for (let i = 0; i < 3; i += 1) {
+            const before = await tronWeb.trx.getUnconfirmedBalance(owner.base58);
+            const sent = await tronWeb.trx.sendTransaction(state.receiver.address.base58, TRX);
+            const info = await mined(tronWeb, sent.txid);
+            const after = await tronWeb.trx.getUnconfirmedBalance(owner.base58);
+            const fee = info.fee || 0;
+            check(before - after === TRX + fee, 'the balance moved by more than amount and fee', { before, after, info });
+            const bytes = info.receipt.net_usage || info.receipt.net_fee / parameters.getTransactionFee;
+            check(Number.isInteger(bytes) && bytes > 0, 'no bandwidth', info);
+            check(fee === (info.receipt.net_fee || 0), 'a fee beyond the bytes', info);
+            fees.push(fee);
+        }
+        check(fees[0] === 0, 'the first transfer was not free', fees);
+        check(fees[2] > 0, 'the free bandwidth never ran out', fees);
+        return { fees };
     });
 
     await step('deployContract', async () => {
@@ -203,14 +252,29 @@ async function main() {
         return { event: event.event, block: event.block_number, meta: byContract.meta };
     });
 
+    await step('callFee', async () => {
+        // No energy staked: every energy used is burned at getEnergyFee sun.
+        const parameters = await chainParameters(tronWeb);
+        const before = await tronWeb.trx.getUnconfirmedBalance(owner.base58);
+        const txid = await state.contract.mint(owner.base58, 1).send({ feeLimit: 100 * TRX });
+        const info = await mined(tronWeb, txid);
+        const after = await tronWeb.trx.getUnconfirmedBalance(owner.base58);
+        const { receipt } = info;
+        check(receipt.energy_fee === receipt.energy_usage_total * parameters.getEnergyFee, 'another energy price', info);
+        check(info.fee === receipt.energy_fee + (receipt.net_fee || 0), 'a fee beyond energy and bytes', info);
+        check(before - after === info.fee, 'the balance moved by another amount than the fee', { before, after, info });
+        return { txid, energy: receipt.energy_usage_total, fee: info.fee };
+    });
+
     await step('refusedTransfer', async () => {
         const { privateKey, address } = state.receiver;
+        const before = await tronWeb.trx.getUnconfirmedBalance(address.base58);
         const sent = await tronWeb.trx.sendTransaction(owner.base58, 1_000 * TRX, { privateKey });
         check(sent.code === 'CONTRACT_VALIDATE_ERROR', 'not refused', sent);
         const message = tronWeb.toUtf8(sent.message);
         check(message.includes('balance is not sufficient'), 'another refusal', message);
         const balance = await tronWeb.trx.getUnconfirmedBalance(address.base58);
-        check(balance === 10 * TRX, 'the refused transfer moved TRX', { balance });
+        check(balance === before, 'the refused transfer moved TRX', { before, balance });
         return { code: sent.code, message };
     });
 
@@ -241,6 +305,53 @@ async function main() {
         const message = tronWeb.toUtf8(info.resMessage);
         check(message.includes('REVERT'), 'another failure', message);
         return { simulated, txid, receipt: info.receipt.result, resMessage: message };
+    });
+
+    await step('freeze', async () => {
+        const before = await tronWeb.trx.getUnconfirmedBalance(owner.base58);
+        const built = await tronWeb.transactionBuilder.freezeBalanceV2(1_000 * TRX, 'ENERGY', owner.base58);
+        const info = await signAndSend(tronWeb, built, 'freezeBalanceV2');
+        const after = await tronWeb.trx.getUnconfirmedBalance(owner.base58);
+        check(before - after === 1_000 * TRX + (info.fee || 0), 'the balance did not pay for the stake', { before, after });
+        const account = await tronWeb.trx.getUnconfirmedAccount(owner.base58);
+        const energy = account.frozenV2.find((f) => f.type === 'ENERGY');
+        check(energy && energy.amount === 1_000 * TRX, 'no energy stake', account);
+        const resources = await tronWeb.trx.getAccountResources(owner.base58);
+        check(resources.EnergyLimit > 0 && resources.TotalEnergyWeight > 0, 'no staked energy', resources);
+        return { energyLimit: resources.EnergyLimit };
+    });
+
+    await step('delegate', async () => {
+        const receiver = state.receiver.address.base58;
+        const built = await tronWeb.transactionBuilder.delegateResource(400 * TRX, receiver, 'ENERGY', owner.base58);
+        await signAndSend(tronWeb, built, 'delegateResource');
+        const delegated = await tronWeb.trx.getDelegatedResourceV2(owner.base58, receiver, { confirmed: false });
+        const [first] = delegated.delegatedResource || [];
+        check(first && first.frozen_balance_for_energy === 400 * TRX, 'not delegated', delegated);
+        const index = await tronWeb.trx.getDelegatedResourceAccountIndexV2(owner.base58, { confirmed: false });
+        check((index.toAccounts || []).includes(tronWeb.address.toHex(receiver)), 'not indexed', index);
+        const maxSize = await tronWeb.trx.getCanDelegatedMaxSize(owner.base58, 'ENERGY', { confirmed: false });
+        check(maxSize.max_size === 600 * TRX, 'another delegatable stake', maxSize);
+        const resources = await tronWeb.trx.getAccountResources(receiver);
+        check(resources.EnergyLimit > 0, 'the receiver got no energy', resources);
+        const undelegated = await tronWeb.transactionBuilder.undelegateResource(400 * TRX, receiver, 'ENERGY', owner.base58);
+        await signAndSend(tronWeb, undelegated, 'undelegateResource');
+        const gone = await tronWeb.trx.getDelegatedResourceV2(owner.base58, receiver, { confirmed: false });
+        check(!(gone.delegatedResource || []).length, 'still delegated', gone);
+        return { receiverEnergy: resources.EnergyLimit };
+    });
+
+    await step('unfreeze', async () => {
+        const built = await tronWeb.transactionBuilder.unfreezeBalanceV2(1_000 * TRX, 'ENERGY', owner.base58);
+        const info = await signAndSend(tronWeb, built, 'unfreezeBalanceV2');
+        const count = await tronWeb.trx.getAvailableUnfreezeCount(owner.base58, { confirmed: false });
+        check(count.count === 31, 'another unfreeze count', count);
+        const parameters = await chainParameters(tronWeb);
+        const due = info.blockTimeStamp + parameters.getUnfreezeDelayDays * 24 * 3600 * 1000;
+        const now = await tronWeb.trx.getCanWithdrawUnfreezeAmount(owner.base58, due - 1, { confirmed: false });
+        const then = await tronWeb.trx.getCanWithdrawUnfreezeAmount(owner.base58, due, { confirmed: false });
+        check(!now.amount && then.amount === 1_000 * TRX, 'another withdrawable amount', { now, then });
+        return { withdrawableFrom: due };
     });
 }
 

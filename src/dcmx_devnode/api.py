@@ -15,7 +15,7 @@ from dcmx_adapters.tron.refusals import Refused
 from dcmx_devnode import events, resources
 from dcmx_devnode.protobuf import MalformedMessage, parse_address, render
 from dcmx_devnode.records import Block, Receipt
-from dcmx_devnode.transaction import MAX_FEE_LIMIT, Transaction, address_json
+from dcmx_devnode.transaction import Transaction, address_json
 
 if TYPE_CHECKING:
     from dcmx_devnode.node import LocalTronNode
@@ -357,11 +357,6 @@ def deploy_contract(node: LocalTronNode, params: Json) -> Json:
 # --- accounts and contracts ------------------------------------------------------------------
 
 
-FROZEN_V2: Final[tuple[Json, ...]] = ({}, {"type": "ENERGY"}, {"type": "TRON_POWER"})
-"""An account's ``frozenV2`` with nothing staked: java-tron lists every resource, zero amounts
-(and the first resource, bandwidth, number 0) left out."""
-
-
 def _owner_permission(owner: bytes, visible: bool) -> Json:
     key = {"address": address_json(owner, visible), "weight": 1}
     return {"permission_name": "owner", "threshold": 1, "keys": [key]}
@@ -380,7 +375,7 @@ def get_account(node: LocalTronNode, params: Json) -> Json:
     out["create_time"] = created[1]
     if node.contract(address) is not None:
         out["type"] = "Contract"
-        return out | {"frozenV2": [dict(entry) for entry in FROZEN_V2]}
+        return out | resources.account_stake(node, address)
     active = _owner_permission(address, visible) | {
         "type": "Active",
         "id": 2,
@@ -390,7 +385,7 @@ def get_account(node: LocalTronNode, params: Json) -> Json:
     return out | {
         "owner_permission": _owner_permission(address, visible),
         "active_permission": [active],
-        "frozenV2": [dict(entry) for entry in FROZEN_V2],
+        **resources.account_stake(node, address),
     }
 
 
@@ -427,10 +422,66 @@ def get_contract_info(node: LocalTronNode, params: Json) -> Json:
 
 
 def get_chain_parameters(node: LocalTronNode, params: Json) -> Json:
-    values = {"getEnergyFee": node.energy_price, "getMaxFeeLimit": MAX_FEE_LIMIT}
-    return {
-        "chainParameter": [{"key": k, "value": v} if v else {"key": k} for k, v in values.items()]
-    }
+    """The figures the node charges by (``chain_parameters.json``; zeros in free mode)."""
+    values = node.parameters.as_chain_parameters()
+    return {"chainParameter": [{"key": k, "value": v} if v else {"key": k} for k, v in values]}
+
+
+# --- Stake 2.0 transactions ------------------------------------------------------------------
+
+_STAKE_FIELDS: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
+    "wallet/freezebalancev2": ("FreezeBalanceV2Contract", ("frozen_balance", "resource")),
+    "wallet/unfreezebalancev2": ("UnfreezeBalanceV2Contract", ("unfreeze_balance", "resource")),
+    "wallet/withdrawexpireunfreeze": ("WithdrawExpireUnfreezeContract", ()),
+    "wallet/delegateresource": (
+        "DelegateResourceContract",
+        ("resource", "balance", "receiver_address", "lock", "lock_period"),
+    ),
+    "wallet/undelegateresource": (
+        "UnDelegateResourceContract",
+        ("resource", "balance", "receiver_address"),
+    ),
+    "wallet/cancelallunfreezev2": ("CancelAllUnfreezeV2Contract", ()),
+}
+"""The Stake 2.0 builders: the contract each makes and the fields it takes from the request
+besides ``owner_address``."""
+
+
+def _stake_builder(method: str) -> Endpoint:
+    kind, names = _STAKE_FIELDS[method]
+
+    def build(node: LocalTronNode, params: Json) -> Json:
+        """Build the contract's transaction once java-tron's actuator accepts it, or answer
+        its refusal as java-tron's servlet prints it."""
+        visible = _visible(params)
+        value = {"owner_address": params.get("owner_address", "")}
+        value |= {name: params[name] for name in names if name in params}
+        canonical = render(kind, value, visible=False, parsed_visible=visible)
+        try:
+            node.check(kind, canonical)
+        except Refused as refusal:
+            exception = "org.tron.core.exception.ContractValidateException"
+            return {"Error": f"class {exception} : {refusal.message}"}
+        return _created(_build(node, kind, canonical), visible)
+
+    return build
+
+
+_STAKE_QUERIES: Final[dict[str, Endpoint]] = {
+    "getdelegatedresourcev2": resources.get_delegated_resource_v2,
+    "getdelegatedresourceaccountindexv2": resources.get_delegated_resource_account_index_v2,
+    "getcanwithdrawunfreezeamount": resources.get_can_withdraw_unfreeze_amount,
+    "getcandelegatedmaxsize": resources.get_can_delegated_max_size,
+    "getavailableunfreezecount": resources.get_available_unfreeze_count,
+}
+"""Stake 2.0 queries, on the full node's API and the solidity node's (TronWeb asks the latter
+by default); the node keeps one state, the head's, for both."""
+
+STAKE_ENDPOINTS: Final[dict[str, Endpoint]] = (
+    {method: _stake_builder(method) for method in _STAKE_FIELDS}
+    | {f"wallet/{name}": endpoint for name, endpoint in _STAKE_QUERIES.items()}
+    | {f"walletsolidity/{name}": endpoint for name, endpoint in _STAKE_QUERIES.items()}
+)
 
 
 ENDPOINTS: Final[dict[str, Endpoint]] = {
@@ -466,4 +517,4 @@ ENDPOINTS: Final[dict[str, Endpoint]] = {
     "walletsolidity/gettransactioninfobyid": lambda n, p: _info_by_id(n, p, True),
     "walletsolidity/gettransactioninfobyblocknum": lambda n, p: _infos_by_block(n, p, True),
     "healthcheck": health_check,
-}
+} | STAKE_ENDPOINTS

@@ -44,7 +44,7 @@ Notes = Callable[["JournaledNode", Mapping[str, Json]], None]
 FORMAT: Final = "dcmx-tron-node/1"
 GENESIS: Final = "genesis"
 NOTE: Final = "note"
-_NODE_OPTIONS: Final = ("solidify_depth", "chain_id", "energy_price")
+_NODE_OPTIONS: Final = ("solidify_depth", "chain_id", "free")
 _READ_ONLY: Final = "this chain was opened to be read, not changed"
 
 
@@ -103,7 +103,8 @@ class JournaledNode(LocalTronNode):
         super().__init__(
             solidify_depth=int(options.get("solidify_depth", SOLIDIFY_DEPTH)),
             chain_id=options.get("chain_id"),
-            energy_price=int(options.get("energy_price", 0)),
+            # A journal that does not say charged nothing: the node was free before it charged.
+            free=bool(options.get("free", True)),
             clock=clock,
         )
         self.lock = threading.RLock()
@@ -310,7 +311,7 @@ def start(
     options: Mapping[str, Json],
     described: Mapping[str, Json],
 ) -> JournaledNode:
-    """A fresh node with ``options`` (``solidify_depth``, ``chain_id``, ``energy_price``),
+    """A fresh node with ``options`` (``solidify_depth``, ``chain_id``, ``free``),
     journaled in a new file at ``path`` whose first line holds ``described`` too."""
     if first_entry(path) is not None:
         raise FileExistsError(f"{path} already holds a journal")

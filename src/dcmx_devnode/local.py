@@ -24,6 +24,11 @@ from dcmx_devnode.provider import LocalTronProvider
 
 OPERATOR_FUNDS: Final = 10**22
 """Sun the local node gives the operator who deploys the platform."""
+FREE_IN_PROCESS: Final = True
+"""Whether the in-process ledger's node (tests, the demo, ``dcmx up --chain tron``) charges
+nothing unless asked to charge. The node counts TVM energy now, so the energy table's fee limits
+hold on it; what is left before this turns to False is funding every account those runs use for
+its bandwidth, account-creation and energy fees. ``dcmx node`` charges by default."""
 
 
 @define
@@ -79,10 +84,12 @@ def local_chain(
     fee_limit: int = DEFAULT_FEE_LIMIT,
     deploy_fee_limit: int = DEFAULT_DEPLOY_FEE_LIMIT,
     fee_limits: fees.FeeLimits | None = None,
+    free: bool = FREE_IN_PROCESS,
 ) -> TronChain:
-    """A fresh local TRON node in this process, reached through tronpy's own client."""
+    """A fresh local TRON node in this process, reached through tronpy's own client; it
+    charges nothing when ``free``, else what TRON mainnet charges."""
     time = NodeTime()
-    node = LocalTronNode(solidify_depth=solidify_depth, clock=time)
+    node = LocalTronNode(solidify_depth=solidify_depth, clock=time, free=free)
     return TronChain(
         Tron(provider=LocalTronProvider(node)),
         signers,
@@ -104,10 +111,11 @@ def local_tron_ledger(
     fee_limit: int = DEFAULT_FEE_LIMIT,
     deploy_fee_limit: int = DEFAULT_DEPLOY_FEE_LIMIT,
     fee_limits: fees.FeeLimits | None = None,
+    free: bool = FREE_IN_PROCESS,
 ) -> TronLedger:
     """A fresh local TRON node in this process with the platform deployed by ``admin``, reached
     through tronpy. TRON checks every signature: ``signers`` sign for every sender, ``admin``
-    included."""
+    included. The node charges nothing when ``free``, else what mainnet charges."""
     signers = list(signers)
     if admin not in {signer.address for signer in signers}:
         raise LookupError(f"no key for the admin {admin.to_base58()}: it signs the deployment")
@@ -117,6 +125,7 @@ def local_tron_ledger(
         fee_limit=fee_limit,
         deploy_fee_limit=deploy_fee_limit,
         fee_limits=fee_limits,
+        free=free,
     )
     chain.fund(admin, OPERATOR_FUNDS)
     chain.set_next_timestamp(BlockTime(clock).next(chain.head().timestamp))

@@ -9,6 +9,11 @@ time (wall clock plus ``warp``), at least 1 ms after the last block ever made, s
 mined after a reorganization get new ids even where their content repeats. The head is
 solidified (final) ``solidify_depth`` blocks behind; reorganizations reach only the blocks above
 the solidified head, as on TRON.
+
+By default the node charges what TRON mainnet charges (``chain_parameters.json``, rules in
+``fees.py``): bandwidth, energy, an account's creation and a memo; accounts stake for
+resources with Stake 2.0 (``staking.py``, ``stake_actuators.py``). ``free=True`` charges
+nothing.
 """
 
 from __future__ import annotations
@@ -19,13 +24,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Final
 
+from attrs import evolve
+
 from dcmx_adapters.crypto import EthCrypto
 from dcmx_adapters.tron.refusals import Refused
 from dcmx_core.exceptions import OutOfRange
+from dcmx_devnode import fees, parameters
+from dcmx_devnode.fees import MAX_ENERGY, NetBill, OriginShare, Totals
+from dcmx_devnode.parameters import ChainParameters
 from dcmx_devnode.protobuf import MalformedMessage, address_bytes, parse_address
 from dcmx_devnode.records import Block, Receipt, seal
+from dcmx_devnode.stake_actuators import ACTUATORS
+from dcmx_devnode.staking import Stakes
 from dcmx_devnode.transaction import (
-    MAX_FEE_LIMIT,
     ZERO_ADDRESS,
     Transaction,
     address_json,
@@ -36,10 +47,10 @@ from dcmx_devnode.tvm import Execution, Tvm
 SOLIDIFY_DEPTH: Final = 19
 TAPOS_WINDOW: Final = 65_536
 MAX_EXPIRATION_MS: Final = 24 * 3600 * 1000
-MAX_ENERGY: Final = 150_000_000
-"""Energy a transaction may use when energy is free (``energy_price`` 0): the mainnet cap."""
 _GENESIS_PARENT: Final = hashlib.sha256(b"local tron node genesis").digest()
 _WITNESS_KEY: Final = hashlib.sha256(b"local tron node witness").digest()
+STAKE_VAULT: Final = b"\x41" + hashlib.sha256(b"local tron node stake").digest()[:20]
+"""The TVM account that holds staked TRX, which leaves its owner's balance."""
 
 
 class LocalTronNode:
@@ -50,13 +61,17 @@ class LocalTronNode:
         *,
         solidify_depth: int = SOLIDIFY_DEPTH,
         chain_id: int | None = None,
-        energy_price: int = 0,
+        free: bool = False,
+        chain_parameters: ChainParameters | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if solidify_depth < 0:
             raise OutOfRange("solidify_depth", solidify_depth, "0 or more")
         self.solidify_depth = solidify_depth
-        self.energy_price = energy_price
+        self.parameters = chain_parameters or (parameters.free() if free else parameters.mainnet())
+        self.stakes = Stakes()
+        self._stakes_before: dict[int, Stakes] = {}
+        """Block number → the stakes before that block: what a reorganization restores."""
         self._clock = clock
         self._offset_ms = 0
         genesis = seal(0, _GENESIS_PARENT, 0, [], _WITNESS_KEY)
@@ -83,6 +98,15 @@ class LocalTronNode:
     @property
     def head(self) -> Block:
         return self._blocks[-1]
+
+    @property
+    def energy_price(self) -> int:
+        """Sun an energy costs (``getEnergyFee``; 0 in free mode)."""
+        return self.parameters.energy_fee
+
+    @property
+    def free(self) -> bool:
+        return self.parameters.free
 
     @property
     def solid_number(self) -> int:
@@ -134,6 +158,18 @@ class LocalTronNode:
     def contract(self, address: bytes) -> dict[str, Any] | None:
         return self._contracts.get(address)
 
+    def totals(self) -> Totals:
+        """The network's bandwidth and energy and the stakes that share them."""
+        return Totals.of(self.stakes, self.parameters)
+
+    def lock_stake(self, owner: bytes, sun: int) -> None:
+        """Take staked TRX out of ``owner``'s balance into the stake vault."""
+        self.tvm.transfer(owner, STAKE_VAULT, sun)
+
+    def release_stake(self, owner: bytes, sun: int) -> None:
+        """Give unstaked TRX back from the stake vault."""
+        self.tvm.transfer(STAKE_VAULT, owner, sun)
+
     def _activate(self, address: bytes, block: Block) -> None:
         # Keyed by block number: a reorganization forgets the accounts of the blocks it drops
         # (funding between blocks counts as part of the block below it).
@@ -171,6 +207,9 @@ class LocalTronNode:
         dropped = self._blocks[-depth:]
         del self._blocks[-depth:]
         self.tvm.revert(dropped[0].checkpoint, [a for b in dropped for a in b.created])
+        self.stakes = self._stakes_before[dropped[0].number]
+        for block in dropped:
+            del self._stakes_before[block.number]
         for block in dropped:
             for tx, _ in block.entries:
                 del self._txs[tx.txid]
@@ -210,16 +249,27 @@ class LocalTronNode:
         if packing is not None and not packing:
             packing.append(self._open_block([]))
         block = packing[0] if packing else self._open_block([tx])
-        checkpoint = self.tvm.checkpoint()
+        checkpoint, stakes = self.tvm.checkpoint(), self.stakes.copy()
         try:
             receipt = self._execute(tx, block)
         except Refused:
             self.tvm.revert(checkpoint, [])
+            self.stakes = stakes
             raise
         block.entries.append((tx, receipt))
         if packing is None:
             self._append(block)
         return receipt
+
+    def check(self, kind: str, parameter: dict[str, Any]) -> None:
+        """Run the Stake 2.0 contract ``kind`` on the head state and keep nothing of it: its
+        refusal raises ``Refused``, as java-tron's builders validate before they build."""
+        checkpoint, stakes = self.tvm.checkpoint(), self.stakes.copy()
+        try:
+            ACTUATORS[kind](self, parameter, self.next_timestamp())
+        finally:
+            self.tvm.revert(checkpoint, [])
+            self.stakes = stakes
 
     @contextmanager
     def one_block(self) -> Iterator[None]:
@@ -297,6 +347,7 @@ class LocalTronNode:
         number = self.head.number + 1
         block = seal(number, self.head.block_id, self.next_timestamp(), transactions, _WITNESS_KEY)
         block.checkpoint = self.tvm.checkpoint()
+        self._stakes_before[number] = self.stakes.copy()
         self.tvm.set_block(number, block.timestamp, bytes.fromhex(block.header["witness_address"]))
         return block
 
@@ -306,17 +357,32 @@ class LocalTronNode:
         self._blocks.append(block)
         self._latest_before_head = (block.number, self._latest_time)
         self._latest_time = max(self._latest_time, block.timestamp)
+        # A solidified block is never taken back: its stakes need no keeping.
+        self._stakes_before.pop(self.solid_number, None)
 
     def _execute(self, tx: Transaction, block: Block) -> Receipt:
         kind, parameter, owner = tx.contract_type, tx.parameter, tx.owner
+        # As java-tron's Manager.processTransaction: bandwidth and the memo fee first, then
+        # the contract's own checks (which see the balance those left).
+        bill = self._bill_bandwidth(tx, block) if owner in self._accounts else None
         if kind == "TransferContract":
-            return self._transfer(tx, block, parameter, owner)
-        if owner not in self._accounts:
-            raise Refused("CONTRACT_VALIDATE_ERROR", f"Validate {kind} error, no OwnerAccount.")
-        if not 0 <= tx.fee_limit <= MAX_FEE_LIMIT:
-            raise Refused(
-                "CONTRACT_VALIDATE_ERROR", f"feeLimit must be >= 0 and <= {MAX_FEE_LIMIT}"
+            return self._transfer(tx, block, parameter, owner, bill)
+        actuator = ACTUATORS.get(kind)
+        if actuator is not None:
+            done = actuator(self, parameter, block.timestamp)
+            cancelled = done.cancel_unfreeze
+            return self._receipt(
+                tx,
+                block,
+                bill,
+                withdraw_expire_amount=done.withdraw_expire_amount,
+                cancel_unfreeze=tuple(cancelled.items()) if cancelled is not None else None,
             )
+        if owner not in self._accounts or bill is None:
+            raise Refused("CONTRACT_VALIDATE_ERROR", f"Validate {kind} error, no OwnerAccount.")
+        most = self.parameters.max_fee_limit
+        if not 0 <= tx.fee_limit <= most:
+            raise Refused("CONTRACT_VALIDATE_ERROR", f"feeLimit must be >= 0 and <= {most}")
         if kind == "TriggerSmartContract":
             target = address_bytes(parameter.get("contract_address", ""))
             if target not in self._contracts:  # java-tron's VMActuator, then MUtil.transfer
@@ -330,16 +396,66 @@ class LocalTronNode:
                     "Validate InternalTransfer error, balance is not sufficient.",
                 )
             data = bytes.fromhex(parameter.get("data", ""))
-            limit = self._energy_limit(owner, tx.fee_limit, value)
-            outcome = self.tvm.trigger(owner, target, data, value, limit)
-            return self._settle(tx, block, outcome, target)
-        return self._create(tx, block, parameter, owner)
+            left, limit = self._energy_limit(owner, tx.fee_limit, value, block)
+            share = self._origin_share(target, owner, block)
+            extra = share.extra_limit(limit) if share is not None else 0
+            outcome = self.tvm.trigger(owner, target, data, value, limit + extra)
+            return self._settle(tx, block, outcome, target, bill, left, share)
+        return self._create(tx, block, parameter, owner, bill)
+
+    def _bill_bandwidth(self, tx: Transaction, block: Block) -> NetBill:
+        """Charge the transaction's bytes (and its memo) to its owner as java-tron's
+        ``BandwidthProcessor`` and ``consumeMemoFee`` do."""
+        owner, stake = tx.owner, self.stakes.of(tx.owner)
+        if self.free:
+            return NetBill(tx.bandwidth, 0, stake)
+        to = address_bytes(tx.parameter.get("to_address", ""))
+        creates = tx.contract_type == "TransferContract" and to not in self._accounts
+        bill = fees.bill_bandwidth(
+            stake,
+            self.tvm.balance(owner),
+            tx.bandwidth,
+            creates_account=creates,
+            totals=self.totals(),
+            parameters=self.parameters,
+            now=fees.slot(block.timestamp),
+        )
+        self.stakes.put(owner, bill.stake)
+        memo = self.parameters.memo_fee if tx.raw_data.get("data") else 0
+        if self.tvm.balance(owner) < bill.fee + memo:
+            raise Refused("BANDWITH_ERROR", "Account resource insufficient error.")
+        if bill.fee + memo:
+            self.tvm.transfer(owner, ZERO_ADDRESS, bill.fee + memo)
+        return evolve(bill, memo=memo)
+
+    def _receipt(
+        self, tx: Transaction, block: Block, bill: NetBill | None, fee: int = 0, **more: Any
+    ) -> Receipt:
+        """The receipt of a transaction the TVM does not run, ``fee`` burned by its actuator
+        besides its bandwidth and memo."""
+        usage, burned = (bill.usage, bill.fee) if bill is not None else (tx.bandwidth, 0)
+        memo = bill.memo if bill is not None else 0
+        return Receipt(
+            tx.txid,
+            block.number,
+            block.timestamp,
+            usage,
+            fee=burned + memo + fee,
+            net_fee=burned,
+            **more,
+        )
 
     def _transfer(
-        self, tx: Transaction, block: Block, parameter: dict[str, Any], owner: bytes
+        self,
+        tx: Transaction,
+        block: Block,
+        parameter: dict[str, Any],
+        owner: bytes,
+        bill: NetBill | None,
     ) -> Receipt:
         to = address_bytes(parameter.get("to_address", ""))
         amount = int(parameter.get("amount", 0))
+        creation = self.parameters.create_account_fee_in_contract if to not in self._accounts else 0
         # java-tron's TransferActuator.validate, in its order.
         refusal = (
             "Invalid ownerAddress!"
@@ -355,17 +471,24 @@ class LocalTronNode:
             else "Cannot transfer TRX to a smartContract."
             if to in self._contracts
             else "Validate TransferContract error, balance is not sufficient."
-            if self.tvm.balance(owner) < amount
+            if self.tvm.balance(owner) < amount + creation
             else ""
         )
         if refusal:
             raise Refused("CONTRACT_VALIDATE_ERROR", refusal)
+        if creation:
+            self.tvm.transfer(owner, ZERO_ADDRESS, creation)
         self.tvm.transfer(owner, to, amount)
         self._activate(to, block)
-        return Receipt(tx.txid, block.number, block.timestamp, tx.bandwidth)
+        return self._receipt(tx, block, bill, creation)
 
     def _create(
-        self, tx: Transaction, block: Block, parameter: dict[str, Any], owner: bytes
+        self,
+        tx: Transaction,
+        block: Block,
+        parameter: dict[str, Any],
+        owner: bytes,
+        bill: NetBill,
     ) -> Receipt:
         new = dict(parameter.get("new_contract", {}))
         address = contract_address(tx.txid, owner)
@@ -380,7 +503,7 @@ class LocalTronNode:
             )
         value = int(new.get("call_value", 0))
         code = bytes.fromhex(new.get("bytecode", ""))
-        limit = self._energy_limit(owner, tx.fee_limit, value)
+        left, limit = self._energy_limit(owner, tx.fee_limit, value, block)
         outcome = self.tvm.create(owner, address, code, value, limit)
         if outcome.succeeded:
             new |= {"contract_address": address.hex(), "trx_hash": tx.txid.hex()}
@@ -388,31 +511,74 @@ class LocalTronNode:
             self._contracts[address] = new
             block.created.append(address)
             self._activate(address, block)
-        return self._settle(tx, block, outcome, address)
+        return self._settle(tx, block, outcome, address, bill, left)
 
-    def _energy_limit(self, owner: bytes, fee_limit: int, value: int) -> int:
-        if not self.energy_price:
-            return MAX_ENERGY
-        affordable = min(fee_limit, max(self.tvm.balance(owner) - value, 0))
-        return min(affordable // self.energy_price, MAX_ENERGY)
+    def _energy_limit(
+        self, owner: bytes, fee_limit: int, value: int, block: Block
+    ) -> tuple[int, int]:
+        """(staked energy left, the energy limit) of a call or deployment by ``owner``."""
+        left = fees.energy_left(self.stakes.of(owner), self.totals(), fees.slot(block.timestamp))
+        balance = self.tvm.balance(owner)
+        return left, fees.energy_limit(left, balance, fee_limit, value, self.parameters)
 
-    def _settle(self, tx: Transaction, block: Block, outcome: Execution, to: bytes) -> Receipt:
-        """Burn the energy fee and write the receipt (a failed run is mined too, as on TRON)."""
-        fee = outcome.energy * self.energy_price
-        if fee:
-            self.tvm.transfer(tx.owner, ZERO_ADDRESS, fee)
+    def _origin_share(self, contract: bytes, caller: bytes, block: Block) -> OriginShare | None:
+        """What the contract's deployer pays of a call by someone else, when it kept part of
+        the energy for itself and staked energy for it."""
+        new = self._contracts[contract]
+        origin = parse_address(new.get("origin_address", ""))
+        user_percent = min(max(int(new.get("consume_user_resource_percent", 0)), 0), 100)
+        if self.free or origin == caller or user_percent >= 100:
+            return None
+        now = fees.slot(block.timestamp)
+        left = fees.energy_left(self.stakes.of(origin), self.totals(), now)
+        cap = min(left, int(new.get("origin_energy_limit", 0)))
+        return OriginShare(origin, 100 - user_percent, cap) if cap > 0 else None
+
+    def _settle(
+        self,
+        tx: Transaction,
+        block: Block,
+        outcome: Execution,
+        to: bytes,
+        bill: NetBill,
+        left: int,
+        share: OriginShare | None = None,
+    ) -> Receipt:
+        """Pay for the energy used, the origin's share from its stake, the rest from the
+        owner's stake first, then by burning TRX, and write the receipt (a failed run is mined
+        too, as on TRON)."""
+        now = fees.slot(block.timestamp)
+        origin_usage = share.usage(outcome.energy) if share is not None else 0
+        if share is not None and origin_usage:
+            paid = fees.bill_energy(
+                self.stakes.of(share.origin), share.cap, origin_usage, self.parameters, now
+            )
+            self.stakes.put(share.origin, paid.stake)
+        if self.free:
+            energy = fees.EnergyBill(0, 0, self.stakes.of(tx.owner))
+        else:
+            used = outcome.energy - origin_usage
+            energy = fees.bill_energy(self.stakes.of(tx.owner), left, used, self.parameters, now)
+        self.stakes.put(tx.owner, energy.stake)
+        burned = min(energy.fee, self.tvm.balance(tx.owner))
+        if burned:
+            self.tvm.transfer(tx.owner, ZERO_ADDRESS, burned)
         return Receipt(
             tx.txid,
             block.number,
             block.timestamp,
-            tx.bandwidth,
+            bill.usage,
             result=outcome.result,
             output=outcome.output,
             contract_address=to,
             energy=outcome.energy,
-            fee=fee,
+            fee=burned + bill.fee + bill.memo,
             logs=outcome.logs,
             message=outcome.message,
+            net_fee=bill.fee,
+            energy_usage=energy.from_stake,
+            energy_fee=burned,
+            origin_energy_usage=origin_usage,
         )
 
 

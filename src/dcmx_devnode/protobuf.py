@@ -37,11 +37,18 @@ CONTRACT_TYPES: Final[Mapping[str, int]] = {
     "TransferContract": 1,
     "CreateSmartContract": 30,
     "TriggerSmartContract": 31,
+    "FreezeBalanceV2Contract": 54,
+    "UnfreezeBalanceV2Contract": 55,
+    "WithdrawExpireUnfreezeContract": 56,
+    "DelegateResourceContract": 57,
+    "UnDelegateResourceContract": 58,
+    "CancelAllUnfreezeV2Contract": 59,
 }
 """The contract types this node executes (java-tron's ``Transaction.Contract.ContractType``)."""
 
 ENUMS: Final[Mapping[str, Mapping[str, int]]] = {
     "ContractType": CONTRACT_TYPES,
+    "ResourceCode": {"BANDWIDTH": 0, "ENERGY": 1, "TRON_POWER": 2},
     "EntryType": {
         "UnknownEntryType": 0,
         "Constructor": 1,
@@ -103,6 +110,32 @@ MESSAGES: Final[Mapping[str, tuple[Field, ...]]] = {
         F("call_token_value", 5, "int"),
         F("token_id", 6, "int"),
     ),
+    "FreezeBalanceV2Contract": (
+        F("owner_address", 1, "address"),
+        F("frozen_balance", 2, "int"),
+        F("resource", 3, "enum", target="ResourceCode"),
+    ),
+    "UnfreezeBalanceV2Contract": (
+        F("owner_address", 1, "address"),
+        F("unfreeze_balance", 2, "int"),
+        F("resource", 3, "enum", target="ResourceCode"),
+    ),
+    "WithdrawExpireUnfreezeContract": (F("owner_address", 1, "address"),),
+    "DelegateResourceContract": (
+        F("owner_address", 1, "address"),
+        F("resource", 2, "enum", target="ResourceCode"),
+        F("balance", 3, "int"),
+        F("receiver_address", 4, "address"),
+        F("lock", 5, "bool"),
+        F("lock_period", 6, "int"),
+    ),
+    "UnDelegateResourceContract": (
+        F("owner_address", 1, "address"),
+        F("resource", 2, "enum", target="ResourceCode"),
+        F("balance", 3, "int"),
+        F("receiver_address", 4, "address"),
+    ),
+    "CancelAllUnfreezeV2Contract": (F("owner_address", 1, "address"),),
     "CreateSmartContract": (
         F("owner_address", 1, "address"),
         F("new_contract", 2, "message", target="SmartContract"),
@@ -332,6 +365,8 @@ def render(
             if not isinstance(item, list):
                 raise MalformedMessage(f"{message}.{field.name} must be a list")
             out[field.name] = [_render_one(field, e, visible, parsed_visible) for e in item]
+        elif field.kind == "enum" and enum_number(field.target, item) == 0:
+            continue  # proto3 leaves a default enum value out
         else:
             rendered = _render_one(field, item, visible, parsed_visible)
             if rendered not in (0, False, "") or field.kind in ("message", "any"):

@@ -20,8 +20,9 @@ _CRYPTO: Final = EthCrypto()
 
 @frozen
 class Receipt:
-    """A transaction's outcome. ``result`` is the TVM's ``contractResult`` (None for a transfer,
-    which the TVM never sees)."""
+    """A transaction's outcome. ``result`` is the TVM's ``contractResult`` (None for a
+    transaction the TVM never sees). Fees are in sun: ``fee`` is everything the transaction
+    burned (bandwidth, energy, an account's creation, a memo)."""
 
     txid: bytes
     block_number: int
@@ -31,9 +32,19 @@ class Receipt:
     output: bytes = b""
     contract_address: bytes | None = None
     energy: int = 0
+    """Energy used in all (``energy_usage_total``)."""
     fee: int = 0
     logs: tuple[Emitted, ...] = ()
     message: str = ""
+    net_fee: int = 0
+    energy_usage: int = 0
+    """Energy taken from the owner's stake."""
+    energy_fee: int = 0
+    origin_energy_usage: int = 0
+    """Energy the contract's deployer paid from its stake."""
+    withdraw_expire_amount: int = 0
+    cancel_unfreeze: tuple[tuple[str, int], ...] | None = None
+    """What ``CancelAllUnfreezeV2`` staked again, by resource."""
 
     @property
     def failed(self) -> bool:
@@ -46,13 +57,17 @@ class Receipt:
 
     def to_json(self, *, visible: bool) -> dict[str, Any]:
         """java-tron's ``gettransactioninfobyid``: with ``visible``, addresses (logs too) are
-        base58check and ``resMessage`` is text; without it, hex, log addresses without 0x41."""
-        receipt: dict[str, Any] = {}
-        if self.fee:
-            receipt["energy_fee"] = self.fee
-        if self.energy:
-            receipt["energy_usage_total"] = self.energy
-        receipt["net_usage"] = self.net_usage
+        base58check and ``resMessage`` is text; without it, hex, log addresses without 0x41.
+        As proto3 prints, zero figures are left out."""
+        receipt: dict[str, Any] = {
+            "energy_usage": self.energy_usage,
+            "energy_fee": self.energy_fee,
+            "origin_energy_usage": self.origin_energy_usage,
+            "energy_usage_total": self.energy,
+            "net_usage": self.net_usage,
+            "net_fee": self.net_fee,
+        }
+        receipt = {name: value for name, value in receipt.items() if value}
         if self.result is not None:
             receipt["result"] = self.result
         info: dict[str, Any] = {"id": self.txid.hex()}
@@ -70,6 +85,13 @@ class Receipt:
             info["result"] = "FAILED"
             text = self.message.encode()
             info["resMessage"] = self.message if visible else text.hex()
+        if self.withdraw_expire_amount:
+            info["withdraw_expire_amount"] = self.withdraw_expire_amount
+        if self.cancel_unfreeze is not None:
+            info["cancel_unfreezeV2_amount"] = [
+                {"key": key, "value": value} if value else {"key": key}
+                for key, value in self.cancel_unfreeze
+            ]
         return info
 
 

@@ -30,7 +30,7 @@ from dcmx_core.model.values import Address
 from dcmx_core.ports import Clock
 from dcmx_devnode import journal as node_journal
 from dcmx_devnode.journal import JournaledNode
-from dcmx_devnode.local import OPERATOR_FUNDS, LocalNode, NodeTime
+from dcmx_devnode.local import FREE_IN_PROCESS, OPERATOR_FUNDS, LocalNode, NodeTime
 from dcmx_devnode.provider import LocalTronProvider
 from dcmx_entrypoints.demo.cast import demo_cast
 
@@ -96,7 +96,10 @@ def start_tron_chain(
     time = NodeTime()
     described = {**genesis, "journal": NODE_LEVEL}
     node = node_journal.start(
-        path, _Later(time, clock), {"solidify_depth": solidify_depth}, described
+        path,
+        _Later(time, clock),
+        {"solidify_depth": solidify_depth, "free": FREE_IN_PROCESS},
+        described,
     )
     operator = demo_cast(EthCrypto())[0].address
     chain = _chain(node, time)

@@ -78,10 +78,16 @@ def node(
             "and start a new one."
         ),
     ] = False,
+    free: Annotated[
+        bool,
+        typer.Option(
+            "--free", help="Charge nothing (default: mainnet's fees, bandwidth and energy)."
+        ),
+    ] = False,
 ) -> None:
     """Run a local TRON node: java-tron's HTTP API (wallet/..., walletsolidity/...) on revm,
     with funded accounts and a faucet, until Ctrl-C."""
-    chain = ChainOptions(accounts, solidify_depth, 1 if block_time > 0 else 0)
+    chain = ChainOptions(accounts, solidify_depth, 1 if block_time > 0 else 0, free)
     if data_dir is None:
         if reset:
             _refuse("--reset sets aside the chain of a --data-dir; without one nothing is kept")
@@ -107,6 +113,7 @@ class ChainOptions:
     accounts: int | None
     solidify_depth: int | None
     default_depth: int
+    free: bool = False
 
 
 @frozen
@@ -118,7 +125,7 @@ class OpenNode:
 
 def _in_memory(chain: ChainOptions) -> OpenNode:
     depth = chain.solidify_depth if chain.solidify_depth is not None else chain.default_depth
-    local = LocalTronNode(solidify_depth=depth)
+    local = LocalTronNode(solidify_depth=depth, free=chain.free)
     funded = dev_accounts(chain.accounts if chain.accounts is not None else DEFAULT_ACCOUNTS)
     for account in funded:
         local.fund(account.address, ACCOUNT_FUNDS)
@@ -168,7 +175,8 @@ def _new(path: Path, chain: ChainOptions) -> OpenNode:
     depth = chain.solidify_depth if chain.solidify_depth is not None else chain.default_depth
     count = chain.accounts if chain.accounts is not None else DEFAULT_ACCOUNTS
     described = {"by": NODE_OWNER, "accounts": count}
-    local = journal.start(path, time.time, {"solidify_depth": depth}, described)
+    options = {"solidify_depth": depth, "free": chain.free}
+    local = journal.start(path, time.time, options, described)
     funded = dev_accounts(count)
     for account in funded:
         local.fund(account.address, ACCOUNT_FUNDS)
@@ -187,6 +195,8 @@ def _check_same(local: JournaledNode, path: Path, chain: ChainOptions, count: in
         )
     elif chain.accounts is not None and chain.accounts != count:
         problem = f"started with {count} funded accounts, not {chain.accounts}"
+    elif chain.free and not local.free:
+        problem = "charges what mainnet charges, not nothing (--free)"
     if problem is not None:
         local.close()
         _refuse(

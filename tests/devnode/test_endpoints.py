@@ -127,9 +127,13 @@ def test_the_solidity_api_knows_an_account_once_its_block_is_solidified(
 def test_bandwidth_and_energy_are_the_free_allowance_and_mainnets_totals(
     node: LocalTronNode,
 ) -> None:
-    net = {"freeNetLimit": 600, "TotalNetLimit": 43_200_000_000}
+    net = {
+        "freeNetLimit": 600,
+        "TotalNetLimit": 43_200_000_000,
+        "TotalNetWeight": 356_260_866_660,
+    }
     assert call(node, "wallet/getaccountnet", address=OWNER_HEX) == net
-    resource = net | {"TotalEnergyLimit": 180_000_000_000}
+    resource = net | {"TotalEnergyLimit": 180_000_000_000, "TotalEnergyWeight": 12_774_894_240}
     assert call(node, "wallet/getaccountresource", address=OWNER, visible=True) == resource
     stranger = key_of("stranger").public_key.to_hex_address()
     assert call(node, "wallet/getaccountnet", address=stranger) == {}
@@ -372,6 +376,7 @@ def logged(node: LocalTronNode, topics: list[bytes], data: bytes) -> list[Any]:
         owner_address=OWNER,
         abi=LOGGER_ABI,
         bytecode=logger_code(len(topics)).hex(),
+        fee_limit=100 * TRX,
     )
     txid = broadcast(node, deployed)
     found = node.transaction(bytes.fromhex(txid))
@@ -385,6 +390,7 @@ def logged(node: LocalTronNode, topics: list[bytes], data: bytes) -> list[Any]:
         owner_address=OWNER,
         contract_address=contract.hex(),
         data=(b"".join(topics) + data).hex(),
+        fee_limit=100 * TRX,
     )
     broadcast(node, built["transaction"])
     return list(call(node, f"v1/contracts/{contract.hex()}/events")["data"])

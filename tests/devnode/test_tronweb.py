@@ -1,7 +1,8 @@
 """TronWeb 6, the JavaScript client most TRON developers use, unmodified, against ``dcmx node``
 started as a process: ``tronweb/smoke.js`` reads blocks and accounts, sends TRX, deploys a
 contract, calls and sends to it, reads its events from the TronGrid-style event API once
-solidified, and checks that refusals and reverts reach it as java-tron's.
+solidified, checks that refusals and reverts reach it as java-tron's, that what a transfer and
+a call cost is what the node took, and stakes, delegates and unstakes with Stake 2.0.
 
 TronWeb is pinned in ``tronweb/package.json`` and its lockfile and installed from the npm
 registry with ``npm ci`` when the installed tree is missing or older than the lockfile (as
@@ -41,12 +42,17 @@ STEPS = [
     "getAccount",
     "getAccountResources",
     "sendTransaction",
+    "transferFee",
     "deployContract",
     "call",
     "send",
     "events",
+    "callFee",
     "refusedTransfer",
     "revertedCall",
+    "freeze",
+    "delegate",
+    "unfreeze",
     "done",
 ]
 """What smoke.js prints, in order, when every step passed."""

@@ -17,9 +17,14 @@ from dcmx_entrypoints.node_cli import ChainOptions, OpenNode, _journaled
 
 
 def opened(
-    path: Path, accounts: int | None = 2, depth: int | None = None, *, reset: bool = False
+    path: Path,
+    accounts: int | None = 2,
+    depth: int | None = None,
+    *,
+    reset: bool = False,
+    free: bool = False,
 ) -> OpenNode:
-    found = _journaled(path, ChainOptions(accounts, depth, 1), reset)
+    found = _journaled(path, ChainOptions(accounts, depth, 1, free), reset)
     assert isinstance(found.node, JournaledNode)
     found.node.close()
     return found
@@ -34,6 +39,7 @@ def test_a_new_chain_funds_its_accounts_and_a_replay_does_not_again(tmp_path: Pa
     assert "replayed from" in again.how
     assert again.funded == dev_accounts(2)
     assert again.node.balance(dev_accounts(2)[1].address) == ACCOUNT_FUNDS
+    assert not again.node.free  # a dcmx node chain charges what mainnet charges
     assert path.read_text().count('"op":"fund"') == 2
 
 
@@ -49,10 +55,11 @@ def test_reset_sets_the_old_journal_aside_and_starts_a_new_chain(tmp_path: Path)
 
 
 @pytest.mark.parametrize(
-    ("accounts", "depth", "says"),
+    ("accounts", "depth", "free", "says"),
     [
-        (5, None, "started with 2 funded accounts, not 5"),
-        (None, 3, "solidifies 1 block behind the head, not 3"),
+        (5, None, False, "started with 2 funded accounts, not 5"),
+        (None, 3, False, "solidifies 1 block behind the head, not 3"),
+        (None, None, True, "charges what mainnet charges, not nothing (--free)"),
     ],
 )
 def test_options_that_contradict_the_journal_are_one_line_and_exit_code_2(
@@ -60,13 +67,14 @@ def test_options_that_contradict_the_journal_are_one_line_and_exit_code_2(
     capsys: pytest.CaptureFixture[str],
     accounts: int | None,
     depth: int | None,
+    free: bool,
     says: str,
 ) -> None:
     path = tmp_path / "node.jsonl"
     opened(path)
     capsys.readouterr()
     with pytest.raises(typer.Exit) as refused:
-        opened(path, accounts=accounts, depth=depth)
+        opened(path, accounts=accounts, depth=depth, free=free)
     assert refused.value.exit_code == 2
     (line,) = capsys.readouterr().err.splitlines()
     assert says in line

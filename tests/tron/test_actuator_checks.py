@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tronpy import Tron  # type: ignore[import-untyped]
@@ -16,6 +17,13 @@ from dcmx_devnode.api import UnknownEndpoint, dispatch
 from dcmx_devnode.node import LocalTronNode
 from dcmx_devnode.transaction import Transaction
 from tests.tron.conftest import deploy_token, key_of
+
+
+@pytest.fixture
+def node() -> LocalTronNode:
+    """A free node: these are the actuators' own checks, which on a charging node come after
+    the bandwidth bill (a sender too poor for it is refused for that first)."""
+    return LocalTronNode(free=True)
 
 
 def signed(built: dict[str, Any], key: PrivateKey, **changes: Any) -> dict[str, Any]:

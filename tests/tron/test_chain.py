@@ -17,7 +17,6 @@ from tronpy.providers import HTTPProvider  # type: ignore[import-untyped]
 
 from dcmx_core.exceptions import OutOfRange
 from dcmx_devnode.node import LocalTronNode
-from dcmx_devnode.provider import LocalTronProvider
 from dcmx_devnode.records import merkle_root
 from dcmx_devnode.server import serve
 from dcmx_devnode.transaction import Transaction
@@ -131,14 +130,13 @@ def test_solidified_blocks_cannot_be_reorganized() -> None:
         node.reorganize(3)
 
 
-def test_energy_is_paid_for_and_capped_by_the_fee_limit(admin_key: PrivateKey) -> None:
-    node = LocalTronNode(energy_price=100)
-    client = Tron(provider=LocalTronProvider(node))
-    admin = admin_key.public_key.to_base58check_address()
-    node.fund(admin, 10_000 * TRX)
-
+def test_energy_is_paid_for_and_capped_by_the_fee_limit(
+    client: Tron, node: LocalTronNode, admin: str, admin_key: PrivateKey
+) -> None:
     info = deploy_token(client, admin, admin_key)
-    assert info["fee"] == info["receipt"]["energy_usage_total"] * 100
+    receipt = info["receipt"]
+    assert receipt["energy_fee"] == receipt["energy_usage_total"] * 100
+    assert info["fee"] == receipt["energy_fee"] + receipt.get("net_fee", 0)
     assert node.balance(admin) == 10_000 * TRX - info["fee"]
 
     cheap = client.provider.make_request(
@@ -156,7 +154,7 @@ def test_energy_is_paid_for_and_capped_by_the_fee_limit(admin_key: PrivateKey) -
     assert client.provider.make_request("wallet/broadcasttransaction", signed)["result"] is True
     out_of_energy = client.get_transaction_info(cheap["txID"])
     assert out_of_energy["receipt"]["result"] == "OUT_OF_ENERGY"
-    assert out_of_energy["fee"] == 1_000
+    assert out_of_energy["receipt"]["energy_fee"] == 1_000  # all the fee limit buys, burned
 
 
 def test_an_unknown_endpoint_is_a_404(client: Tron) -> None:

@@ -107,7 +107,14 @@ def test_receipts_report_energy_and_bandwidth(ledger: TronLedger) -> None:
     assert isinstance(receipt, TronReceipt)
     assert receipt.gas_used > 0
     assert receipt.bandwidth > 0
-    assert receipt.fee == 0  # the local node charges no energy
+    assert receipt.fee == 0  # the in-process ledger's node is free by default
+
+
+def test_a_charging_ledger_reports_what_it_burned() -> None:
+    ledger = local_tron_ledger(ADMIN, ManualClock(START), signers=signers(0), free=False)
+    receipt = ledger.execute(ADMIN, c.AddMinter(ALICE))
+    assert isinstance(receipt, TronReceipt)
+    assert receipt.fee >= receipt.gas_used * 100  # mainnet's energy price
 
 
 def test_log_indexes_are_numbered_across_the_block(ledger: TronLedger) -> None:

@@ -61,14 +61,15 @@ def contracts_check(session: nox.Session) -> None:
 
 @nox.session
 def differential(session: nox.Session) -> None:
-    """The long differential run: the rules against the contracts, 10,000+ steps on revm."""
+    """The long differential run: the rules against the contracts, 10,000+ steps on revm, and
+    eth-tester's random run (the default suite takes eth-tester on the fixed tour only)."""
     session.run(
         PYTHON,
         "-m",
         "pytest",
         "tests/property/test_evm_ledger_machine.py",
         "-k",
-        "Revm or long_run",
+        "Revm or EthTester or long_run",
         "-q",
         "-s",
         env={"DCMX_LONG_DIFFERENTIAL": "1"},

@@ -147,6 +147,9 @@ class LedgerMachine(RuleBasedStateMachine):
         self.paid: Counter[int] = Counter()
         self.rejected: set[int] = set()
         self.fingerprint: tuple[Any, ...] | None = None
+        # The kinds of command every side carried out, and those every side refused.
+        self.carried_out: Counter[type[c.Command]] = Counter()
+        self.refused: Counter[type[c.Command]] = Counter()
         # One clock for every side, always ahead of every head, so that a block mined on one
         # chain and its twin on another carry the same timestamp.
         self.clock = ManualClock(START)
@@ -185,6 +188,8 @@ class LedgerMachine(RuleBasedStateMachine):
         first = outcomes[0]
         for other in outcomes[1:]:
             assert other == first, f"ledgers disagree:\n{first}\n{other}"
+        kind = type(build(self.sides[0]))
+        (self.refused if first[0] == "refused" else self.carried_out)[kind] += 1
         if first[0] == "refused":
             self._check_unchanged()
         else:
@@ -581,7 +586,22 @@ class LedgerMachine(RuleBasedStateMachine):
         nonce_offset: int,
         lifetime: int,
     ) -> None:
-        doc_type, version, document = self._pick_document(data)
+        document = self._pick_document(data)
+        self.relay_acceptance_of(document, relayer, user, signer, nonce_offset, lifetime)
+
+    def relay_acceptance_of(
+        self,
+        document: tuple[DocumentType, int, Hash32],
+        relayer: int,
+        user: int,
+        signer: int | None,
+        nonce_offset: int,
+        lifetime: int,
+    ) -> Outcome:
+        """``relayer`` relays ``user``'s acceptance of ``document``, signed by ``signer`` (the
+        user when None) for the user's next nonce plus ``nonce_offset``, valid ``lifetime``
+        seconds from the head."""
+        doc_type, version, document_hash = document
         key = KEYS[user if signer is None else signer]
 
         def build(s: Side) -> c.Command:
@@ -593,16 +613,16 @@ class LedgerMachine(RuleBasedStateMachine):
                 user=ACTORS[user],
                 doc_type=doc_type,
                 version=version,
-                document_hash=document,
+                document_hash=document_hash,
                 nonce=nonce,
                 expiry=expiry,
             )
             signature = CRYPTO.sign_digest(key, digest)
             return c.RelayAcceptance(
-                ACTORS[user], doc_type, version, document, nonce, expiry, signature
+                ACTORS[user], doc_type, version, document_hash, nonce, expiry, signature
             )
 
-        self.run(relayer, build)
+        return self.run(relayer, build)
 
     @rule(sender=actors, regime=st.sampled_from(list(Regime)))
     def request_deletion(self, sender: int, regime: Regime) -> None:

@@ -17,6 +17,7 @@ import argparse
 import hashlib
 import json
 import sys
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 
@@ -65,7 +66,7 @@ class Figures:
     prices: what the node must charge (its metering reads its own state)."""
 
 
-class Meter:
+class Meter(ABC):
     """Runs operations on a fresh ledger and records what each used, as its receipt says: gas
     on the EVM, energy on TRON. ``functions`` notes which function of the platform's contracts
     each recorded operation called."""
@@ -111,9 +112,9 @@ class Meter:
         signature = f"{function.name}({','.join(function.inputs)})"
         self.functions[label] = fees.FunctionEnergy(selector, (f"{name}.{signature}",), used)
 
+    @abstractmethod
     def call_of(self, tx_id: bytes) -> tuple[Address, bytes]:
         """The contract a mined transaction called, and its call data."""
-        raise NotImplementedError
 
 
 class EvmMeter(Meter):

@@ -31,6 +31,9 @@ LONG = bool(os.environ.get("DCMX_LONG_RELIABILITY"))
 40,000 events; with the suite: two followers, 5 terminations over 6,000."""
 EVENTS, TERMINATIONS = (40_000, 20) if LONG else (6_000, 5)
 BATCH_BLOCKS, PAUSE = 5, 0.15
+APPLICATION = "dcmx-standby-test"
+"""The followers' connections say this (libpq's PGAPPNAME): only theirs are ended, never the
+test's own or another test's."""
 ROOT = Path(__file__).resolve().parents[2]
 HEAD = len(list(event_stream(EVENTS, per_block=40, accounts=500, seed=11))) - 1
 
@@ -64,6 +67,7 @@ class Follower:
             self.process = subprocess.Popen(
                 [*command, "11", str(BATCH_BLOCKS), str(PAUSE)],
                 cwd=ROOT,
+                env={**os.environ, "PGAPPNAME": APPLICATION},
                 stdout=subprocess.DEVNULL,
                 stderr=output,
             )
@@ -113,8 +117,10 @@ def terminate(engine: Engine, which: str) -> int:
         ended = connection.execute(
             text(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                f"WHERE datname = current_database() AND pid <> pg_backend_pid() AND {chosen}"
-            )
+                "WHERE datname = current_database() AND application_name = :application "
+                f"AND {chosen}"
+            ),
+            {"application": APPLICATION},
         ).scalar_one()
     return int(ended)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -65,9 +66,9 @@ def list_keys(
     for column in ("id", "name", "scopes", "created", "revoked"):
         table.add_column(column)
     for key in keys:
-        revoked = "-" if key.revoked_at is None else str(key.revoked_at)
+        revoked = "-" if key.revoked_at is None else _when(key.revoked_at)
         scopes = " ".join(_scopes(key))
-        table.add_row(key.key_id, key.name, scopes, str(key.created_at), revoked)
+        table.add_row(key.key_id, key.name, scopes, _when(key.created_at), revoked)
     Console(width=120).print(table)
 
 
@@ -81,7 +82,8 @@ def revoke(
         uow.commit()
     if key is None:
         raise CommandFailed(f"no API key {key_id!r}")
-    typer.echo(f"key {key.key_id} ({key.name}) revoked at {key.revoked_at}")
+    revoked = "-" if key.revoked_at is None else _when(key.revoked_at)
+    typer.echo(f"key {key.key_id} ({key.name}) revoked at {revoked}")
 
 
 @contextmanager
@@ -95,6 +97,11 @@ def _api_keys() -> Iterator[tuple[UnitOfWork, Clock]]:
             yield uow, container.clock()
     finally:
         container.shutdown_resources()
+
+
+def _when(seconds: int) -> str:
+    """A moment as people read it: ISO 8601, UTC (the JSON keeps Unix seconds, for scripts)."""
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _scopes(key: ApiKey) -> list[str]:

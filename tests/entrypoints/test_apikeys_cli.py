@@ -4,6 +4,7 @@ revoke marks it revoked."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -49,3 +50,15 @@ def test_a_key_is_shown_once_and_stored_hashed(env: dict[str, str]) -> None:
     assert revoked.exit_code == 0, revoked.output
     again = runner.invoke(app, ["apikey", "list", "--json"], env=env)
     assert json.loads(again.stdout)[0]["revoked_at"] is not None
+
+
+def test_list_and_revoke_tell_times_as_dates(env: dict[str, str]) -> None:
+    runner = CliRunner()
+    made = runner.invoke(app, ["apikey", "create", "--name", "desk", "--scope", "admin"], env=env)
+    key_id, _ = parse_token(made.stdout.strip()) or ("", "")
+    listed = runner.invoke(app, ["apikey", "list"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert re.search(r"\b20\d\d-\d\d-\d\d \d\d:\d\d:\d\d UTC\b", listed.stdout), listed.stdout
+    assert not re.search(r"\b\d{10}\b", listed.stdout), "a Unix time in the table"
+    revoked = runner.invoke(app, ["apikey", "revoke", key_id], env=env)
+    assert re.search(r"revoked at 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d UTC$", revoked.stdout.strip())

@@ -19,7 +19,6 @@ import re
 import shutil
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,8 +29,8 @@ from eth_abi.abi import decode
 from tronpy.keys import to_base58check_address  # type: ignore[import-untyped]
 
 from dcmx_devnode.server import dev_accounts
-from tests.devnode.test_tronweb import install
-from tests.e2e.test_operations import STARTUP_SECONDS, dcmx_script, environment, free_port
+from tests.devnode.test_tronweb import install, wait_until_it_answers
+from tests.e2e.test_operations import dcmx_script, environment, free_port
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("DCMX_TRONWEB") != "1",
@@ -95,23 +94,11 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_until_it_answers(process, url, log)
+            wait_until_it_answers(process, url, log)
             yield url
         finally:
             process.send_signal(signal.SIGINT)
             assert process.wait(10) == 0, log.read_text()
-
-
-def _wait_until_it_answers(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while True:
-        assert process.poll() is None, log.read_text()
-        try:
-            httpx.get(f"{url}/wallet/getnowblock", timeout=2)
-            return
-        except httpx.TransportError:
-            assert time.monotonic() < deadline, "dcmx node never answered"
-            time.sleep(0.2)
 
 
 def run_tronbox(project: Path, home: Path, url: str, *arguments: str) -> tuple[int, str]:

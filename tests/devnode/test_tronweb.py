@@ -112,14 +112,14 @@ def node(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_until_it_answers(process, url, log)
+            wait_until_it_answers(process, url, log)
             yield url
         finally:
             process.send_signal(signal.SIGINT)
             assert process.wait(10) == 0, log.read_text()
 
 
-def _wait_until_it_answers(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+def wait_until_it_answers(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while True:
         assert process.poll() is None, log.read_text()

@@ -9,6 +9,10 @@ fsynced before the operation returns, and the chain's blocks are not shown to re
 threads until then, so no reader ever sees a block the journal could lose. A refused command
 changed nothing on the chain and is not journaled. A torn last line (a crash while writing it)
 is ignored with a warning and cut off before the next line is appended.
+
+A chain opened to be read follows its journal: ``follow_journal`` replays the lines other
+processes appended since (a line still being written waits for the rest), and refuses a journal
+that no longer extends what it replayed (set aside and started over, by ``dcmx up --reset``).
 """
 
 from __future__ import annotations
@@ -66,6 +70,21 @@ class JournalError(RuntimeError):
         self.path = path
         self.line = line
         self.reason = reason
+
+
+class JournalReplaced(JournalError):
+    """The journal no longer extends what a reader replayed of it: it was set aside and started
+    over (``dcmx up --reset``), or rewritten."""
+
+    def __init__(self, path: Path, how: str) -> None:
+        RuntimeError.__init__(
+            self,
+            f"{path} {how}: it no longer extends the chain this process replayed "
+            "(dcmx up --reset starts a new one); start this process again to read it",
+        )
+        self.path = path
+        self.line = 0
+        self.reason = how
 
 
 # --- the clock ------------------------------------------------------------------------------
@@ -201,21 +220,34 @@ def first_entry(path: Path) -> dict[str, Json] | None:
     return entry
 
 
+@attrs.frozen
+class JournalEnd:
+    """How far a reader has read a journal: the file it read (device and inode), the length of
+    its whole lines, how many there were, and the last of them (to tell that a file of the same
+    name still holds it)."""
+
+    device: int
+    inode: int
+    length: int
+    lines: int
+    last_line: bytes
+
+
 def read_entries(path: Path) -> tuple[list[dict[str, Json]], int]:
     """The journal's entries, and the length of the file up to the end of its last whole line.
     A torn last line is left out with a warning; a bad line before it is an error."""
-    content = path.read_bytes()
-    lines = content.split(b"\n")
-    torn = lines.pop()  # what follows the last newline: empty unless the last write was torn
-    entries: list[dict[str, Json]] = []
-    for number, line in enumerate(lines, start=1):
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            raise JournalError(path, number, "not a JSON line") from None
-        if not isinstance(entry, dict) or "op" not in entry:
-            raise JournalError(path, number, "not a journal entry")
-        entries.append(entry)
+    entries, end = read_journal(path)
+    return entries, end.length
+
+
+def read_journal(path: Path) -> tuple[list[dict[str, Json]], JournalEnd]:
+    """The journal's entries, and how far they reach; a torn last line is left out with a
+    warning, a bad line before it is an error."""
+    with path.open("rb") as file:
+        status = os.fstat(file.fileno())
+        content = file.read()
+    lines, torn = _whole_lines(content)
+    entries = [_entry(path, number, line) for number, line in enumerate(lines, start=1)]
     if torn:
         log.warning(
             "journal_torn_line path=%s line=%d bytes=%d: ignored",
@@ -223,7 +255,59 @@ def read_entries(path: Path) -> tuple[list[dict[str, Json]], int]:
             len(lines) + 1,
             len(torn),
         )
-    return entries, len(content) - len(torn)
+    last = lines[-1] + b"\n" if lines else b""
+    end = JournalEnd(status.st_dev, status.st_ino, len(content) - len(torn), len(lines), last)
+    return entries, end
+
+
+def read_since(path: Path, end: JournalEnd) -> tuple[list[tuple[int, dict[str, Json]]], JournalEnd]:
+    """The whole lines appended to the journal after ``end``, numbered, and how far they reach;
+    a line still being written is left for the next read. ``JournalReplaced`` when the file at
+    ``path`` is another one, or no longer holds what was read up to ``end``."""
+    try:
+        file = path.open("rb")
+    except FileNotFoundError:
+        raise JournalReplaced(path, "is gone") from None
+    with file:
+        status = os.fstat(file.fileno())
+        if (status.st_dev, status.st_ino) != (end.device, end.inode):
+            raise JournalReplaced(path, "is another file now")
+        if status.st_size < end.length:
+            raise JournalReplaced(path, "was cut short")
+        if status.st_size == end.length:
+            return [], end  # nothing new: the common case, one fstat and no read
+        file.seek(end.length - len(end.last_line))
+        content = file.read()
+    if not content.startswith(end.last_line):
+        raise JournalReplaced(path, "was rewritten")
+    lines, _ = _whole_lines(content[len(end.last_line) :])
+    if not lines:
+        return [], end
+    first = end.lines + 1
+    entries = [(n, _entry(path, n, line)) for n, line in enumerate(lines, start=first)]
+    grown = sum(len(line) + 1 for line in lines)
+    last = lines[-1] + b"\n"
+    return entries, attrs.evolve(
+        end, length=end.length + grown, lines=end.lines + len(lines), last_line=last
+    )
+
+
+def _whole_lines(content: bytes) -> tuple[list[bytes], bytes]:
+    """The whole lines of ``content`` (without their newlines), and what follows the last one
+    (empty unless a line is torn, or still being written)."""
+    lines = content.split(b"\n")
+    torn = lines.pop()
+    return lines, torn
+
+
+def _entry(path: Path, number: int, line: bytes) -> dict[str, Json]:
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        raise JournalError(path, number, "not a JSON line") from None
+    if not isinstance(entry, dict) or "op" not in entry:
+        raise JournalError(path, number, "not a journal entry")
+    return entry
 
 
 # --- the journaled ledger -------------------------------------------------------------------
@@ -240,10 +324,30 @@ class JournaledLedger:
         self.marks: set[str] = set()
         self.torn_bytes = 0
         """How much of a torn last line the replay ignored (0: none)."""
+        self._followed: tuple[Path, JournalEnd] | None = None
+        """The journal a chain opened to be read was replayed from, and how far."""
 
     @property
     def journal_path(self) -> Path | None:
         return None if self._journal is None else self._journal.path
+
+    def follow_journal(self) -> int:
+        """Replay what other processes appended to the journal since this chain, opened to be
+        read, last read it; how many lines that was (0: nothing new, or a chain that is not
+        following a journal). ``JournalReplaced`` when the journal no longer extends it."""
+        with self._lock:
+            if self._followed is None:
+                return 0
+            path, end = self._followed
+            entries, reached = read_since(path, end)
+            for number, entry in entries:
+                try:
+                    _replay_entry(path, number, self, entry)
+                except JournalError:
+                    self._followed = None  # the chain is not the journal's now: stop here
+                    raise
+            self._followed = (path, reached)
+            return len(entries)
 
     def __getattr__(self, name: str) -> Any:
         if name in _QUERIES:
@@ -395,7 +499,7 @@ def replay(
 ) -> JournaledLedger:
     """The chain the journal at ``path`` describes, rebuilt in a fresh chain that stamps every
     block as the first run did; further changes are journaled when ``writable``."""
-    entries, good_length = read_entries(path)
+    entries, end = read_journal(path)
     if not entries or entries[0].get("op") != GENESIS:
         raise JournalError(path, 1, "the first line must describe the chain (op: genesis)")
     clock = JournalClock(live)
@@ -405,22 +509,30 @@ def replay(
     _check(path, 1, clock, ledger, genesis)
     replayed = JournaledLedger(ledger, clock, None)
     for number, entry in enumerate(entries[1:], start=2):
-        if entry["op"] == MARK:
-            replayed.marks.add(str(entry.get("name")))
-            continue
-        clock.play(_readings(path, number, entry))
-        try:
-            _apply(ledger, entry)
-        except (KeyError, TypeError, ValueError) as error:
-            raise JournalError(path, number, f"cannot read it: {error}") from None
-        except Exception as error:
-            reason = f"the chain refused it on replay: {type(error).__name__}: {error}"
-            raise JournalError(path, number, reason) from None
-        _check(path, number, clock, ledger, entry)
-    replayed.torn_bytes = path.stat().st_size - good_length
+        _replay_entry(path, number, replayed, entry)
+    replayed.torn_bytes = path.stat().st_size - end.length
     if writable:
-        replayed._journal = JournalFile(path, good_length=good_length)
+        replayed._journal = JournalFile(path, good_length=end.length)
+    else:
+        replayed._followed = (path, end)
     return replayed
+
+
+def _replay_entry(path: Path, number: int, replayed: JournaledLedger, entry: Json) -> None:
+    """Make the change the journal's line ``number`` records, as the first run made it."""
+    if entry["op"] == MARK:
+        replayed.marks.add(str(entry.get("name")))
+        return
+    ledger, clock = replayed._ledger, replayed._clock
+    clock.play(_readings(path, number, entry))
+    try:
+        _apply(ledger, entry)
+    except (KeyError, TypeError, ValueError) as error:
+        raise JournalError(path, number, f"cannot read it: {error}") from None
+    except Exception as error:
+        reason = f"the chain refused it on replay: {type(error).__name__}: {error}"
+        raise JournalError(path, number, reason) from None
+    _check(path, number, clock, ledger, entry)
 
 
 def _readings(path: Path, line: int, entry: Mapping[str, Json]) -> list[int]:

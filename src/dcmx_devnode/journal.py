@@ -18,6 +18,9 @@ block timer, and no reader on another thread sees a block the journal could lose
 its line happen under the node's lock). A refused transaction changed nothing and is not
 journaled, unless it read the clock first: then it may have opened the block being packed,
 whose time the next transactions share, and the replay refuses it again.
+
+A node opened to be read follows its journal (``follow_journal``): it replays the lines the
+node's owner appended since, as ``dcmx_adapters.journal`` does for a ledger's journal.
 """
 
 from __future__ import annotations
@@ -30,7 +33,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
-from dcmx_adapters.journal import JournalError, JournalFile, first_entry, read_entries
+from dcmx_adapters.journal import (
+    JournalEnd,
+    JournalError,
+    JournalFile,
+    first_entry,
+    read_journal,
+    read_since,
+)
 from dcmx_adapters.tron.refusals import Refused
 from dcmx_devnode.node import SOLIDIFY_DEPTH, LocalTronNode
 from dcmx_devnode.protobuf import parse_address
@@ -115,10 +125,30 @@ class JournaledNode(LocalTronNode):
         self._changing = 0
         self._script: list[float] | None = None
         self._broken: str | None = None
+        self._followed: tuple[Path, JournalEnd] | None = None
+        """The journal a node opened to be read was replayed from, and how far."""
 
     @property
     def journal_path(self) -> Path | None:
         return None if self._journal is None else self._journal.path
+
+    def follow_journal(self, notes: Notes | None = None) -> int:
+        """Replay what another process appended to the journal since this node, opened to be
+        read, last read it (its owner's notes handed to ``notes``); how many lines that was.
+        ``JournalReplaced`` when the journal no longer extends it."""
+        with self.lock:
+            if self._followed is None:
+                return 0
+            path, end = self._followed
+            entries, reached = read_since(path, end)
+            for number, entry in entries:
+                try:
+                    _replay_entry(path, number, self, entry, notes)
+                except JournalError:
+                    self._followed = None  # the node is not the journal's now: stop here
+                    raise
+            self._followed = (path, reached)
+            return len(entries)
 
     @property
     def writable(self) -> bool:
@@ -339,7 +369,7 @@ def replay(
     fresh one, and the journal's first line; further changes are journaled when ``writable``.
     Any line that cannot be replayed, or leaves another head than the first run's, raises
     ``JournalError`` naming it."""
-    entries, good_length = read_entries(path)
+    entries, end = read_journal(path)
     genesis = entries[0] if entries else None
     if genesis is None or genesis.get("op") != GENESIS or not describes_a_node(genesis):
         raise JournalError(path, 1, "not the journal of a local TRON node")
@@ -349,24 +379,33 @@ def replay(
     node = JournaledNode(NodeClock(live), None, options)
     _check_head(path, 1, node, genesis)
     for number, entry in enumerate(entries[1:], start=2):
-        if entry["op"] == NOTE:
-            if notes is not None:
-                notes(node, entry.get("note", {}))
-            continue
-        readings = entry.get("clock", [])
-        if not isinstance(readings, list) or not all(type(r) in (int, float) for r in readings):
-            raise JournalError(path, number, "its clock readings are not a list of numbers")
-        try:
-            node._replay(entry, readings)
-        except (KeyError, TypeError, ValueError) as error:
-            raise JournalError(path, number, f"cannot read it: {error}") from None
-        except Exception as error:
-            raise JournalError(path, number, f"the replay went another way: {error}") from None
-        _check_head(path, number, node, entry)
-    node.torn_bytes = path.stat().st_size - good_length
+        _replay_entry(path, number, node, entry, notes)
+    node.torn_bytes = path.stat().st_size - end.length
     if writable:
-        node._journal = JournalFile(path, good_length=good_length)
+        node._journal = JournalFile(path, good_length=end.length)
+    else:
+        node._followed = (path, end)
     return node, genesis
+
+
+def _replay_entry(
+    path: Path, number: int, node: JournaledNode, entry: Mapping[str, Json], notes: Notes | None
+) -> None:
+    """Make the change the journal's line ``number`` records (or hand its note to ``notes``)."""
+    if entry["op"] == NOTE:
+        if notes is not None:
+            notes(node, entry.get("note", {}))
+        return
+    readings = entry.get("clock", [])
+    if not isinstance(readings, list) or not all(type(r) in (int, float) for r in readings):
+        raise JournalError(path, number, "its clock readings are not a list of numbers")
+    try:
+        node._replay(entry, readings)
+    except (KeyError, TypeError, ValueError) as error:
+        raise JournalError(path, number, f"cannot read it: {error}") from None
+    except Exception as error:
+        raise JournalError(path, number, f"the replay went another way: {error}") from None
+    _check_head(path, number, node, entry)
 
 
 def _check_head(path: Path, line: int, node: JournaledNode, entry: Mapping[str, Json]) -> None:

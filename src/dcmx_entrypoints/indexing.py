@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import requests
@@ -24,6 +24,7 @@ from rich.progress import (
 from dcmx_core.services.indexer import Indexer
 from dcmx_entrypoints.container import Container
 from dcmx_entrypoints.failures import CommandFailed, unreachable
+from dcmx_entrypoints.local_chain import following_journal
 from dcmx_entrypoints.running import IndexerThread, indexed_block, indexer_for, status_record
 from dcmx_entrypoints.stopping import stop_on_signals
 
@@ -49,7 +50,15 @@ def run_index(container: Container, run: IndexRun, errors: Console) -> dict[str,
     indexer = indexer_for(container, last=run.last)
     stop = threading.Event()
     worker = IndexerThread(indexer, stop, follow=run.follow, lease=container.writer_lease())
-    with stop_on_signals(stop), _progress(errors, run.bar) as show:
+    # Following the local chain, what dcmx up and the verbs append to its journal comes in too.
+    following = (
+        following_journal(
+            container.ledger(), lambda _: stop.set(), poll_seconds=worker.poll_seconds
+        )
+        if run.follow
+        else nullcontext(None)
+    )
+    with stop_on_signals(stop), following as follower, _progress(errors, run.bar) as show:
         worker.start()
         while worker.is_alive():
             show(indexer, start)
@@ -57,6 +66,8 @@ def run_index(container: Container, run: IndexRun, errors: Console) -> dict[str,
         show(indexer, start)
     if worker.error is not None:
         raise worker.error
+    if follower is not None and follower.error is not None:
+        raise CommandFailed(f"stopped following the local chain: {follower.error}")
     return status_record(indexer.status, chain, first=start)
 
 

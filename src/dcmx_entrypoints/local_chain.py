@@ -12,6 +12,13 @@ An earlier ``dcmx up`` journaled a TRON chain's ledger commands only. Such a jou
 replayed to be read (``status``, ``index``, ``serve --local-chain``), but not to go on: its
 chain could not take the node's own transactions; ``dcmx up --reset`` sets it aside.
 
+A process that reads the local chain while others change it (``index --follow --local-chain``,
+``serve --local-chain``) follows the journal (``following_journal``): every poll it replays
+what ``dcmx up`` or a verb appended since, so its head moves and its indexer indexes the new
+blocks. It takes no lock (a line still being written waits for the next poll), and stops with
+one line when the journal is replaced (``dcmx up --reset``): its read models are of the chain
+set aside.
+
 On TRON the indexer reads solidified blocks only; the local node solidifies a block
 ``TRON_SOLIDIFY_DEPTH`` blocks behind the head, so that what ``dcmx up`` does is final (and
 shown) as soon as that many blocks follow it.
@@ -20,7 +27,10 @@ shown) as soon as that many blocks follow it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final
@@ -39,7 +49,7 @@ from dcmx_adapters.evm.chain import Chain, Log, TxResult, Web3Chain
 from dcmx_adapters.evm.deploy import deploy_platform
 from dcmx_adapters.evm.ledger import EvmLedger
 from dcmx_adapters.evm.revm import RevmChain
-from dcmx_adapters.journal import JournaledLedger
+from dcmx_adapters.journal import JournaledLedger, JournalError
 from dcmx_core.model.values import Address
 from dcmx_core.ports import Block, Clock, DevLedger
 from dcmx_devnode.journal import describes_a_node
@@ -52,6 +62,11 @@ JOURNAL_FILE: Final = "chain.jsonl"
 ADMIN_FUNDS: Final = 10**22
 TRON_SOLIDIFY_DEPTH: Final = 1
 """How far behind the head the local TRON node solidifies (TRON's networks: 19 blocks)."""
+FOLLOW_SECONDS: Final = 0.5
+"""How often a reader of the local chain looks for lines appended to its journal (as often as
+``dcmx index --follow`` polls the head)."""
+
+_log = logging.getLogger(__name__)
 
 
 class LocalEngine(StrEnum):
@@ -279,3 +294,59 @@ def _start(path: Path, clock: Clock, kind: LedgerKind, engine: LocalEngine | Non
     chosen = engine or LocalEngine.REVM
     genesis = {"ledger": kind.value, "engine": chosen.value}
     return LocalChain(journal.start(path, genesis, build_chain, clock), kind, chosen, False)
+
+
+class JournalFollower(threading.Thread):
+    """Replays into a local chain opened to be read what other processes append to its journal,
+    every ``poll_seconds`` until ``stop`` is set. A journal it cannot follow (replaced, or a
+    line the chain will not replay) stops it: the error is kept in ``error`` and handed to
+    ``on_error``."""
+
+    def __init__(
+        self,
+        ledger: JournaledLedger,
+        stop: threading.Event,
+        *,
+        poll_seconds: float = FOLLOW_SECONDS,
+        on_error: Callable[[JournalError], None] | None = None,
+    ) -> None:
+        super().__init__(name="dcmx-journal-follower", daemon=True)
+        self.ledger = ledger
+        self.stop = stop
+        self.poll_seconds = poll_seconds
+        self.on_error = on_error
+        self.error: JournalError | None = None
+
+    def run(self) -> None:
+        while not self.stop.wait(self.poll_seconds):
+            try:
+                replayed = self.ledger.follow_journal()
+            except JournalError as error:
+                self.error = error
+                if self.on_error is not None:
+                    self.on_error(error)
+                return
+            if replayed:
+                _log.info("journal_followed lines=%d head=%d", replayed, self.ledger.head().number)
+
+
+@contextmanager
+def following_journal(
+    ledger: object,
+    on_error: Callable[[JournalError], None],
+    *,
+    poll_seconds: float = FOLLOW_SECONDS,
+) -> Iterator[JournalFollower | None]:
+    """While inside, a local chain opened to be read follows its journal (``JournalFollower``);
+    any other ledger is left as it is (and None is given)."""
+    if not isinstance(ledger, JournaledLedger) or ledger.journal_path is not None:
+        yield None
+        return
+    stop = threading.Event()
+    follower = JournalFollower(ledger, stop, poll_seconds=poll_seconds, on_error=on_error)
+    follower.start()
+    try:
+        yield follower
+    finally:
+        stop.set()
+        follower.join()

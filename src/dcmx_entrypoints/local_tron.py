@@ -46,7 +46,12 @@ class NodeJournaledLedger(JournaledLedger):
     ledger's commands and the node's HTTP clients take turns."""
 
     def __init__(
-        self, ledger: TronLedger, node: JournaledNode, clock: Clock, marks: set[str]
+        self,
+        ledger: TronLedger,
+        node: JournaledNode,
+        clock: Clock,
+        marks: set[str],
+        notes: Notes | None = None,
     ) -> None:
         super().__init__(ledger, JournalClock(clock), None)
         self._lock = node.lock
@@ -54,10 +59,16 @@ class NodeJournaledLedger(JournaledLedger):
         self.tron_ledger = ledger
         self.marks = marks
         self.torn_bytes = node.torn_bytes
+        self._notes = notes
 
     @property
     def journal_path(self) -> Path | None:
         return self.node.journal_path
+
+    def follow_journal(self) -> int:
+        """Replay what was appended to the node's journal since it was read (the ledger's
+        notes included), on a chain opened to be read."""
+        return self.node.follow_journal(None if self._notes is None else self._notes.take)
 
     def warp(self, seconds: int) -> None:
         with self._journaling({}):
@@ -114,12 +125,12 @@ def start_tron_chain(
 def replay_tron_chain(path: Path, clock: Clock, *, writable: bool) -> NodeJournaledLedger:
     """The TRON chain journaled at ``path``, its node rebuilt from the journal."""
     time = NodeTime()
-    notes = _Notes(time, clock)
+    notes = Notes(time, clock)
     node, _ = node_journal.replay(path, _Later(time, clock), writable=writable, notes=notes.take)
     if notes.ledger is None:
         node.close()
         raise JournalError(path, 1, "it holds no deployment of the platform")
-    return NodeJournaledLedger(notes.ledger, node, clock, notes.marks)
+    return NodeJournaledLedger(notes.ledger, node, clock, notes.marks, notes)
 
 
 class _Later:
@@ -133,8 +144,9 @@ class _Later:
         return max(self._time(), float(self._clock.now()))
 
 
-class _Notes:
-    """The ledger's notes in a node journal, taken in order during the replay."""
+class Notes:
+    """The ledger's notes in a node journal, taken in order during the replay (and after it,
+    as a reader follows the journal)."""
 
     def __init__(self, time: NodeTime, clock: Clock) -> None:
         self._time = time

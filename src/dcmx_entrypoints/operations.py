@@ -211,7 +211,9 @@ def serve_api(
             serve_in_processes(lambda: api_server(app_from_container(container)), sock, workers)
         else:
             # The local chain is opened to be read (dcmx up or the verbs change it): no writes.
-            serve(api_server(app_from_container(container, writes=not local_chain)), sock)
+            # It follows the chain's journal, to show what dcmx up and the verbs add to it.
+            app = app_from_container(container, writes=not local_chain)
+            serve(api_server(app), sock, following=container.ledger() if local_chain else None)
     finally:
         sock.close()
         container.shutdown_resources()

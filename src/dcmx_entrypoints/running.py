@@ -38,7 +38,7 @@ from dcmx_core.services.indexer import Indexer, IndexerStatus
 from dcmx_entrypoints.container import Container, container_for
 from dcmx_entrypoints.demo.stacks import with_demo_cast
 from dcmx_entrypoints.failures import CommandFailed as CommandFailed  # commands import it from here
-from dcmx_entrypoints.local_chain import LocalChain
+from dcmx_entrypoints.local_chain import LocalChain, following_journal
 from dcmx_entrypoints.settings import EvmEngine, LedgerKind, Settings
 from dcmx_entrypoints.stopping import STOP_SIGNALS, stop_on_signals
 
@@ -88,8 +88,10 @@ def api_server(app: FastAPI) -> uvicorn.Server:
     return uvicorn.Server(config)
 
 
-def serve(server: uvicorn.Server, sock: socket.socket) -> None:
-    """Serve on ``sock`` until SIGINT or SIGTERM (uvicorn shuts down gracefully on either)."""
+def serve(server: uvicorn.Server, sock: socket.socket, *, following: object = None) -> None:
+    """Serve on ``sock`` until SIGINT or SIGTERM (uvicorn shuts down gracefully on either).
+    A local chain opened to be read given as ``following`` follows its journal meanwhile; a
+    journal it cannot follow (``dcmx up --reset`` replaced it) stops the server, in one line."""
     stop = threading.Event()
 
     def stop_server() -> None:
@@ -102,8 +104,13 @@ def serve(server: uvicorn.Server, sock: socket.socket) -> None:
     # behind it (it took the API's p99 from about 70 ms to under 15 ms at 500 requests/s).
     gc.collect()
     gc.freeze()
-    with stop_on_signals(stop, stop_server):
+    with (
+        stop_on_signals(stop, stop_server),
+        following_journal(following, lambda _: stop_server()) as follower,
+    ):
         server.run(sockets=[sock])
+    if follower is not None and follower.error is not None:
+        raise CommandFailed(f"stopped following the local chain: {follower.error}")
 
 
 COULD_NOT_START = 3

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from dcmx_adapters.clock import ManualClock
+from dcmx_adapters.clock import ManualClock, SystemClock
 from dcmx_adapters.crypto import EthCrypto
 from dcmx_adapters.journal import JournaledLedger, JournalError, JournalReplaced
 from dcmx_adapters.journal import replay as journal_replay
@@ -26,7 +26,14 @@ from dcmx_core.model.values import Address, Hash32
 from dcmx_core.ports import Clock, DevLedger
 from dcmx_devnode import journal as node_journal
 from dcmx_devnode.journal import JournaledNode
-from dcmx_entrypoints.local_chain import JournalFollower, following_journal
+from dcmx_entrypoints.demo.cast import demo_cast
+from dcmx_entrypoints.local_chain import (
+    JournalFollower,
+    following_journal,
+    journal_path,
+    open_local_chain,
+)
+from dcmx_entrypoints.settings import LedgerKind
 
 START = 1_767_225_600
 ADMIN = Address(b"\x0a" * 20)
@@ -242,3 +249,27 @@ def test_a_node_opened_to_be_read_follows_its_journal(tmp_path: Path, opened: li
 
 def _head(node: JournaledNode) -> tuple[int, bytes]:
     return node.head.number, node.head.block_id
+
+
+@pytest.mark.parametrize("kind", [LedgerKind.EVM, LedgerKind.TRON])
+def test_a_local_chain_opened_to_be_read_follows_what_a_verb_adds(
+    kind: LedgerKind, tmp_path: Path, opened: list[Any]
+) -> None:
+    path = journal_path(tmp_path)
+    writer = open_local_chain(path, SystemClock(), kind=kind).ledger
+    opened.append(writer)
+    reader = open_local_chain(path, SystemClock(), writable=False).ledger
+    opened.append(reader)
+    operator = demo_cast(EthCrypto())[0].address
+    before = reader.head().number
+
+    writer.execute(operator, RegisterDocument(DocumentType.PRIVACY_POLICY, 1, Hash32.of(b"p")))
+    writer.mine(2)  # on TRON, what solidifies the block
+    assert reader.head().number == before
+
+    assert reader.follow_journal() >= 2  # the node journals a transaction's block too
+    assert reader.head() == writer.head()
+    assert reader.follow_journal() == 0
+    source = reader.solidified() if kind is LedgerKind.TRON else reader
+    (registered,) = source.read(before + 1, source.head().number).events
+    assert registered == writer.events(before + 1, writer.head().number)[0]

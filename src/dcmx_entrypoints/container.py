@@ -7,8 +7,9 @@ object on first use (the ledger, the database engine) or on every use (a unit of
 from __future__ import annotations
 
 import getpass
+import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final, Protocol, runtime_checkable
 
 from dependency_injector import containers, providers
@@ -21,9 +22,11 @@ from dcmx_adapters.evm.chain import Web3Chain
 from dcmx_adapters.evm.ledger import EvmLedger, local_evm_ledger
 from dcmx_adapters.memory.ledger import MemoryLedger
 from dcmx_adapters.memory.repositories import MemoryProfileRepository
+from dcmx_adapters.rate_buckets import FailOpen, InProcessBuckets, RateCounter
 from dcmx_adapters.signing import KeySigner
 from dcmx_adapters.sql.database import create_engine_for
 from dcmx_adapters.sql.lease import WriterLease
+from dcmx_adapters.sql.rate_buckets import PostgresBuckets
 from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
 from dcmx_adapters.tron import fees
 from dcmx_adapters.tron import ledger as tron
@@ -38,6 +41,8 @@ from dcmx_entrypoints.settings import LedgerKind, PasswordPrompt, Settings, Sett
 HANDLER_THREADS = 10
 """How many requests the API's handlers work on at once in one process (the rest wait their
 turn on the event loop, which costs them nothing)."""
+
+_log = logging.getLogger("dcmx.rate_limits")
 
 
 def serving_engine(url: str) -> Engine:
@@ -197,6 +202,33 @@ def indexer_settings(settings: Settings, chain: str) -> IndexerSettings:
     )
 
 
+def rate_counter(
+    settings: Settings, engine: Callable[[], Engine], processes: int = 1
+) -> RateCounter:
+    """Where an API process of ``processes`` serving together counts its rate limits
+    (``DCMX_RATE_LIMIT_URL``): in Redis, in the PostgreSQL database, or in itself. Left empty,
+    the database when it is PostgreSQL and several processes serve, else the process itself.
+    A shared store that cannot be reached gives way to counting in the process meanwhile."""
+    url = settings.rate_limit_url
+    on_postgresql = make_url(settings.database).get_backend_name() == "postgresql"
+    if not url:
+        url = "postgresql" if processes > 1 and on_postgresql else "in-process"
+        if processes > 1 and not on_postgresql:
+            _log.warning(
+                'rate_limits=in-process reason="%d processes count apart: the database is not '
+                'PostgreSQL and DCMX_RATE_LIMIT_URL is not set"',
+                processes,
+            )
+    if url == "in-process":
+        return InProcessBuckets()
+    if url == "postgresql":
+        return FailOpen(PostgresBuckets(engine(), settings.rate_limit_prefix))
+    # Imported here: only an API that counts in Redis pays for loading its client.
+    from dcmx_adapters.redis_buckets import RedisBuckets
+
+    return FailOpen(RedisBuckets(url, settings.rate_limit_prefix))
+
+
 def _ledger_kind(settings: Settings) -> str:
     return settings.ledger.value
 
@@ -220,6 +252,9 @@ class Container(containers.DeclarativeContainer):
     engine: providers.Resource[Engine] = providers.Resource(database_engine, settings)
     unit_of_work: providers.Factory[SqlUnitOfWork] = providers.Factory(SqlUnitOfWork, engine)
     ping_database: providers.Factory[DatabasePing] = providers.Factory(DatabasePing, engine)
+    rate_counter: providers.Factory[RateCounter] = providers.Factory(
+        rate_counter, settings, engine.provider
+    )
 
     ledger: providers.Selector[Ledger] = providers.Selector(
         providers.Callable(_ledger_kind, settings),

@@ -208,7 +208,11 @@ def serve_api(
             # Each process builds its own app after the fork: database connections and
             # ledger clients are not shared between processes.
             sys.stdout.flush()
-            serve_in_processes(lambda: api_server(app_from_container(container)), sock, workers)
+            serve_in_processes(
+                lambda: api_server(app_from_container(container, processes=workers)),
+                sock,
+                workers,
+            )
         else:
             # The local chain is opened to be read (dcmx up or the verbs change it): no writes.
             # It follows the chain's journal, to show what dcmx up and the verbs add to it.

@@ -152,6 +152,14 @@ class Settings:
     rate_signed_burst: int = 10
     signed_expiry_max: int = 600
     """How far ahead of now a signed request may expire, in seconds."""
+    rate_limit_url: str = ""
+    """Where the rate limits are counted: ``redis://host:port/db`` (every process that names
+    the same Redis shares them), ``postgresql`` (in the database of ``database_url``, which
+    must be PostgreSQL), ``in-process`` (each process alone), or empty: PostgreSQL when the
+    database is and ``dcmx serve --workers`` is above 1, else in-process."""
+    rate_limit_prefix: str = "dcmx:rate:"
+    """What the names of the buckets in a shared store begin with (APIs that share a Redis or
+    a database but not their clients set different ones)."""
 
     @property
     def database(self) -> str:
@@ -330,6 +338,31 @@ def _database_url(variable: str, value: object) -> str:
     return value.strip()
 
 
+RATE_LIMIT_STORES: Final = ("in-process", "postgresql")
+
+
+def _rate_limit_url(variable: str, value: object) -> str:
+    accepts = "redis://host:port/db, rediss://..., postgresql, in-process, or empty"
+    if not isinstance(value, str):
+        raise SettingsError(variable, accepts)
+    given = value.strip()
+    if given.lower() in ("", *RATE_LIMIT_STORES):
+        return given.lower()
+    parts = urlsplit(given)
+    if parts.scheme in ("redis", "rediss") and parts.hostname:
+        return given
+    if parts.scheme == "unix" and parts.path:
+        return given
+    # Never echo the URL itself: it may hold a password.
+    raise SettingsError(variable, f"{accepts} (given a URL of scheme {parts.scheme or 'none'!r})")
+
+
+def _prefix(variable: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > 100:
+        raise SettingsError(variable, "text of 1 to 100 characters")
+    return value.strip()
+
+
 def _directory(variable: str, value: object) -> Path:
     if not isinstance(value, str) or not value.strip():
         raise SettingsError(variable, "the path of a directory")
@@ -443,6 +476,8 @@ _SETTINGS: Final[dict[str, _Setting]] = {
         _Setting("rate_signed_per_minute", _integer(1)),
         _Setting("rate_signed_burst", _integer(1)),
         _Setting("signed_expiry_max", _integer(10, 86_400)),
+        _Setting("rate_limit_url", _rate_limit_url, secret=True),
+        _Setting("rate_limit_prefix", _prefix),
     )
 }
 
@@ -485,4 +520,10 @@ def _check_together(settings: Settings) -> None:
             _SETTINGS["evm_deployment"].variable,
             "set when DCMX_EVM_RPC_URL is: the path of a JSON file naming the addresses of the "
             "contracts on that node",
+        )
+    if settings.rate_limit_url == "postgresql" and not settings.database.startswith("postgresql"):
+        raise SettingsError(
+            _SETTINGS["rate_limit_url"].variable,
+            "redis://... or in-process unless DCMX_DATABASE_URL is a PostgreSQL database "
+            "(postgresql counts the limits there)",
         )

@@ -24,7 +24,13 @@ from dcmx_entrypoints.container import (
 from dcmx_entrypoints.http.access import KeyCheck
 from dcmx_entrypoints.http.docs import add_docs
 from dcmx_entrypoints.http.health import ChainHead, ReadinessChecks, health_routes
-from dcmx_entrypoints.http.limits import BodyLimit, Rate, RateLimiter
+from dcmx_entrypoints.http.limits import (
+    BodyLimit,
+    InProcessBuckets,
+    Rate,
+    RateCounter,
+    RateLimiter,
+)
 from dcmx_entrypoints.http.market import market_routes
 from dcmx_entrypoints.http.metrics import Metrics, RequestMetrics, metrics_routes
 from dcmx_entrypoints.http.operator_routes import operator_routes
@@ -71,6 +77,7 @@ def create_app(
     request_body_max: int = 65_536,
     request_body_seconds: float = 10.0,
     connections_max: int = 1_000,
+    rate_counter: RateCounter | None = None,
 ) -> FastAPI:
     """The API over the read models ``unit_of_work()`` gives (a fresh unit of work a request,
     or the same one when it is the in-memory kind), for the events of ``chain``. ``ledger`` is
@@ -78,7 +85,8 @@ def create_app(
     the metrics. With an ``operator`` the write endpoints are there too, sending to its ledger;
     a request body above ``request_body_max`` bytes, or not all there ``request_body_seconds``
     after the request began, is refused; the server that runs it (``running.api_server``) takes
-    ``connections_max`` connections at once."""
+    ``connections_max`` connections at once. The write side's rate limits are counted in
+    ``rate_counter`` (this process's own buckets by default)."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -109,7 +117,8 @@ def create_app(
     app.include_router(market_routes(reads))
     app.include_router(records_routes(reads))
     if operator is not None:
-        _include_writes(app, operator, unit_of_work, chain, render, tron_addresses)
+        counter = rate_counter if rate_counter is not None else InProcessBuckets()
+        _include_writes(app, operator, unit_of_work, chain, render, tron_addresses, counter)
     app.include_router(health_routes(checks))
     app.include_router(metrics_routes(metrics))
     app.include_router(_problem_docs())
@@ -134,6 +143,7 @@ def _include_writes(
     chain: str,
     render: Render,
     tron: bool,
+    counter: RateCounter,
 ) -> None:
     writes = Writes(
         ledger=operator.ledger,
@@ -146,9 +156,11 @@ def _include_writes(
         limits=operator.limits,
         tron=tron,
     )
-    keys = KeyCheck(unit_of_work, RateLimiter(operator.limits.key_rate))
+    keys = KeyCheck(unit_of_work, RateLimiter(operator.limits.key_rate, counter))
     signed_rate = operator.limits.signed_rate
-    signed = SignedRequests(writes, RateLimiter(signed_rate), RateLimiter(signed_rate))
+    signed = SignedRequests(
+        writes, RateLimiter(signed_rate, counter), RateLimiter(signed_rate, counter)
+    )
     app.include_router(operator_routes(writes, keys, signed))
     app.include_router(signed_routes(writes, signed))
     app.include_router(wallet_routes(writes, signed))
@@ -175,10 +187,11 @@ def _problem_docs() -> APIRouter:
     return router
 
 
-def app_from_container(container: Container, *, writes: bool = True) -> FastAPI:
+def app_from_container(container: Container, *, writes: bool = True, processes: int = 1) -> FastAPI:
     """The API wired from the container: SQL read models, the configured ledger, settings'
     page size and lag bound; the write side too unless ``writes`` is off (a ledger opened to
-    be read only). Shutting the app down disposes the container's resources."""
+    be read only), its rate limits counted where the settings say for an API served from
+    ``processes`` processes. Shutting the app down disposes the container's resources."""
     settings = container.settings()
     app = create_app(
         unit_of_work=container.unit_of_work,
@@ -194,6 +207,7 @@ def app_from_container(container: Container, *, writes: bool = True) -> FastAPI:
         request_body_max=settings.request_body_max,
         request_body_seconds=settings.request_body_seconds,
         connections_max=settings.api_connections_max,
+        rate_counter=container.rate_counter(processes=processes) if writes else None,
     )
 
     serving = app.router.lifespan_context

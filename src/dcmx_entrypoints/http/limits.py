@@ -1,24 +1,22 @@
 """What keeps one client from crowding out the rest: bounds on the size of a request's body and
-on the time it may take to arrive, and rate limits (token buckets, in this process) per API
-key, per client IP and per signing address."""
+on the time it may take to arrive, and rate limits (token buckets) per API key, per client IP
+and per signing address, counted in this process or in a store every process shares
+(``dcmx_adapters.rate_buckets``: the container chooses which)."""
 
 from __future__ import annotations
 
 import asyncio
 import math
-import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import Final
 
-from attrs import define, frozen
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dcmx_adapters.rate_buckets import InProcessBuckets, Rate, RateCounter
 from dcmx_entrypoints.http.problems import API_PROBLEMS, ApiRefusal, problem_response
 
-MAX_BUCKETS: Final = 10_000
-"""Above this many buckets, the ones that have refilled (their client went quiet) are dropped."""
+__all__ = ["BodyLimit", "InProcessBuckets", "Rate", "RateCounter", "RateLimiter"]
 
 
 class BodyLimit:
@@ -92,62 +90,39 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
     return replayed
 
 
-@define
-class _Bucket:
-    tokens: float
-    at: float
-
-
-@frozen
-class Rate:
-    """``per_minute`` requests a minute on average, ``burst`` of them at once."""
-
-    per_minute: int
-    burst: int
-
-    @property
-    def per_second(self) -> float:
-        return self.per_minute / 60
-
-
 class RateLimiter:
-    """Token buckets by key (an API key's id, an IP, an address): each request takes a token,
-    tokens come back at the rate, and a request that finds none is refused with a 429 problem
-    telling in ``Retry-After`` when the next token comes."""
+    """Token buckets by key (an API key's id, an IP, an address) at one rate, counted in
+    ``counter`` (this process's own buckets by default): each request takes a token, tokens
+    come back at the rate, and a request that finds none is refused with a 429 problem telling
+    in ``Retry-After`` when the next token comes."""
 
-    def __init__(self, rate: Rate, *, now: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        rate: Rate,
+        counter: RateCounter | None = None,
+        *,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.rate = rate
-        self._now = now
-        self._buckets: dict[Hashable, _Bucket] = {}
-        self._lock = threading.Lock()
+        self.counter = counter if counter is not None else InProcessBuckets(now)
 
     def take(self, key: Hashable, what: str) -> None:
         """Take a token for ``key``, or raise the 429 refusal (``what`` says whose limit)."""
-        with self._lock:
-            now = self._now()
-            bucket = self._buckets.get(key)
-            if bucket is None:
-                if len(self._buckets) >= MAX_BUCKETS:
-                    self._drop_full(now)
-                bucket = self._buckets[key] = _Bucket(float(self.rate.burst), now)
-            bucket.tokens = self._refilled(bucket, now)
-            bucket.at = now
-            if bucket.tokens >= 1:
-                bucket.tokens -= 1
-                return
-            wait = math.ceil((1 - bucket.tokens) / self.rate.per_second)
+        wait = self.counter.take(_key_text(key), self.rate)
+        if wait <= 0:
+            return
+        # Whole seconds, at least one; a store's rounding must not add a second.
+        seconds = max(math.ceil(round(wait, 6)), 1)
         raise ApiRefusal(
             "rate-limited",
             f"too many requests for this {what}: at most {self.rate.per_minute} a minute",
-            headers={"Retry-After": str(wait)},
-            retry_after=wait,
+            headers={"Retry-After": str(seconds)},
+            retry_after=seconds,
         )
 
-    def _refilled(self, bucket: _Bucket, now: float) -> float:
-        elapsed = max(now - bucket.at, 0.0)
-        return min(float(self.rate.burst), bucket.tokens + elapsed * self.rate.per_second)
 
-    def _drop_full(self, now: float) -> None:
-        full = [k for k, b in self._buckets.items() if self._refilled(b, now) >= self.rate.burst]
-        for key in full:
-            del self._buckets[key]
+def _key_text(key: Hashable) -> str:
+    """A bucket's name in a store: ``("client", "10.0.0.1")`` is ``client:10.0.0.1``."""
+    if isinstance(key, tuple):
+        return ":".join(str(part) for part in key)
+    return str(key)

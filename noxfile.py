@@ -37,13 +37,14 @@ def bench(session: nox.Session) -> None:
     ingest and query speed on PostgreSQL, the read API's latency at 500 requests/s (1,000,000
     events; ``-- --events N`` for another size), the local TRON node's start time and
     transactions a second over HTTP (``-- --transactions N``), and what its journal costs and
-    how fast it replays."""
+    how fast it replays, and what a rate limit check costs in each store."""
     session.run(PYTHON, "-m", "benchmarks.startup")
     session.run(PYTHON, "benchmarks/memory_ledger.py")
     session.run(PYTHON, "-m", "benchmarks.indexer", *session.posargs)
     session.run(PYTHON, "-m", "benchmarks.api", *session.posargs)
     session.run(PYTHON, "-m", "benchmarks.devnode", *session.posargs)
     session.run(PYTHON, "-m", "benchmarks.node_journal", *session.posargs)
+    session.run(PYTHON, "-m", "benchmarks.rate_limits")
 
 
 @nox.session

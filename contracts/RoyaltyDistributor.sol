@@ -10,6 +10,7 @@ import {MusicNFT} from "./MusicNFT.sol";
 error NotOwnerNorApproved(address account, uint256 tokenId);
 error UnsupportedCurrency(address currency);
 error NotListed(uint256 tokenId);
+error BuyerIsSeller(address buyer, uint256 tokenId);
 error WrongCurrency(address expected, address given);
 error WrongPayment(uint256 expected, uint256 paid);
 error PaymentNotReceived(uint256 expected, uint256 received);
@@ -140,10 +141,11 @@ contract RoyaltyDistributor is Administered, ReentrancyGuardTransient {
 
     /// @notice Buy a listed edition for exactly its listed currency and price: in the native
     /// coin the call's value is the price, in a token the distributor pulls the price (which must
-    /// arrive in full) and the value is 0. The edition moves to the buyer and the price is
-    /// divided at once: the platform fee to the treasury; on a primary sale (the seller is the
-    /// artist) the rest to the split, on a resale the royalty to the split and the rest to the
-    /// seller. Each split part is floor(amount × bps / 10,000), the remainder to the first.
+    /// arrive in full) and the value is 0. The seller may not buy their own listing: a sale
+    /// changes hands, so that sales figures stay honest. The edition moves to the buyer and the
+    /// price is divided at once: the platform fee to the treasury; on a primary sale (the seller
+    /// is the artist) the rest to the split, on a resale the royalty to the split and the rest to
+    /// the seller. Each split part is floor(amount × bps / 10,000), the remainder to the first.
     function buyEdition(uint256 tokenId, address currency, uint256 price)
         external
         payable
@@ -153,6 +155,7 @@ contract RoyaltyDistributor is Administered, ReentrancyGuardTransient {
         if (seller == address(0)) revert NotListed(tokenId);
         (address owner, bool authorized) = nft.authorization(tokenId, address(this));
         if (owner != seller) revert NotListed(tokenId);
+        if (msg.sender == seller) revert BuyerIsSeller(msg.sender, tokenId);
         if (currency != listedCurrency) revert WrongCurrency(listedCurrency, currency);
         if (price != listedPrice) revert WrongPayment(listedPrice, price);
         uint256 expectedValue = currency == NATIVE ? price : 0;

@@ -226,6 +226,17 @@ class NotListed(UnknownId):
         super().__init__(f"token {token_id} is not listed for sale", token_id=token_id)
 
 
+class BuyerIsSeller(StateConflict):
+    """The seller of a listing may not buy it: a sale changes hands, keeping sales honest."""
+
+    def __init__(self, buyer: object, token_id: int) -> None:
+        super().__init__(
+            f"{buyer} is the seller of token {token_id} and may not buy it",
+            buyer=buyer,
+            token_id=token_id,
+        )
+
+
 class WrongPayment(InvalidArgument):
     def __init__(self, expected: int, paid: int) -> None:
         super().__init__(

@@ -11,10 +11,11 @@ import pytest
 
 from dcmx_core import commands as c
 from dcmx_core.events import MinterAdded, TokensTransferred
-from dcmx_core.exceptions import NotMinter, OutOfRange, UnsupportedCurrency
-from dcmx_core.model.distributor import NATIVE
+from dcmx_core.exceptions import BuyerIsSeller, NotMinter, OutOfRange, UnsupportedCurrency
+from dcmx_core.model.distributor import NATIVE, Listing
 from dcmx_core.model.enums import Contract
-from dcmx_core.model.values import Address
+from dcmx_core.model.nft import token_id_of
+from dcmx_core.model.values import Address, Hash32
 from dcmx_core.ports import DevLedger
 from tests.factories import ALICE, BOB
 
@@ -119,6 +120,27 @@ class LedgerContract:
             ledger.execute(ALICE, c.Mint(ALICE, 1))
         assert ledger.head() == head
         assert ledger.token_balance(ALICE) == 0
+
+    # --- sales ------------------------------------------------------------------------------
+
+    def test_a_seller_may_not_buy_their_own_listing(self, ledger: DevLedger) -> None:
+        admin, edition = self.admin_address(ledger), token_id_of(1, 1)
+        song = c.CreateRelease(
+            ALICE, "Own", "Alice", Hash32.of(b"own"), 1, 500, (ALICE,), (10_000,)
+        )
+        ledger.execute(admin, song)
+        ledger.execute(admin, c.MintEdition(1, ALICE))
+        ledger.execute(ALICE, c.SetOperator(ledger.deployment.royalties, True))
+        ledger.execute(ALICE, c.ListEdition(edition, NATIVE, UNIT))
+        ledger.fund(ALICE, 2 * UNIT)
+        head = ledger.head()
+        with pytest.raises(BuyerIsSeller) as refused:
+            ledger.execute(ALICE, c.BuyEdition(edition, NATIVE, UNIT, value=UNIT))
+        assert str(ALICE) in refused.value.message  # the seller, and the edition, are named
+        assert str(edition) in refused.value.message
+        assert ledger.head() == head
+        assert ledger.owner_of(edition) == ALICE
+        assert ledger.listing(edition) == Listing(ALICE, NATIVE, UNIT)
 
     # --- reorganizations --------------------------------------------------------------------
 

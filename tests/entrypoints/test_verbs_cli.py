@@ -194,6 +194,23 @@ def test_a_second_open_deletion_request_is_refused(
     assert journal.read_text().splitlines() == journaled  # a refusal changed nothing
 
 
+def test_buying_your_own_listing_is_refused_naming_the_seller(
+    local_chain: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for verb in (
+        (*CREATE, "--split", "Ayla=10000", "--content-hash", SOME_HASH),
+        ("edition", "mint", "1", "--to", "operator"),
+        ("edition", "list", "1000001", "--price", "5", "--as", "operator"),
+    ):
+        code, _, err = dcmx(capsys, monkeypatch, *verb, "--local-chain")
+        assert code == 0, err
+    code, out, err = dcmx(capsys, monkeypatch, "edition", "buy", "1000001", "--local-chain")
+    assert (code, out) == (1, "")
+    [line] = err.splitlines()
+    assert line.startswith("dcmx: refused: BuyerIsSeller: 0x"), line
+    assert line.endswith(" is the seller of token 1000001 and may not buy it"), line
+
+
 def test_while_up_holds_the_local_chain_a_change_is_refused_and_a_read_is_not(
     local_chain: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

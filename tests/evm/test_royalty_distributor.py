@@ -294,7 +294,7 @@ def test_zero_parts_are_credited_to_nobody(
     assert chain.events(receipt)[2][1]["recipient"] == artist
 
 
-def test_buying_checks_listing_currency_price_value_approval_then_payment(
+def test_buying_checks_listing_seller_currency_price_value_approval_then_payment(
     chain: Chain,
     nft: Contract,
     distributor: Contract,
@@ -307,6 +307,7 @@ def test_buying_checks_listing_currency_price_value_approval_then_payment(
     buy, token = distributor.functions.buyEdition, buyers.address
     assert chain.refusal(buy(approved, token, PRICE), carol) == ("NotListed", (approved,))
     chain.send(distributor.functions.listEdition(approved, token, PRICE), artist)
+    assert chain.refusal(buy(approved, ZERO, 1), artist) == ("BuyerIsSeller", (artist, approved))
     assert chain.refusal(buy(approved, ZERO, 1), carol) == ("WrongCurrency", (token, ZERO))
     assert chain.refusal(buy(approved, token, 1), carol) == ("WrongPayment", (PRICE, 1))
     assert chain.refusal(buy(approved, token, PRICE), carol, value=1) == ("WrongPayment", (0, 1))
@@ -334,6 +335,7 @@ def test_buying_checks_listing_currency_price_value_approval_then_payment(
     )
     chain.send(nft.functions.transferFrom(artist, dave, approved), artist)
     assert chain.refusal(buy(approved, token, PRICE), carol) == ("NotListed", (approved,))
+    assert chain.refusal(buy(approved, token, PRICE), artist) == ("NotListed", (approved,))
 
 
 def test_a_native_sale_needs_exactly_the_price_as_value(

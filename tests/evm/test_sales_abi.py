@@ -121,6 +121,7 @@ def test_the_distributors_events_and_errors_are_the_agreed_ones(distributor: Con
         "NotOwnerNorApproved(address,uint256)",
         "UnsupportedCurrency(address)",
         "NotListed(uint256)",
+        "BuyerIsSeller(address,uint256)",
         "WrongCurrency(address,address)",
         "WrongPayment(uint256,uint256)",
         "PaymentNotReceived(uint256,uint256)",

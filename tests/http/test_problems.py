@@ -105,6 +105,7 @@ def test_domain_errors_map_by_class_name_and_branch() -> None:
     assert domain_problem(exceptions.InvalidSplit).status == 422
     assert domain_problem(exceptions.NotAdmin).status == 403
     assert domain_problem(exceptions.DailyLimitExceeded).status == 409
+    assert domain_problem(exceptions.BuyerIsSeller).status == 409
     assert domain_problem(exceptions.ReorgTooDeep).type == "/problems/reorg-too-deep"
     assert domain_problem(exceptions.TransactionReverted).status == 500
 

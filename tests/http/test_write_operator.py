@@ -110,6 +110,24 @@ def test_the_operator_buys_a_listed_edition(w: World) -> None:
     assert w.stack.ledger.owner_of(token) == w.operator.address
 
 
+@pytest.mark.parametrize("tron", [False, True], ids=["evm", "tron"])
+def test_the_operator_buying_its_own_listing_is_a_409_problem(tron: bool) -> None:
+    with world(tron=tron) as w:
+        ledger, operator = w.stack.ledger, w.operator.address
+        token = catalog.mint_edition(ledger, operator, publish(w), operator)
+        sales.offer_edition(ledger, operator, token, NATIVE, ETH)
+        head = ledger.head()
+        response = w.api.post(f"/v1/editions/{token}/purchase", headers=w.auth(Scope.SALES_WRITE))
+        seller = operator.to_base58() if tron else w.hex(operator)
+        assert (response.status_code, response.headers["content-type"]) == (409, PROBLEM)
+        assert response.json()["type"] == "/problems/buyer-is-seller"
+        assert (
+            response.json()["detail"]
+            == f"{seller} is the seller of token {token} and may not buy it"
+        )
+        assert (ledger.head(), ledger.owner_of(token)) == (head, operator)
+
+
 def test_royalties_paid_in_and_withdrawn(w: World) -> None:
     release_id = catalog.publish_release(
         w.stack.ledger,

@@ -57,6 +57,7 @@ CURRENCIES = ["native", "dcmx", "usdt"]
 actors = st.integers(0, len(ACTORS) - 1)
 senders = st.one_of(st.just(0), actors)  # the admin a little more often
 maybe_actors = st.one_of(st.none(), st.none(), actors)  # None: whoever owns the edition
+buyers = st.one_of(senders, senders, senders, st.none())  # None: the listing's own seller
 targets = st.sampled_from(TARGETS)
 amounts = st.one_of(
     st.integers(0, 1_000).map(lambda n: n * UNIT // 10),
@@ -404,6 +405,9 @@ class LedgerMachine(RuleBasedStateMachine):
         self, data: st.DataObject, sender: int | None, currency: str, price: int
     ) -> None:
         token = self._pick(data, self.tokens, st.just(token_id_of(1, 9)))
+        self._offer(token, sender, currency, price)
+
+    def _offer(self, token: int, sender: int | None, currency: str, price: int) -> None:
         sender = self._owner(token) if sender is None else sender
         self.run(sender, lambda s: c.SetOperator(s.ledger.deployment.royalties, True))
         self.run(sender, lambda s: c.ListEdition(token, s.currency(currency), price))
@@ -413,9 +417,17 @@ class LedgerMachine(RuleBasedStateMachine):
         token = self._pick(data, self.tokens, st.just(token_id_of(1, 1)))
         self.run(sender, lambda s: c.CancelListing(token))
 
-    @rule(data=st.data(), buyer=senders, honest=st.booleans(), other_price=prices)
-    def buy_edition(self, data: st.DataObject, buyer: int, honest: bool, other_price: int) -> None:
+    @rule(data=st.data(), buyer=buyers, honest=st.booleans(), other_price=prices)
+    def buy_edition(
+        self, data: st.DataObject, buyer: int | None, honest: bool, other_price: int
+    ) -> None:
+        """Someone buys, at the listed price or another; now and then the seller, who may not."""
         token = self._pick(data, sorted(self.listed), st.just(token_id_of(1, 1)))
+        self._buy(token, buyer, honest, other_price)
+
+    def _buy(self, token: int, buyer: int | None, honest: bool, other_price: int) -> None:
+        if buyer is None:
+            buyer = self._seller(token)
 
         def build(s: Side) -> c.Command:
             listing = s.ledger.listing(token)
@@ -436,6 +448,12 @@ class LedgerMachine(RuleBasedStateMachine):
                 ),
             )
         self.run(buyer, build)
+
+    def _seller(self, token: int) -> int:
+        """The actor whose listing ``token`` is on the first side (0 when no actor's)."""
+        listing = self.sides[0].ledger.listing(token)
+        seller = listing.seller if listing is not None else ADMIN
+        return ACTORS.index(seller) if seller in ACTORS else 0
 
     @rule(data=st.data(), payer=senders, currency=st.sampled_from(CURRENCIES), amount=prices)
     def pay_royalty(self, data: st.DataObject, payer: int, currency: str, amount: int) -> None:
@@ -475,14 +493,14 @@ class LedgerMachine(RuleBasedStateMachine):
     def set_platform_fee(self, sender: int, fee: int, treasury: int) -> None:
         self.run(sender, lambda s: c.SetPlatformFee(fee, ACTORS[treasury]))
 
-    @rule(data=st.data(), buyer=actors, currency=st.sampled_from(CURRENCIES), price=prices)
-    def sale(self, data: st.DataObject, buyer: int, currency: str, price: int) -> None:
-        """The whole of a sale: the owner lists, the buyer pays the listed price."""
+    @rule(data=st.data(), buyer=buyers, currency=st.sampled_from(CURRENCIES), price=prices)
+    def sale(self, data: st.DataObject, buyer: int | None, currency: str, price: int) -> None:
+        """The whole of a sale: the owner lists, the buyer pays the listed price (refused when
+        the buyer is the seller)."""
         if self.tokens:
             token = data.draw(st.sampled_from(self.tokens))
-            self.list_edition(data, None, currency, price)
-            self.listed.add(token)
-            self.buy_edition(data, buyer, True, price)
+            self._offer(token, None, currency, price)
+            self._buy(token, buyer, True, price)
 
     # --- rewards ----------------------------------------------------------------------------
 

@@ -75,6 +75,8 @@ def sales(m: LedgerMachine) -> None:
     m.set_platform_fee(1, 250, 1)  # not the admin
     m.run(3, lambda s: c.SetOperator(s.ledger.deployment.royalties, True))
     m.run(3, lambda s: c.ListEdition(token_id_of(1, 3), NATIVE, UNIT))
+    own = m.run(3, lambda s: c.BuyEdition(token_id_of(1, 3), NATIVE, 2, value=2))
+    assert own == ("refused", "BuyerIsSeller")  # before the price: the seller's own purchase
     m.run(4, lambda s: c.BuyEdition(token_id_of(1, 3), NATIVE, UNIT, value=UNIT))
     m.run(3, lambda s: c.ListEdition(token_id_of(1, 1), s.ledger.deployment.token, 2 * UNIT))
     m.run(3, lambda s: c.CancelListing(token_id_of(1, 1)))

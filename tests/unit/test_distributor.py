@@ -16,6 +16,7 @@ from dcmx_core.events import (
     TokensTransferred,
 )
 from dcmx_core.exceptions import (
+    BuyerIsSeller,
     InsufficientAllowance,
     InsufficientBalance,
     NotAdmin,
@@ -224,6 +225,27 @@ def test_buy_refuses_a_listing_whose_seller_no_longer_owns_the_edition(
 ) -> None:
     run(listed(platform), ALICE, c.TransferEdition(ALICE, DAVE, EDITION))
     refused(platform, CAROL, c.BuyEdition(EDITION, NATIVE, PRICE, PRICE), NotListed)
+
+
+def test_buy_refuses_the_seller_buying_their_own_listing(platform: Platform) -> None:
+    platform.native[ALICE] = WALLET
+    error = refused(
+        listed(platform), ALICE, c.BuyEdition(EDITION, NATIVE, PRICE, PRICE), BuyerIsSeller
+    )
+    assert error.details == {"buyer": ALICE, "token_id": EDITION}
+
+
+def test_the_sellers_own_purchase_is_refused_before_its_currency_and_price(
+    platform: Platform,
+) -> None:
+    platform.native[ALICE] = WALLET
+    refused(listed(platform, USD), ALICE, c.BuyEdition(EDITION, DCMX, PRICE - 1, 1), BuyerIsSeller)
+
+
+def test_a_former_seller_meets_a_listing_that_is_no_longer_one(platform: Platform) -> None:
+    platform.native[ALICE] = WALLET
+    run(listed(platform), ALICE, c.TransferEdition(ALICE, DAVE, EDITION))
+    refused(platform, ALICE, c.BuyEdition(EDITION, NATIVE, PRICE, PRICE), NotListed)
 
 
 def test_buy_refuses_another_currency_than_the_listings(platform: Platform) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from dcmx_core.commands import Approve
 from dcmx_core.events import EditionListed, OperatorSet
-from dcmx_core.exceptions import NotListed
+from dcmx_core.exceptions import BuyerIsSeller, NotListed
 from dcmx_core.model.distributor import NATIVE, Listing
 from dcmx_core.model.nft import token_id_of
 from dcmx_core.services import catalog, sales
@@ -146,6 +146,18 @@ def test_buying_an_edition_nobody_listed_is_not_listed(world: World) -> None:
         sales.buy_edition(world.ledger, BUYER.address, token)
     assert world.ledger.head() == head
     assert world.ledger.owner_of(token) == ARTIST.address
+
+
+def test_a_seller_buying_their_own_listing_is_refused_before_any_approval(world: World) -> None:
+    ledger = world.ledger
+    token = artists_edition(ledger)
+    give_dcmx(ledger, ARTIST.address, 100 * DCMX)
+    sales.offer_edition(ledger, ARTIST.address, token, ledger.deployment.token, 40 * DCMX)
+    head = ledger.head()
+    with pytest.raises(BuyerIsSeller):
+        sales.buy_edition(ledger, ARTIST.address, token)
+    assert ledger.head() == head
+    assert ledger.allowance(ARTIST.address, ledger.deployment.royalties) == 0
 
 
 # --- royalties and payouts ------------------------------------------------------------------

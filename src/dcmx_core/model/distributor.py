@@ -23,6 +23,7 @@ from dcmx_core.events import (
     RoyaltyReceived,
 )
 from dcmx_core.exceptions import (
+    BuyerIsSeller,
     NothingToWithdraw,
     NotListed,
     NotOwnerNorApproved,
@@ -141,8 +142,9 @@ class RoyaltyDistributor:
         funds: Funds,
     ) -> list[DomainEvent]:
         """Buy a listed edition: the payment arrives, the edition moves to the buyer and the
-        price is divided, all at once. ``value`` is the native coin that came with the call."""
-        listing = self._check_purchase(token_id, currency, price, value)
+        price is divided, all at once. ``value`` is the native coin that came with the call.
+        The seller may not buy their own listing, so that every sale changes hands."""
+        listing = self._check_purchase(buyer, token_id, currency, price, value)
         self.nft.check_transfer(self.address, listing.seller, buyer, token_id)
         events: list[DomainEvent] = []
         if currency != NATIVE:
@@ -184,10 +186,15 @@ class RoyaltyDistributor:
         )
         return events
 
-    def _check_purchase(self, token_id: int, currency: Address, price: int, value: int) -> Listing:
+    def _check_purchase(
+        self, buyer: Address, token_id: int, currency: Address, price: int, value: int
+    ) -> Listing:
+        # In the contract's order, which decides the error when several apply.
         listing = self.listings.get(token_id)
         if listing is None or self.nft.owner_of(token_id) != listing.seller:
             raise NotListed(token_id)
+        if buyer == listing.seller:
+            raise BuyerIsSeller(buyer, token_id)
         if currency != listing.currency:
             raise WrongCurrency(listing.currency, currency)
         if price != listing.price:

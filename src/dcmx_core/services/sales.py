@@ -12,7 +12,7 @@ from dcmx_core.commands import (
     Withdraw,
 )
 from dcmx_core.events import EditionSold, PayoutWithdrawn, RoyaltyReceived
-from dcmx_core.exceptions import NotListed
+from dcmx_core.exceptions import BuyerIsSeller, NotListed
 from dcmx_core.model.distributor import NATIVE
 from dcmx_core.model.values import Address
 from dcmx_core.ports import Ledger
@@ -40,10 +40,13 @@ def offer_edition(
 
 def purchase(ledger: Ledger, buyer: Address, token_id: int) -> tuple[Command, ...]:
     """The transactions a purchase at the listed price and currency takes, in order: an
-    approval of a token payment where the buyer's allowance falls short, then the purchase."""
+    approval of a token payment where the buyer's allowance falls short, then the purchase.
+    The seller's own purchase is refused here already, before it approves anything."""
     found = ledger.listing(token_id)
     if found is None:
         raise NotListed(token_id)
+    if found.seller == buyer:
+        raise BuyerIsSeller(buyer, token_id)
     if found.currency == NATIVE:
         return (BuyEdition(token_id, NATIVE, found.price, value=found.price),)
     approval = _approval(ledger, buyer, found.currency, found.price)

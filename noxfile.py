@@ -6,7 +6,15 @@ import sys
 import nox
 
 nox.options.default_venv_backend = "none"
-nox.options.sessions = ["tests", "lint", "typecheck", "contracts_check", "hardhat", "tronweb"]
+nox.options.sessions = [
+    "tests",
+    "lint",
+    "typecheck",
+    "contracts_check",
+    "docs",
+    "hardhat",
+    "tronweb",
+]
 
 PYTHON = sys.executable
 
@@ -28,6 +36,22 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy, strict on dcmx_core."""
     session.run(PYTHON, "-m", "mypy")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site into site/, built strictly: a broken link or anchor, a setting
+    without a meaning or a docstring that does not parse fails it. The reference pages are
+    written from the code as it builds."""
+    session.run(
+        PYTHON,
+        "-m",
+        "mkdocs",
+        "build",
+        "--strict",
+        *session.posargs,
+        env={"NO_MKDOCS_2_WARNING": "1"},
+    )
 
 
 @nox.session

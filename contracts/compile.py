@@ -28,7 +28,17 @@ SETTINGS: dict[str, Any] = {
     "evmVersion": "cancun",
     # No metadata hash: the bytecode then depends on the sources and settings only.
     "metadata": {"appendCBOR": False},
-    "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"]}},
+    "outputSelection": {
+        "*": {
+            "*": [
+                "abi",
+                "devdoc",
+                "userdoc",
+                "evm.bytecode.object",
+                "evm.deployedBytecode.object",
+            ]
+        }
+    },
 }
 
 
@@ -102,6 +112,9 @@ def compile_all(only: list[str] | None = None) -> dict[str, dict[str, Any]]:
                 "openzeppelin": openzeppelin_version(),
                 "settings": SETTINGS,
                 "abi": compiled["abi"],
+                # The NatSpec, as the compiler reads it: the contracts' reference is built from it.
+                "userdoc": compiled["userdoc"],
+                "devdoc": compiled["devdoc"],
                 "bytecode": "0x" + compiled["evm"]["bytecode"]["object"],
                 "deployedBytecode": "0x" + compiled["evm"]["deployedBytecode"]["object"],
             }

@@ -108,10 +108,17 @@ def default_data_dir() -> Path:
 @frozen
 class Settings:
     ledger: LedgerKind = LedgerKind.MEMORY
+    """Which ledger the commands and the indexer use: the rules in memory, the contracts on an
+    EVM chain, or the contracts on TRON."""
     evm_engine: EvmEngine = EvmEngine.ETH_TESTER
+    """The in-process EVM a local EVM chain runs on (without ``evm_rpc_url``)."""
     evm_rpc_url: str | None = None
+    """An EVM node's JSON-RPC URL; unset means a chain of this process."""
     evm_deployment: EvmDeployment | None = None
+    """The contracts on the EVM node at ``evm_rpc_url`` (the JSON file ``dcmx deploy`` writes)."""
     tron_network: str = "local"
+    """The TRON network: a node of this process (``local``), Shasta, Nile, mainnet, or a node's
+    URL."""
     private_key: SigningKey | None = None
     """The operator's key as 64 hex digits (``DCMX_PRIVATE_KEY``), on any chain."""
     tron_private_key: SigningKey | None = None
@@ -127,16 +134,27 @@ class Settings:
     keystore: Path | None = None
     """An encrypted keystore file (JSON v3) holding the operator's key, on any chain."""
     keystore_password: Secret | None = None
+    """The keystore's password; unset, a command asks for it on a terminal."""
     data_dir: Path = field(factory=default_data_dir)
+    """Where the default SQLite database, the local chain of ``dcmx up`` and the deployment
+    files live (the user's data directory by default)."""
     database_url: str = ""
     """Empty means the SQLite file ``dcmx.sqlite3`` in ``data_dir`` (``sqlite_file``)."""
     confirmations: int = 0
+    """Blocks the indexer stays behind the head (and an EVM write waits for on a node)."""
     batch_blocks: int = 500
+    """Blocks the indexer reads and writes in one batch (one database transaction)."""
     reorg_window: int = 64
+    """How many recent blocks the indexer can roll back in a reorganization; a deeper one stops
+    it."""
     api_host: str = "127.0.0.1"
+    """The address the HTTP API listens on."""
     api_port: int = 8000
+    """The port the HTTP API listens on."""
     page_size_max: int = 100
+    """The most records a page of the API holds (a larger ``limit`` is refused)."""
     ready_max_lag: int = 10
+    """``/readyz`` answers ready while the read models are at most this many blocks behind."""
     request_body_max: int = 65_536
     """The largest request body the API reads, in bytes (larger: 413)."""
     request_body_seconds: int = 10
@@ -147,9 +165,11 @@ class Settings:
     rate_key_per_minute: int = 600
     """Requests a minute an API key may make (a token bucket: ``rate_key_burst`` at once)."""
     rate_key_burst: int = 60
+    """Requests an API key may make at once, before ``rate_key_per_minute`` refills them."""
     rate_signed_per_minute: int = 30
     """Signed user requests a minute per client IP and per signing address."""
     rate_signed_burst: int = 10
+    """Signed requests at once per client IP and per signing address."""
     signed_expiry_max: int = 600
     """How far ahead of now a signed request may expire, in seconds."""
     rate_limit_url: str = ""

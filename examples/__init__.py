@@ -1,0 +1,1 @@
+"""Runnable examples of using DCMX Core as a library."""

@@ -138,7 +138,7 @@ def reliability(session: nox.Session) -> None:
 
 
 SLITHER_TRIAGED = (
-    # Each found and explained in the README (Reliability → Slither): false positives or
+    # Each found and explained in the docs (explanation/contracts.md, Slither): false positives or
     # deliberate, checked by the tests.
     "arbitrary-send-erc20",
     "reentrancy-balance",

@@ -15,7 +15,8 @@ Other markers, each an HTML comment of its own line before the block it concerns
   (a second terminal, with the page's starting environment), and the next step waits until
   URL answers;
 - ``<!-- ctrl-c: NAME -->`` (anywhere in the text): the reader presses Ctrl-C in that terminal;
-- ``<!-- exit: N -->``: the block is meant to end with exit code N.
+- ``<!-- exit: N -->``: the block is meant to end with exit code N;
+- ``<!-- types: TEXT -->``: what the reader types at the block's prompt (its standard input).
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class Step:
     path: str | None = None
     """Where a ``save`` step's file goes; why a ``not run`` step is not run."""
     exit_code: int = 0
+    typed: str | None = None
+    """What the reader types at the block's prompt."""
 
 
 @frozen
@@ -138,6 +141,7 @@ def _step_of(block: _Block, page: str) -> Step:
         terminal=terminal.strip() if terminal else None,
         ready=ready,
         exit_code=exit_code,
+        typed=markers.pop("types", None),
     )
 
 
@@ -153,24 +157,25 @@ def _attach_output(steps: list[Step], block: _Block, page: str) -> None:
         terminal=last.terminal,
         ready=last.ready,
         exit_code=last.exit_code,
+        typed=last.typed,
     )
 
 
 def missing_lines(expected: str, actual: str) -> list[str]:
-    """The lines of ``expected`` not found, in order, among the lines of ``actual`` (``…``
-    matches anything; spaces at the ends of lines do not count). Empty when all are found."""
-    found = [line.strip() for line in actual.splitlines()]
+    """The lines of ``expected`` not found, in order, in ``actual`` (``…`` matches anything
+    within a line; spaces around it and at the ends of lines do not count). A line may be
+    found within a longer one: ``curl`` ends its output without a newline. Empty when all are
+    found."""
     missing: list[str] = []
     at = 0
     for wanted in (line.strip() for line in expected.splitlines()):
         if not wanted:
             continue
         parts = [part.strip() for part in wanted.split(WILDCARD)]
-        pattern = re.compile(r"\s*.*?\s*".join(re.escape(part) for part in parts))
-        for index in range(at, len(found)):
-            if pattern.fullmatch(found[index]):
-                at = index + 1
-                break
-        else:
+        pattern = re.compile(r"[ \t]*[^\n]*?[ \t]*".join(re.escape(part) for part in parts))
+        found = pattern.search(actual, at)
+        if found is None:
             missing.append(wanted)
+        else:
+            at = found.end()
     return missing

@@ -95,10 +95,14 @@ class Reader:
         script = self.steps_dir / f"{number}.{'py' if step.kind == 'python' else 'sh'}"
         out, rc = self.steps_dir / f"{number}.out", self.steps_dir / f"{number}.rc"
         script.write_text(self.substitute(step.code), encoding="utf-8")
+        typed = "/dev/null"
+        if step.typed is not None:
+            typed = str(self.steps_dir / f"{number}.typed")
+            Path(typed).write_text(step.typed + "\n", encoding="utf-8")
         if step.kind == "python":
-            command = f"python {script} < /dev/null > {out} 2>&1"
+            command = f"python {script} < {typed} > {out} 2>&1"
         else:
-            command = f"source {script} < /dev/null > {out} 2>&1"
+            command = f"source {script} < {typed} > {out} 2>&1"
         if step.exit_code:
             self._send(f"set +e; {command}; echo $? > {rc}; set -e")
         else:

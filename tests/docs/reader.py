@@ -37,12 +37,16 @@ class Reader:
     what the page names (a port, a network's URL) into what the test has for it."""
 
     def __init__(
-        self, workdir: Path, environment: Mapping[str, str], substitutions: Mapping[str, str]
+        self,
+        workdir: Path,
+        environment: Mapping[str, str],
+        substitutions: Mapping[str, str],
+        steps_dir: Path | None = None,
     ) -> None:
         self.workdir = workdir
         self.environment = dict(environment)
         self.substitutions = dict(substitutions)
-        self.steps_dir = workdir / ".steps"
+        self.steps_dir = steps_dir or workdir / ".steps"
         self.steps_dir.mkdir(exist_ok=True)
         self.shell = subprocess.Popen(
             ["bash", "--noprofile", "--norc"],
@@ -98,7 +102,7 @@ class Reader:
         typed = "/dev/null"
         if step.typed is not None:
             typed = str(self.steps_dir / f"{number}.typed")
-            Path(typed).write_text(step.typed + "\n", encoding="utf-8")
+            Path(typed).write_text(step.typed.replace("\\n", "\n") + "\n", encoding="utf-8")
         if step.kind == "python":
             command = f"python {script} < {typed} > {out} 2>&1"
         else:

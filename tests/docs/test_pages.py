@@ -89,7 +89,7 @@ def ports() -> tuple[dict[str, str], dict[str, str]]:
         "127.0.0.1:8090": f"127.0.0.1:{node}",
         "dcmx node": f"dcmx node --port {node}",
         "--network local": f"--network http://127.0.0.1:{node}",
-        "--chain tron": f"--chain tron --node-port {node}",
+        "dcmx up --chain tron": f"dcmx up --chain tron --node-port {node}",
     }
     return substitutions, {"DCMX_API_PORT": str(api)}
 

@@ -29,7 +29,9 @@ class StepFailed(AssertionError):
 
     def __init__(self, page: str, step: Step, problem: str, output: str) -> None:
         tail = "\n".join(output.splitlines()[-40:])
-        super().__init__(f"{page}:{step.line}: {problem}\n--- the block:\n{step.code}--- its output:\n{tail}")
+        super().__init__(
+            f"{page}:{step.line}: {problem}\n--- the block:\n{step.code}--- its output:\n{tail}"
+        )
 
 
 class Reader:
@@ -122,7 +124,9 @@ class Reader:
 
     def _check(self, page: str, step: Step, output: str, code: int) -> None:
         if code != step.exit_code:
-            raise StepFailed(page, step, f"exit code {code}, the page expects {step.exit_code}", output)
+            raise StepFailed(
+                page, step, f"exit code {code}, the page expects {step.exit_code}", output
+            )
         if step.output is not None:
             missing = missing_lines(self.substitute(step.output), output)
             if missing:
@@ -151,19 +155,22 @@ class Reader:
         if step.output is not None:
             self._wait_output(page, step, process, log)
 
-    def _wait_ready(self, page: str, step: Step, process: subprocess.Popen[bytes], log: Path) -> None:
+    def _wait_ready(
+        self, page: str, step: Step, process: subprocess.Popen[bytes], log: Path
+    ) -> None:
         url = self.substitute(step.ready or "")
         deadline = time.monotonic() + READY_SECONDS
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise StepFailed(page, step, f"ended with {process.returncode}", _read(log))
-            with suppress(OSError, urllib.error.URLError):
-                with urllib.request.urlopen(url, timeout=2):
-                    return
+            with suppress(OSError, urllib.error.URLError), urllib.request.urlopen(url, timeout=2):
+                return
             time.sleep(0.2)
         raise StepFailed(page, step, f"{url} did not answer in {READY_SECONDS} s", _read(log))
 
-    def _wait_output(self, page: str, step: Step, process: subprocess.Popen[bytes], log: Path) -> None:
+    def _wait_output(
+        self, page: str, step: Step, process: subprocess.Popen[bytes], log: Path
+    ) -> None:
         expected = self.substitute(step.output or "")
         deadline = time.monotonic() + OUTPUT_SECONDS
         while missing_lines(expected, _read(log)):
@@ -191,7 +198,12 @@ class Reader:
             self.shell.stdin.close()
         _stop(self.shell)
         if self.not_run:
-            print(f"\n{len(self.not_run)} block(s) not run:", *self.not_run, sep="\n  ", file=sys.stderr)
+            print(
+                f"\n{len(self.not_run)} block(s) not run:",
+                *self.not_run,
+                sep="\n  ",
+                file=sys.stderr,
+            )
 
 
 def _stop(process: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:

@@ -125,7 +125,11 @@ def database(postgresql_server: URL) -> Iterator[dict[str, str]]:
     pages' server (127.0.0.1:5432, user postgres) into the test's."""
     name = f"dcmx_music_{secrets.token_hex(4)}"
     server = postgresql_server
-    host, port, user = server.host or "127.0.0.1", server.port or 5432, server.username or "postgres"
+    host, port, user = (
+        server.host or "127.0.0.1",
+        server.port or 5432,
+        server.username or "postgres",
+    )
     admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         yield {

@@ -42,7 +42,8 @@ def typecheck(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """The documentation site into site/, built strictly: a broken link or anchor, a setting
     without a meaning or a docstring that does not parse fails it. The reference pages are
-    written from the code as it builds."""
+    written from the code as it builds. Then the README's tour, the tutorial and every how-to
+    guide are followed, block by block, on fresh data directories (tests/docs/test_pages.py)."""
     session.run(
         PYTHON,
         "-m",
@@ -51,6 +52,14 @@ def docs(session: nox.Session) -> None:
         "--strict",
         *session.posargs,
         env={"NO_MKDOCS_2_WARNING": "1"},
+    )
+    session.run(
+        PYTHON,
+        "-m",
+        "pytest",
+        "tests/docs/test_pages.py",
+        "-q",
+        env={"DCMX_DOCS_PAGES": "1"},
     )
 
 

@@ -35,6 +35,11 @@ from tests.docs.pages import steps_of
 from tests.docs.reader import Reader
 from tests.evm.test_json_rpc import _JsonRpc
 
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("DCMX_DOCS_PAGES"),
+    reason="the pages are followed by nox -s docs (DCMX_DOCS_PAGES=1), beside the site's build",
+)
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 VENV_BIN = Path(sys.executable).parent

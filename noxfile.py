@@ -6,7 +6,15 @@ import sys
 import nox
 
 nox.options.default_venv_backend = "none"
-nox.options.sessions = ["tests", "lint", "typecheck", "contracts_check", "hardhat", "tronweb"]
+nox.options.sessions = [
+    "tests",
+    "lint",
+    "typecheck",
+    "contracts_check",
+    "ops_check",
+    "hardhat",
+    "tronweb",
+]
 
 PYTHON = sys.executable
 
@@ -58,6 +66,15 @@ def contracts(session: nox.Session) -> None:
 def contracts_check(session: nox.Session) -> None:
     """Recompile and fail if the committed artifacts differ from what the sources give."""
     session.run(PYTHON, "contracts/compile.py", "--check")
+
+
+@nox.session
+def ops_check(session: nox.Session) -> None:
+    """The Prometheus alert rules in deploy/prometheus: valid (``promtool check rules``) and
+    firing as their unit tests expect (``promtool test rules``). Needs promtool (Debian's
+    ``prometheus`` package; ``.ci/run`` installs it)."""
+    session.run("promtool", "check", "rules", "deploy/prometheus/alerts.yml", external=True)
+    session.run("promtool", "test", "rules", "deploy/prometheus/alerts_test.yml", external=True)
 
 
 @nox.session

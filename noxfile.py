@@ -12,6 +12,7 @@ nox.options.sessions = [
     "typecheck",
     "contracts_check",
     "docs",
+    "ops_check",
     "hardhat",
     "tronweb",
 ]
@@ -91,6 +92,15 @@ def contracts(session: nox.Session) -> None:
 def contracts_check(session: nox.Session) -> None:
     """Recompile and fail if the committed artifacts differ from what the sources give."""
     session.run(PYTHON, "contracts/compile.py", "--check")
+
+
+@nox.session
+def ops_check(session: nox.Session) -> None:
+    """The Prometheus alert rules in deploy/prometheus: valid (``promtool check rules``) and
+    firing as their unit tests expect (``promtool test rules``). Needs promtool (Debian's
+    ``prometheus`` package; ``.ci/run`` installs it)."""
+    session.run("promtool", "check", "rules", "deploy/prometheus/alerts.yml", external=True)
+    session.run("promtool", "test", "rules", "deploy/prometheus/alerts_test.yml", external=True)
 
 
 @nox.session

@@ -26,6 +26,7 @@ from dcmx_adapters.rate_buckets import FailOpen, InProcessBuckets, RateCounter
 from dcmx_adapters.signing import KeySigner
 from dcmx_adapters.sql.database import create_engine_for
 from dcmx_adapters.sql.lease import WriterLease
+from dcmx_adapters.sql.pool import WaitCountedQueuePool
 from dcmx_adapters.sql.rate_buckets import PostgresBuckets
 from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
 from dcmx_adapters.tron import fees
@@ -48,9 +49,15 @@ _log = logging.getLogger("dcmx.rate_limits")
 def serving_engine(url: str) -> Engine:
     """An engine for the database at ``url``. On PostgreSQL its pool keeps a connection for
     each handler thread and two more (the indexer's, the readiness check's), so a busy API
-    never opens and closes connections as it goes."""
-    pooled = make_url(url).get_backend_name() == "postgresql"
-    return create_engine_for(url, **({"pool_size": HANDLER_THREADS + 2} if pooled else {}))
+    never opens and closes connections as it goes. Its pool counts the requests waiting for a
+    connection (but an in-memory SQLite database's, which is one shared connection)."""
+    parsed = make_url(url)
+    options: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql":
+        options["pool_size"] = HANDLER_THREADS + 2
+    if parsed.database not in (None, "", ":memory:"):
+        options["poolclass"] = WaitCountedQueuePool
+    return create_engine_for(url, **options)
 
 
 def database_engine(settings: Settings) -> Iterator[Engine]:

@@ -89,6 +89,14 @@ class EvmEngine(StrEnum):
     REVM = "revm"
 
 
+BALANCE_LOW_DEFAULTS: Final = {
+    LedgerKind.MEMORY: 0,  # the rules alone charge nothing
+    LedgerKind.EVM: 10**17,  # 0.1 of the coin: thousands of calls at a few gwei
+    LedgerKind.TRON: 500 * 10**6,  # 500 TRX: a few dozen calls with no energy staked
+}
+"""The operator's low-water mark on each chain unless ``DCMX_OPERATOR_BALANCE_LOW`` says."""
+
+
 @frozen
 class EvmDeployment:
     """Where the five contracts live on a remote EVM chain, as a deployment file names them."""
@@ -180,6 +188,17 @@ class Settings:
     rate_limit_prefix: str = "dcmx:rate:"
     """What the names of the buckets in a shared store begin with (APIs that share a Redis or
     a database but not their clients set different ones)."""
+    operator_balance_low: int | None = None
+    """The operator's balance of the chain's coin (sun on TRON, wei on EVM) below which it
+    wants topping up, told on ``/metrics`` for the alert to compare; None: the chain's
+    default (``BALANCE_LOW_DEFAULTS``)."""
+
+    @property
+    def operator_balance_low_mark(self) -> int:
+        """The low-water mark of the operator's balance on the configured ledger."""
+        if self.operator_balance_low is not None:
+            return self.operator_balance_low
+        return BALANCE_LOW_DEFAULTS[self.ledger]
 
     @property
     def database(self) -> str:
@@ -309,6 +328,20 @@ def _integer(minimum: int, maximum: int | None = None) -> Callable[[str, object]
         if number is None or number < minimum or (maximum is not None and number > maximum):
             raise SettingsError(variable, accepts)
         return number
+
+    return parse
+
+
+def _optional_integer(minimum: int) -> Callable[[str, object], int | None]:
+    whole = _integer(minimum)
+
+    def parse(variable: str, value: object) -> int | None:
+        if isinstance(value, str) and not value.strip():
+            return None
+        try:
+            return whole(variable, value)
+        except SettingsError:
+            raise SettingsError(variable, f"an integer of at least {minimum}, or empty") from None
 
     return parse
 
@@ -498,6 +531,7 @@ _SETTINGS: Final[dict[str, _Setting]] = {
         _Setting("signed_expiry_max", _integer(10, 86_400)),
         _Setting("rate_limit_url", _rate_limit_url, secret=True),
         _Setting("rate_limit_prefix", _prefix),
+        _Setting("operator_balance_low", _optional_integer(0)),
     )
 }
 

@@ -1,6 +1,8 @@
 """Project sessions. They run in the environment nox itself runs in (the project's .venv,
 installed with ``pip install -e '.[dev]'``), so a session costs no extra installs."""
 
+import os
+import shutil
 import sys
 
 import nox
@@ -97,8 +99,13 @@ def contracts_check(session: nox.Session) -> None:
 @nox.session
 def ops_check(session: nox.Session) -> None:
     """The Prometheus alert rules in deploy/prometheus: valid (``promtool check rules``) and
-    firing as their unit tests expect (``promtool test rules``). Needs promtool (Debian's
-    ``prometheus`` package; ``.ci/run`` installs it)."""
+    firing as their unit tests expect (``promtool test rules``). promtool comes with Debian's
+    ``prometheus`` package, which the session installs with apt-get when it is missing."""
+    if shutil.which("promtool") is None:
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        session.run(*sudo, "apt-get", "update", "-q", external=True)
+        apt = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "prometheus"]
+        session.run(*sudo, *apt, external=True)
     session.run("promtool", "check", "rules", "deploy/prometheus/alerts.yml", external=True)
     session.run("promtool", "test", "rules", "deploy/prometheus/alerts_test.yml", external=True)
 

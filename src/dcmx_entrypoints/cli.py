@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import sys
 from collections.abc import Callable
 from typing import Any, Final, NoReturn
@@ -91,6 +92,11 @@ COMMANDS: Final = (
 )
 
 
+NEGATIVE_NUMBER: Final = re.compile(r"-[0-9][0-9.]*")
+"""A negative number, read as an argument for its reader to refuse (an amount says it cannot be
+negative) rather than as an unknown option."""
+
+
 class Interrupted(Exception):
     """Ctrl-C stopped a command (typer would turn the KeyboardInterrupt into a silent exit)."""
 
@@ -106,7 +112,32 @@ class Unloaded(TyperCommand):
         """The command itself, as its module's ``register`` adds it to a ``typer.Typer``."""
         commands = typer.Typer()
         importlib.import_module(self.module).register(commands)
-        return get_group(commands).commands[str(self.name)]
+        command = get_group(commands).commands[str(self.name)]
+        _negative_numbers_as_arguments(command)
+        return command
+
+
+def _negative_numbers_as_arguments(command: Any) -> None:
+    """Let ``command`` and its subcommands take ``-5`` as an argument: click reads any word
+    that begins with ``-`` as an option, and would say ``No such option: -5``."""
+    make_parser = command.make_parser
+
+    def parser(ctx: Any) -> Any:
+        made = make_parser(ctx)
+        process_opts = made._process_opts
+
+        def process(arg: str, state: Any) -> None:
+            if NEGATIVE_NUMBER.fullmatch(arg) and arg not in made._short_opt:
+                state.largs.append(arg)
+            else:
+                process_opts(arg, state)
+
+        made._process_opts = process
+        return made
+
+    command.make_parser = parser
+    for sub in getattr(command, "commands", {}).values():
+        _negative_numbers_as_arguments(sub)
 
 
 class LazyGroup(TyperGroup):

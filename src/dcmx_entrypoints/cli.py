@@ -239,6 +239,20 @@ def _one_line(error: Exception) -> str:
     return " ".join(str(error).split())
 
 
+_HEX_ADDRESS: Final = re.compile(r"\b0x([0-9a-fA-F]{40})(?![0-9a-fA-F])")
+
+
+def _refusal(error: Exception) -> str:
+    """A refusal of the domain outside a verb (which knows its chain and writes its own): the
+    addresses in it in EIP-55, as the local chains and the demo write them."""
+    from dcmx_adapters.crypto import EthCrypto  # loaded already by whatever was refused
+    from dcmx_core.model.values import Address
+
+    keccak = EthCrypto().keccak256
+    said = _one_line(error)
+    return _HEX_ADDRESS.sub(lambda m: Address(bytes.fromhex(m[1])).to_checksum_hex(keccak), said)
+
+
 def _unreachable(error: Exception) -> str:
     return unreachable(error) or _one_line(error)
 
@@ -248,7 +262,7 @@ EXPECTED_FAILURES: Final[dict[tuple[str, str], tuple[int, Callable[[Exception], 
     # from a module that is loaded, and importing them all would cost every command the start
     # of the settings, the journal and requests.
     ("dcmx_entrypoints.settings", "SettingsError"): (2, _one_line),
-    ("dcmx_core.exceptions", "DcmxError"): (1, _one_line),
+    ("dcmx_core.exceptions", "DcmxError"): (1, _refusal),
     ("dcmx_entrypoints.failures", "CommandFailed"): (1, _one_line),
     ("dcmx_adapters.journal", "JournalError"): (1, _one_line),
     ("requests.exceptions", "RequestException"): (1, _unreachable),

@@ -155,6 +155,13 @@ class LazyGroup(TyperGroup):
             command = self.commands[str(name)] = command.load()
         return name, command, rest
 
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """Each command with the whole first paragraph of its help, wrapped (click's own
+        listing cuts it short at the width of a line)."""
+        rows = [(name, " ".join(summary.split())) for name, _, summary in COMMANDS]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -167,6 +174,9 @@ app = typer.Typer(
     help="DCMX Core: the Web3 back end of the DCMX music platform.",
     no_args_is_help=True,
     add_completion=False,
+    # Plain help: rich's (typer.rich_utils, rich.markdown) would double the time of
+    # ``dcmx --help``. A command's own help, once its module is loaded, is rich's.
+    rich_markup_mode=None,
 )
 
 

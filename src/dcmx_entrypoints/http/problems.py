@@ -240,8 +240,8 @@ def domain_problem(kind: type[DcmxError]) -> ProblemKind:
     status = next((code for branch, code in _BRANCH_STATUS if issubclass(kind, branch)), 500)
     words = kebab(kind.__name__).replace("-", " ")
     # A class's docstring is its own (never inherited): many refusals need none.
-    doc = (kind.__doc__ or "").strip().splitlines()
-    description = doc[0] if doc else words.capitalize()
+    paragraph = (kind.__doc__ or "").strip().split("\n\n")[0]
+    description = " ".join(paragraph.split()) or words.capitalize()
     return ProblemKind(kebab(kind.__name__), words.capitalize(), status, description)
 
 

@@ -180,4 +180,5 @@ def test_a_problem_is_described_by_its_refusal_s_whole_first_paragraph() -> None
     described = domain_problem(exceptions.WriterLeaseLost).description
     assert described.startswith("This indexer no longer holds its chain's writer lease")
     assert described.endswith("and it stops writing.")
-    assert "\n" not in described and "  " not in described
+    assert "\n" not in described
+    assert "  " not in described

@@ -151,12 +151,14 @@ def hardhat(session: nox.Session) -> None:
 @nox.session
 def reliability(session: nox.Session) -> None:
     """The reliability suite at full length: the indexer against faulty ledgers, and killed
-    20+ times over 100,000 events (a quick subset of it runs with the tests)."""
+    20+ times over 100,000 events, and dcmx up interrupted at 8 random points of its demo day
+    (a quick subset of each runs with the tests)."""
     session.run(
         PYTHON,
         "-m",
         "pytest",
         "tests/reliability",
+        "tests/e2e/test_up_interrupted.py",
         "-q",
         *session.posargs,
         env={"DCMX_LONG_RELIABILITY": "1"},

@@ -10,6 +10,7 @@ in any case of their first letter (``"function"`` is ``Function``); unknown keys
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, Final, Literal
 
@@ -300,6 +301,15 @@ def parse_bytes(kind: Kind, item: Any, visible: bool) -> bytes:
 
 def parse_address(text: str) -> bytes:
     """A TRON address, base58check or 21-byte hex, as its 21 bytes (0x41 first)."""
+    if not isinstance(text, str):
+        raise MalformedMessage(f"{text!r} is not a TRON address: {text!r}")
+    return _parsed_address(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_address(text: str) -> bytes:
+    """``parse_address``, remembered for the addresses last seen: transactions name the same
+    few again and again, and base58 is slow."""
     try:
         return base58.b58decode_check(_base58check(text))
     except (ValueError, IndexError) as error:  # an empty text has no first letter
@@ -341,6 +351,7 @@ def address_bytes(text: str) -> bytes:
         ) from None
 
 
+@functools.lru_cache(maxsize=4096)
 def render_address(raw: bytes, visible: bool) -> str:
     return _base58check(raw.hex()) if visible else raw.hex()
 

@@ -100,6 +100,32 @@ TVM_OPCODES: Final = {
 """Cancun's opcodes at the TVM's prices."""
 
 
+_FIXED_PRICE: Final[Any] = type(as_opcode(logic_fn=storage.sload, mnemonic="", gas_cost=0))
+"""py-evm's class of fixed-price opcodes (what ``as_opcode`` makes)."""
+
+
+def _charged_then_run(opcode: Any) -> Any:
+    """``opcode`` (a fixed-price one) as one function that takes its energy and runs it, in place
+    of py-evm's object whose call goes through the computation to its gas meter: the same
+    charge and the same error when the energy runs out, with two calls fewer an instruction."""
+    if type(opcode) is not _FIXED_PRICE:
+        return opcode  # priced by its own logic (the calls): kept as it is
+    cost, logic, mnemonic = opcode.gas_cost, opcode.logic_fn, opcode.mnemonic
+
+    def run(computation: Any) -> None:
+        meter = computation._gas_meter
+        if cost > meter.gas_remaining:
+            meter.consume_gas(cost, mnemonic)  # raises py-evm's OutOfGas
+        meter.gas_remaining -= cost
+        logic(computation)
+
+    return run
+
+
+_RUNNABLE: Final = {value: _charged_then_run(opcode) for value, opcode in TVM_OPCODES.items()}
+"""``TVM_OPCODES`` as the metering computation runs them."""
+
+
 @functools.lru_cache(maxsize=256)
 def instruction_starts(code: bytes) -> frozenset[int]:
     """The positions in ``code`` where an instruction starts (not inside a PUSH's data): the
@@ -131,7 +157,7 @@ class TvmEnergyComputation(CancunComputation):
     """A Cancun computation that charges energy as the TVM does (nested calls too: they run in
     the class of the computation that makes them)."""
 
-    opcodes = TVM_OPCODES
+    opcodes = _RUNNABLE
 
     def __init__(
         self,

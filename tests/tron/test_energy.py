@@ -109,6 +109,16 @@ def test_a_run_beyond_its_fee_limit_is_out_of_energy_and_changes_nothing(chain: 
     assert chain.node.tvm.storage(address, 0) == 0
 
 
+def test_a_run_out_of_energy_on_a_fixed_price_instruction_uses_its_whole_limit(
+    chain: Chain,
+) -> None:
+    contract = chain.deploy(_init(STORE))["contract_address"]
+    # 5 energy at 100 sun: PUSH1 (3) runs, CALLDATALOAD (3) does not.
+    info = chain.trigger(contract, (7).to_bytes(32).hex(), fee_limit=500)
+    assert info["receipt"]["result"] == "OUT_OF_ENERGY"
+    assert _energy(info) == 5
+
+
 def test_a_jump_into_push_data_is_a_bad_jump_destination(chain: Chain) -> None:
     contract = chain.deploy(_init("6003565b00"))["contract_address"]
     info = chain.trigger(contract, "", fee_limit=1_000_000)

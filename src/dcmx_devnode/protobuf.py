@@ -187,8 +187,14 @@ _INT64: Final = 1 << 64
 # --- wire format -----------------------------------------------------------------------------
 
 
+_ONE_BYTE: Final = tuple(bytes([value]) for value in range(0x80))
+"""The varints of 0 to 127, one byte each: tags and lengths, most of the varints written."""
+
+
 def varint(value: int) -> bytes:
     """A base-128 varint; negative numbers as their 64-bit two's complement (int64)."""
+    if 0 <= value < 0x80:
+        return _ONE_BYTE[value]
     value %= _INT64
     out = bytearray()
     while value > 0x7F:
@@ -198,6 +204,7 @@ def varint(value: int) -> bytes:
     return bytes(out)
 
 
+@functools.cache
 def _tag(number: int, wire_type: int) -> bytes:
     return varint(number << 3 | wire_type)
 

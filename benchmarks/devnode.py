@@ -4,7 +4,9 @@ standard library's ``http.client``, a light client, so that the figure is the no
 transfers and TRC-20 transfers, beside the same broadcasts in process (no socket),
 and the node's peak memory (its maximum resident set) once it has taken
 ``--memory-transactions`` transfers (100,000 by default; TRC-20 transfers make up what the
-rates left). A block per transaction (``--block-time 0``), the heaviest way to run it.
+rates left). Beside each TRC-20 rate, the CPU time a transfer took the node: on a machine
+that other work keeps busy, the rates fall with the CPU the node gets, the CPU time much less.
+A block per transaction (``--block-time 0``), the heaviest way to run it.
 
 Run with ``nox -s bench`` (``python -m benchmarks.devnode --transactions N`` alone). Only the
 broadcasts are timed: each batch of signed transactions is made beforehand, as a wallet makes
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -76,21 +79,27 @@ def signed_batch(send: Send, template: dict[str, Any], key: PrivateKey, first: i
 
 
 def broadcasts_a_second(
-    send: Send, build: Callable[[], dict[str, Any]], key: PrivateKey, count: int
-) -> float:
-    """Broadcast ``count`` transactions made from fresh ``build()`` templates; their rate."""
-    spent = 0.0
+    send: Send,
+    build: Callable[[], dict[str, Any]],
+    key: PrivateKey,
+    count: int,
+    cpu: Callable[[], float],
+) -> tuple[float, float]:
+    """Broadcast ``count`` transactions made from fresh ``build()`` templates: their rate, and
+    the CPU seconds (read from ``cpu``) a broadcast took, signing left out."""
+    spent = used = 0.0
     done = 0
     while done < count:
         batch = signed_batch(send, build(), key, 1 + done)[: count - done]
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), cpu()
         for tx in batch:
             answer = send("wallet/broadcasttransaction", tx)
             if answer.get("result") is not True:
                 raise RuntimeError(f"refused: {answer}")
         spent += time.perf_counter() - started
+        used += cpu() - cpu_started
         done += len(batch)
-    return done / spent
+    return done / spent, used / done
 
 
 def deploy_token(send: Send, owner: str, key: PrivateKey) -> str:
@@ -135,9 +144,11 @@ def _call(owner: str, token: str, data: str) -> dict[str, Any]:
     }
 
 
-def measure(send: Send, count: int, more: int = 0) -> tuple[float, float]:
-    """TRX transfers and TRC-20 transfers a second through ``send``; then ``more`` TRC-20
-    transfers, untimed."""
+def measure(
+    send: Send, count: int, cpu: Callable[[], float], more: int = 0
+) -> tuple[float, float, float]:
+    """TRX transfers and TRC-20 transfers a second through ``send``, and the CPU seconds
+    (``cpu``: the node's) a TRC-20 transfer took; then ``more`` TRC-20 transfers, untimed."""
     sender, receiver = dev_accounts(2)
     key = PrivateKey(bytes.fromhex(sender.key))
 
@@ -155,10 +166,11 @@ def measure(send: Send, count: int, more: int = 0) -> tuple[float, float]:
             ]
         )
 
-    rates = broadcasts_a_second(send, trx, key, count), broadcasts_a_second(send, trc20, key, count)
+    trx_rate = broadcasts_a_second(send, trx, key, count, cpu)[0]
+    trc20_rate, used = broadcasts_a_second(send, trc20, key, count, cpu)
     if more:
-        broadcasts_a_second(send, trc20, key, more)
-    return rates
+        broadcasts_a_second(send, trc20, key, more, cpu)
+    return trx_rate, trc20_rate, used
 
 
 def fresh_node() -> LocalTronNode:
@@ -194,6 +206,11 @@ class NodeProcess:
         self._connection.request("POST", f"/{path}", json.dumps(body).encode(), headers)
         return json.loads(self._connection.getresponse().read())
 
+    def cpu(self) -> float:
+        """CPU seconds the node has used, in user and kernel mode (``/proc``)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def peak_memory(self) -> int:
         """The node's maximum resident set so far, in MiB (Linux's ``VmHWM``)."""
         status = Path(f"/proc/{self.process.pid}/status").read_text()
@@ -206,33 +223,41 @@ class NodeProcess:
         self.process.wait(10)
 
 
-def over_http(count: int, memory_transactions: int) -> tuple[float, float, int]:
-    """TRX and TRC-20 transfers a second to a ``dcmx node``, and its peak memory in MiB once
-    it has taken ``memory_transactions`` transfers (TRC-20 transfers after the rates')."""
+def over_http(count: int, memory_transactions: int) -> tuple[float, float, float, int]:
+    """TRX and TRC-20 transfers a second to a ``dcmx node``, its CPU seconds a TRC-20
+    transfer, and its peak memory in MiB once it has taken ``memory_transactions`` transfers
+    (TRC-20 transfers after the rates')."""
     node = NodeProcess()
     try:
         sender = dev_accounts(1)[0].address
         node.send(FAUCET_PATH, {"address": sender, "amount": 10**12 * TRX})  # fees enough
-        trx, trc20 = measure(node.send, count, max(0, memory_transactions - 2 * count))
-        return trx, trc20, node.peak_memory()
+        more = max(0, memory_transactions - 2 * count)
+        trx, trc20, cpu = measure(node.send, count, node.cpu, more)
+        return trx, trc20, cpu, node.peak_memory()
     finally:
         node.stop()
 
 
-def in_process(count: int) -> tuple[float, float]:
+def in_process(count: int) -> tuple[float, float, float]:
     node = fresh_node()
-    return measure(lambda path, body: dispatch(node, path, json.loads(json.dumps(body))), count)
+    return measure(
+        lambda path, body: dispatch(node, path, json.loads(json.dumps(body))),
+        count,
+        time.process_time,
+    )
 
 
 def rows(count: int, memory_transactions: int) -> Iterator[tuple[str, str]]:
     starts = " / ".join(f"{figure:.2f}" for figure in warm_runs(node_start_time))
     yield f"start of dcmx node, exec to first HTTP answer ({RUNS} runs)", f"{starts} s"
-    trx, trc20, peak = over_http(count, memory_transactions)
+    trx, trc20, cpu, peak = over_http(count, memory_transactions)
     yield f"TRX transfers over HTTP ({count:,})", f"{trx:,.0f} /s"
     yield f"TRC-20 transfers over HTTP ({count:,})", f"{trc20:,.0f} /s"
-    trx, trc20 = in_process(count)
+    yield "CPU of dcmx node a TRC-20 transfer over HTTP", f"{cpu * 1e6:,.0f} µs"
+    trx, trc20, cpu = in_process(count)
     yield f"TRX transfers in process ({count:,})", f"{trx:,.0f} /s"
     yield f"TRC-20 transfers in process ({count:,})", f"{trc20:,.0f} /s"
+    yield "CPU a TRC-20 transfer in process", f"{cpu * 1e6:,.0f} µs"
     taken = max(memory_transactions, 2 * count)
     yield f"peak memory of dcmx node after {taken:,} transfers", f"{peak:,} MiB"
 

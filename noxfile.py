@@ -71,9 +71,10 @@ def bench(session: nox.Session) -> None:
     """Benchmarks that print tables (not part of a bare ``nox``): how fast ``dcmx --version``,
     ``dcmx --help`` and ``dcmx node`` start, the in-memory ledger's throughput, the indexer's
     ingest and query speed on PostgreSQL, the read API's latency at 500 requests/s (1,000,000
-    events; ``-- --events N`` for another size), the local TRON node's start time and
-    transactions a second over HTTP (``-- --transactions N``), and what its journal costs and
-    how fast it replays, and what a rate limit check costs in each store."""
+    events; ``-- --events N`` for another size), the local TRON node's start time,
+    transactions a second over HTTP (``-- --transactions N``) and memory after 100,000
+    transfers, what its journal costs and how fast it replays, and what a rate limit check
+    costs in each store."""
     session.run(PYTHON, "-m", "benchmarks.startup")
     session.run(PYTHON, "benchmarks/memory_ledger.py")
     session.run(PYTHON, "-m", "benchmarks.indexer", *session.posargs)

@@ -21,10 +21,8 @@ from urllib.parse import urlsplit
 
 import platformdirs
 from attrs import field, frozen
-from sqlalchemy.engine import make_url
 
 from dcmx_adapters.signing import KeyRefused, KeystoreSigner, read_keystore
-from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, create_engine_for
 from dcmx_core.exceptions import InvalidAddress
 from dcmx_core.model.signing import Signer
 from dcmx_core.model.values import Address
@@ -208,6 +206,8 @@ class Settings:
     @property
     def sqlite_file(self) -> Path | None:
         """The SQLite file of the database, when it is one (its directory is made on demand)."""
+        from sqlalchemy.engine import make_url  # SQLAlchemy loads when a database is used
+
         url = make_url(self.database)
         if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
             return None
@@ -378,6 +378,8 @@ def _database_url(variable: str, value: object) -> str:
         raise SettingsError(
             variable, "postgresql+psycopg://user:password@host:port/database or sqlite:///path"
         )
+    from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, create_engine_for
+
     try:
         # Building an engine connects to nothing: it checks the URL the way it will be used.
         create_engine_for(value.strip()).dispose()

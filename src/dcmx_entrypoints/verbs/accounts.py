@@ -22,8 +22,8 @@ from dcmx_core.model.signing import Signer
 from dcmx_core.model.values import Address, Keccak
 from dcmx_entrypoints.container import OPERATOR_KEY_SETTINGS, Container, terminal_password
 from dcmx_entrypoints.demo.cast import CAST, OPERATOR, Person
+from dcmx_entrypoints.failures import CommandFailed
 from dcmx_entrypoints.http.schemas import AddressText
-from dcmx_entrypoints.running import CommandFailed
 from dcmx_entrypoints.settings import SettingsError
 from dcmx_entrypoints.verbs.inputs import bad
 

@@ -42,11 +42,11 @@ from dcmx_entrypoints.failures import CommandFailed, unreachable
 from dcmx_entrypoints.http.schemas import AddressText, Render
 from dcmx_entrypoints.local_chain import (
     LocalChainMismatch,
+    container_on_local_chain,
     journal_path,
     kind_of,
     open_local_chain,
 )
-from dcmx_entrypoints.running import container_on_local_chain
 from dcmx_entrypoints.settings import LedgerKind, Settings, SettingsError
 from dcmx_entrypoints.units import format_units
 from dcmx_entrypoints.verbs.accounts import Accounts, DemoAccounts, NetworkAccounts

@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
-import requests
 import typer
 from attrs import define, field, frozen
 from dependency_injector import providers
@@ -175,10 +174,8 @@ def run_verb(
             raise CommandFailed(f"refused: {type(error).__name__}: {said}") from None
         except (typer.TyperException, CommandFailed, SettingsError):
             raise  # bad input found once the chain was open; a failure already told
-        except requests.RequestException as error:
-            raise CommandFailed(f"{options.name} failed: {unreachable(error)}") from None
         except Exception as error:  # any ledger: no key for the sender, a node's own refusal
-            reason = f"{type(error).__name__}: {error}"
+            reason = unreachable(error) or f"{type(error).__name__}: {error}"
             raise CommandFailed(f"{options.name} failed: {reason}") from None
         if not quiet:  # the action printed what it had to say
             _print(options, chain, outcome)

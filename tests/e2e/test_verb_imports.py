@@ -1,7 +1,8 @@
 """A verb on a local revm chain loads what it runs on and nothing more: no web3 or eth-tester
 (revm needs neither), no eth-account (no keystore is opened), no database stack (the verb
-reads no read model), no HTTP client, no TRON client or node, no server. Each of these cost a
-verb's start up to seconds; the replay of the demo's chain takes a tenth of one."""
+reads no read model), no container to wire them, no HTTP client, no TRON client or node, no
+server. Together they cost a verb's start seconds; the replay of the demo's chain takes a tenth
+of one."""
 
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ NOT_FOR_A_REVM_VERB = {
     "requests",
     "dcmx_entrypoints.running",
     "dcmx_entrypoints.http.app",
+    "dependency_injector",
+    "dcmx_entrypoints.container",
 }
 
 

@@ -28,7 +28,7 @@ from dcmx_adapters.sql.database import create_engine_for
 from dcmx_adapters.sql.lease import WriterLease
 from dcmx_adapters.sql.pool import WaitCountedQueuePool
 from dcmx_adapters.sql.rate_buckets import PostgresBuckets
-from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
+from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork, reading_units_of_work
 from dcmx_adapters.tron import fees
 from dcmx_adapters.tron import ledger as tron
 from dcmx_core.model.platform import Deployment
@@ -270,6 +270,10 @@ class Container(containers.DeclarativeContainer):
         tron=providers.Singleton(tron_ledger, settings, operator_signer, senders, clock),
     )
     chain: providers.Singleton[str] = providers.Singleton(chain_name, settings, ledger)
+    read_units_of_work: providers.Singleton[Callable[[], SqlUnitOfWork]] = providers.Singleton(
+        reading_units_of_work, engine, chain
+    )
+    """The API's reads: one statement a read, outside a transaction."""
     event_source: providers.Singleton[EventSource] = providers.Singleton(
         event_source, settings, ledger
     )

@@ -15,7 +15,13 @@ from sqlalchemy import CursorResult, bindparam, delete, func, select, tuple_
 
 from dcmx_adapters.sql.bulk import copy_events
 from dcmx_adapters.sql.event_json import decode_event, encode_event, kind_of
-from dcmx_adapters.sql.statements import SqlRepository, table_of, values_of
+from dcmx_adapters.sql.statements import (
+    ALONG,
+    CheckpointAlong,
+    SqlRepository,
+    table_of,
+    values_of,
+)
 from dcmx_adapters.sql.tables import (
     CheckpointRow,
     EventRow,
@@ -73,7 +79,7 @@ class SqlEventRepository(SqlRepository):
         if after is not None:
             statement = statement.where(tuple_(c.block_number, c.log_index) > tuple_(*after))
         statement = statement.order_by(c.block_number, c.log_index, c.tx_id).limit(limit)
-        return [_stored_event(row) for row in self._session.execute(statement)]
+        return [_stored_event(row) for row in self._rows(statement)]
 
     def remove_from(self, chain: str, block_number: int) -> int:
         c = self._table.c
@@ -113,6 +119,11 @@ class SqlCheckpointRepository(SqlRepository):
     )
 
     def get_checkpoint(self, chain: str) -> Checkpoint | None:
+        along: CheckpointAlong | None = self._session.info.get(ALONG)
+        if along is not None and along.chain == chain:
+            if along.seen:  # brought along by the first read
+                return along.checkpoint
+            along.seen = True  # read here, before any other read: no read need bring it
         row = self._session.execute(self._of_chain, {"chain": chain}).first()
         return None if row is None else Checkpoint(**row._asdict())
 
@@ -178,5 +189,5 @@ class SqlStatsRepository(SqlRepository):
             self._upsert(StatRow, {"figure": name, "currency": currency, "value": value})
 
     def get(self) -> PlatformStats:
-        rows = self._session.execute(select(self._table))
+        rows = self._rows(select(self._table))
         return PlatformStats.from_figures({(r.figure, r.currency): r.value for r in rows})

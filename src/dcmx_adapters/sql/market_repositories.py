@@ -70,13 +70,14 @@ class SqlBalanceRepository(SqlRepository):
 
     def balance(self, account: Address) -> int:
         statement = select(self._table.c.amount).where(self._table.c.account == account)
-        amount: int | None = self._session.execute(statement).scalar_one_or_none()
-        return amount or 0
+        rows = self._rows(statement)
+        amount: int = rows[0].amount if rows else 0
+        return amount
 
     def holders(self, *, limit: int = 100) -> list[tuple[Address, int]]:
         c = self._table.c
         statement = select(c.account, c.amount).order_by(c.amount.desc(), c.account).limit(limit)
-        return [(row.account, row.amount) for row in self._session.execute(statement)]
+        return [(row.account, row.amount) for row in self._rows(statement)]
 
 
 class SqlSaleRepository(SqlRepository):

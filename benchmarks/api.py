@@ -46,7 +46,7 @@ def serve(url: str, port: int, workers: int) -> None:
     """The API over the database at ``url`` from ``workers`` processes, as ``dcmx serve
     --workers`` runs it, until killed."""
     from dcmx_adapters.crypto import EthCrypto
-    from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
+    from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork, reading_units_of_work
     from dcmx_entrypoints.container import serving_engine
     from dcmx_entrypoints.http.app import create_app
     from dcmx_entrypoints.running import api_server, listening_socket, serve_in_processes
@@ -56,6 +56,7 @@ def serve(url: str, port: int, workers: int) -> None:
         head = StreamLedger(list(event_stream(1)))  # readiness only asks for a head
         app = create_app(
             unit_of_work=lambda: SqlUnitOfWork(engine),
+            read_unit_of_work=reading_units_of_work(engine, CHAIN),
             chain=CHAIN,
             ledger=head,
             keccak=EthCrypto().keccak256,

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl
 
+import httpx
 import pytest
 from sqlalchemy import Engine, event, select
 
@@ -17,6 +19,7 @@ from dcmx_core.model.values import Address, Hash32
 from dcmx_core.read_models import Checkpoint
 from dcmx_core.services.indexer import Indexer, IndexerSettings
 from dcmx_entrypoints.http import create_app
+from dcmx_entrypoints.http.paging import MAX_KEY, encode_cursor
 from tests.conftest import empty_tables
 from tests.http.client import ApiClient, api_client
 from tests.http.conftest import CHAIN, CRYPTO, IndexedDay
@@ -56,6 +59,12 @@ def indexed(request: pytest.FixtureRequest, day: IndexedDay, tmp_path: Any) -> I
         engine.dispose()
 
 
+def get(api: ApiClient, path: str) -> httpx.Response:
+    """``GET path``, its query given as parameters (the client would drop it otherwise)."""
+    route, _, query = path.partition("?")
+    return api.get(route, **dict(parse_qsl(query)))
+
+
 def reading_api(engine: Engine, day: IndexedDay) -> Any:
     return create_app(
         unit_of_work=lambda: SqlUnitOfWork(engine),
@@ -84,7 +93,7 @@ def test_reads_for_reading_answer_byte_for_byte_as_the_in_memory_read_models(
     ]
     with api_client(reading_api(indexed, day)) as sql_api:
         for path in paths:
-            in_memory, in_sql = day_api.get(path), sql_api.get(path)
+            in_memory, in_sql = get(day_api, path), get(sql_api, path)
             assert in_sql.status_code == in_memory.status_code, path
             assert in_sql.content == in_memory.content, path
 
@@ -95,8 +104,9 @@ def test_a_page_after_a_cursor_is_the_in_memory_one(
     with api_client(reading_api(indexed, day)) as sql_api:
         path = "/v1/events?limit=5"
         for _ in range(4):
-            in_memory, in_sql = day_api.get(path), sql_api.get(path)
+            in_memory, in_sql = get(day_api, path), get(sql_api, path)
             assert in_sql.content == in_memory.content
+            assert len(in_sql.json()["items"]) == 5
             path = f"/v1/events?limit=5&after={in_memory.json()['next']}"
 
 
@@ -122,7 +132,7 @@ def test_a_read_on_postgresql_is_one_statement_outside_a_transaction(
             for path in ONE_STATEMENT_PATHS:
                 statements.clear()
                 in_transaction.clear()
-                answer = api.get(path)
+                answer = get(api, path)
                 assert answer.status_code in (200, 404), path
                 assert len(statements) == 1, (path, statements)
                 assert in_transaction == [False], path
@@ -162,3 +172,27 @@ def test_a_unit_of_work_for_reading_refuses_to_commit(postgresql_engine: Engine)
         uow.commit()
     with postgresql_engine.connect() as connection:
         assert connection.execute(select(CheckpointRow.chain)).all() == []
+
+
+def test_a_cursor_of_the_largest_keys_reads_an_empty_page(
+    indexed: Engine, day: IndexedDay, day_api: ApiClient
+) -> None:
+    someone = day.result.holdings[0].address.to_hex()
+    lists = {
+        "/v1/releases": ("releases", (MAX_KEY,)),
+        "/v1/releases/1/editions": ("release-editions", (MAX_KEY,)),
+        "/v1/releases/1/sales": ("sales", (MAX_KEY,)),
+        f"/v1/accounts/{someone}/editions": ("owned-editions", (MAX_KEY,)),
+        f"/v1/accounts/{someone}/claims": ("claims", (MAX_KEY,)),
+        f"/v1/accounts/{someone}/acceptances": ("acceptances", (MAX_KEY, 1, MAX_KEY)),
+        "/v1/documents/artist_agreement": ("documents", (MAX_KEY,)),
+        "/v1/deletion-requests/open": ("open-deletions", (MAX_KEY,)),
+        "/v1/events": ("events", (MAX_KEY, MAX_KEY)),
+    }
+    with api_client(reading_api(indexed, day)) as sql_api:
+        for path, (list_name, key) in lists.items():
+            after = f"{path}?after={encode_cursor(list_name, key)}"
+            in_memory, in_sql = get(day_api, after), get(sql_api, after)
+            assert in_sql.status_code == 200, (path, in_sql.text)
+            assert in_sql.content == in_memory.content, path
+            assert in_sql.json()["items"] == [], path

@@ -19,6 +19,7 @@ from sqlalchemy import (
     BigInteger,
     BindParameter,
     ColumnElement,
+    Integer,
     Row,
     Select,
     Table,
@@ -109,8 +110,10 @@ NO_LIMIT: Final = 2**63 - 1
 
 def bound(column: ColumnElement[Any], name: str | None = None) -> BindParameter[Any]:
     """A parameter of a statement built once, of ``column``'s type (``name`` by default
-    the column's)."""
-    return bindparam(name or column.key, type_=column.type)
+    the column's); a 64-bit integer for an integer column, so a key compared with it may be
+    any the databases hold (the indexer's sentinels, a cursor's)."""
+    kind = BigInteger() if type(column.type) is Integer else column.type
+    return bindparam(name or column.key, type_=kind)
 
 
 LIMIT: Final = bindparam("limit", type_=BigInteger)

@@ -260,6 +260,12 @@ def unit_of_work(engine: Engine) -> SqlUnitOfWork:
     return SqlUnitOfWork(engine)
 
 
+def read_units_of_work(engine: Engine, chain: str) -> Callable[[], SqlUnitOfWork]:
+    from dcmx_adapters.sql.unit_of_work import reading_units_of_work
+
+    return reading_units_of_work(engine, chain)
+
+
 def writer_lease(engine: Engine, chain: str) -> WriterLease:
     from dcmx_adapters.sql.lease import WriterLease
 
@@ -300,6 +306,10 @@ class Container(containers.DeclarativeContainer):
         tron=providers.Singleton(tron_ledger, settings, operator_signer, senders, clock),
     )
     chain: providers.Singleton[str] = providers.Singleton(chain_name, settings, ledger)
+    read_units_of_work: providers.Singleton[Callable[[], SqlUnitOfWork]] = providers.Singleton(
+        read_units_of_work, engine, chain
+    )
+    """The API's reads: one statement a read, outside a transaction."""
     event_source: providers.Singleton[EventSource] = providers.Singleton(
         event_source, settings, ledger
     )

@@ -51,6 +51,16 @@ def create_engine_for(url: str, **options: Any) -> Engine:
     raise UnsupportedDatabaseUrl(parsed.render_as_string(hide_password=True))
 
 
+def reading_engine(engine: Engine) -> Engine:
+    """``engine`` for reads that are one statement each: on PostgreSQL its connections (the
+    same pool) run in autocommit, so a read is its one statement, without a ``BEGIN`` and a
+    ``ROLLBACK`` round trip around it; the statement sees one snapshot all the same. SQLite's
+    transactions cost no round trip: there it is ``engine`` itself."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 PING_AFTER_IDLE = 1.0
 """Seconds a pooled connection may rest before it is checked (``SELECT 1``) on its way out."""
 

@@ -96,6 +96,7 @@ def create_app(
     rate_counter: RateCounter | None = None,
     pool: Callable[[], Pool] | None = None,
     ledger_watch: LedgerWatch | None = None,
+    read_unit_of_work: Callable[[], UnitOfWork] | None = None,
 ) -> FastAPI:
     """The API over the read models ``unit_of_work()`` gives (a fresh unit of work a request,
     or the same one when it is the in-memory kind), for the events of ``chain``. ``ledger`` is
@@ -105,7 +106,9 @@ def create_app(
     after the request began, is refused; the server that runs it (``running.api_server``) takes
     ``connections_max`` connections at once. The write side's rate limits are counted in
     ``rate_counter`` (this process's own buckets by default). The metrics tell the database
-    ``pool``'s figures when there is one, and read the ledger as ``ledger_watch`` says."""
+    ``pool``'s figures when there is one, and read the ledger as ``ledger_watch`` says. The
+    read endpoints read through ``read_unit_of_work()`` when it is given
+    (``reading_units_of_work``: one statement a read), else through ``unit_of_work()``."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -131,7 +134,7 @@ def create_app(
     app.add_middleware(BodyLimit, limit=request_body_max, seconds=request_body_seconds)
     app.add_middleware(RequestMetrics, metrics=metrics)
     render = Render(AddressText(keccak, base58=tron_addresses))
-    reads = Reads(unit_of_work, chain, render, page_size_max)
+    reads = Reads(read_unit_of_work or unit_of_work, chain, render, page_size_max)
     checks = ReadinessChecks(
         unit_of_work, chain, ledger, ready_max_lag, ping_database, _writes_state(operator)
     )
@@ -251,6 +254,7 @@ def app_from_container(container: Container, *, writes: bool = True, processes: 
         rate_counter=container.rate_counter(processes=processes) if writes else None,
         pool=lambda: engine.pool,
         ledger_watch=LedgerWatch(balance_low=settings.operator_balance_low_mark),
+        read_unit_of_work=container.read_units_of_work(),
     )
 
     serving = app.router.lifespan_context

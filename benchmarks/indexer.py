@@ -90,30 +90,32 @@ def scratch_database(name: str) -> Iterator[str]:
         admin.dispose()
 
 
-def ingest(url: str, stream: Stream, batch_blocks: int) -> tuple[float, Engine, Stages, int]:
-    """Index the stream; return the seconds, the engine, the time of each stage and the peak
-    resident size (bytes) while indexing."""
+def ingest(
+    url: str, stream: Stream, batch_blocks: int
+) -> tuple[float, Engine, Stages, tuple[int, int]]:
+    """Index the stream; return the seconds, the engine, the time of each stage, and the
+    resident size (bytes) when indexing began and its peak while indexing."""
     upgrade(url)
     engine = create_engine_for(url)
     stages = Stages()
-    backend = BackendClock(engine)
+    backend = stages.clock = BackendClock(engine)
     indexer = TimedIndexer(
         TimedLedger(stream, stages),
         TimedUnitOfWork(engine, stages),
         IndexerSettings(CHAIN, batch_blocks),
     )
     indexer.stages = stages
-    reset_peak_memory()
+    before = reset_peak_memory()
     began, python_began = time.perf_counter(), time.process_time()
     written = indexer.catch_up()
     elapsed = time.perf_counter() - began
-    stages.seconds["CPU: this Python process (all threads)"] = time.process_time() - python_began
+    stages.seconds["CPU: the Python process"] = time.process_time() - python_began
     stages.seconds["CPU: its PostgreSQL backends"] = backend.seconds()
-    peak = peak_memory()
+    memory = before, peak_memory()
     events = sum(len(placed) for _, placed in stream)
     if written != events:
         raise RuntimeError(f"the indexer wrote {written} of {events} events")
-    return elapsed, engine, stages, peak
+    return elapsed, engine, stages, memory
 
 
 def naive(url: str, sample: list[e.DomainEvent]) -> float:
@@ -290,7 +292,7 @@ def main() -> None:
     sampled = len(sample)
     with scratch_database("dcmx_bench_ingest") as url:
         load = os.getloadavg()[0]
-        seconds, engine, stages, peak = ingest(url, stream, options.batch_blocks)
+        seconds, engine, stages, (before, peak) = ingest(url, stream, options.batch_blocks)
         stages.seconds.update(alone([ev for _, placed in stream for ev in placed]))
         with engine.connect() as connection:
             rows = connection.execute(text("SELECT count(*) FROM events")).scalar_one()
@@ -349,6 +351,13 @@ def main() -> None:
         "≤ 1,024 MiB",
         _met(peak <= 2**30),
     )
+    table.add_row(
+        "  of which held when indexing began (the prepared stream: the chain)",
+        f"{before / 2**20:,.0f} MiB",
+        "",
+        "",
+        "",
+    )
     console.print(table)
     console.print(stage_table(stages, total, seconds))
 
@@ -368,23 +377,24 @@ def main() -> None:
 
 
 def stage_table(stages: Stages, events: int, wall: float) -> Table:
-    seconds = stages.seconds
+    seconds, database = stages.seconds, stages.database
     parts = (
         "  raw events: encode and COPY",
-        "  projections and figures (set-wise SQL)",
+        "  projections, figures (set-wise)",
         "  commit",
     )
-    rest = seconds["write a batch (all below)"] - sum(seconds[part] for part in parts)
-    seconds["  checkpoint, block hashes, quarantine"] = rest
+    whole, rest = "write a batch (all below)", "  checkpoint, block hashes"
+    seconds[rest] = seconds[whole] - sum(seconds[part] for part in parts)
+    database[rest] = database[whole] - sum(database[part] for part in parts)
     order = [
         "read (ledger)",
-        "read, check and fold (reader thread)",
-        "write a batch (all below)",
+        "read, check, fold (reader thread)",
+        whole,
         *parts,
-        "  checkpoint, block hashes, quarantine",
+        rest,
         "CPU: fold alone",
-        "CPU: encode raw events alone (JSON, kind)",
-        "CPU: this Python process (all threads)",
+        "CPU: encode raw events alone",
+        "CPU: the Python process",
         "CPU: its PostgreSQL backends",
     ]
     table = Table(
@@ -392,14 +402,16 @@ def stage_table(stages: Stages, events: int, wall: float) -> Table:
     )
     table.add_column("stage")
     table.add_column("seconds", justify="right")
-    table.add_column("µs an event", justify="right")
-    table.add_column("share of wall", justify="right")
+    table.add_column("µs/event", justify="right")
+    table.add_column("of wall", justify="right")
+    table.add_column("PostgreSQL CPU µs/event", justify="right")
     for name in order:
         table.add_row(
             name,
             f"{seconds[name]:.2f}",
             f"{seconds[name] / events * 1e6:.1f}",
             f"{seconds[name] / wall:.0%}",
+            f"{database[name] / events * 1e6:.1f}" if name in database else "",
         )
     return table
 

@@ -29,17 +29,23 @@ from dcmx_core.services.projections import fold
 
 @define
 class Stages:
-    """Seconds spent in each stage, in the order they were first timed."""
+    """Seconds spent in each stage, and for the stages that talk to the database the CPU
+    seconds its backends spent meanwhile (once a ``clock`` is given)."""
 
     seconds: dict[str, float] = field(factory=lambda: defaultdict(float))
+    database: dict[str, float] = field(factory=lambda: defaultdict(float))
+    clock: BackendClock | None = None
 
     @contextmanager
-    def timing(self, stage: str) -> Iterator[None]:
-        began = time.perf_counter()
+    def timing(self, stage: str, *, database: bool = False) -> Iterator[None]:
+        clock = self.clock if database else None
+        began, cpu = time.perf_counter(), clock.seconds() if clock else 0.0
         try:
             yield
         finally:
             self.seconds[stage] += time.perf_counter() - began
+            if clock is not None:
+                self.database[stage] += clock.seconds() - cpu
 
 
 class TimedLedger(StreamLedger):
@@ -58,11 +64,11 @@ class TimedIndexer(Indexer):
     stages: Stages
 
     def _read(self, first: int, last: int) -> _Batch:
-        with self.stages.timing("read, check and fold (reader thread)"):
+        with self.stages.timing("read, check, fold (reader thread)"):
             return super()._read(first, last)
 
     def _write(self, batch: _Batch) -> int:
-        with self.stages.timing("write a batch (all below)"):
+        with self.stages.timing("write a batch (all below)", database=True):
             return super()._write(batch)
 
 
@@ -79,7 +85,7 @@ class TimedUnitOfWork(SqlUnitOfWork):
         return self
 
     def apply(self, changes: ReadModelChanges) -> None:
-        with self.stages.timing("  projections and figures (set-wise SQL)"):
+        with self.stages.timing("  projections, figures (set-wise)", database=True):
             super().apply(changes)
 
     def commit(self) -> None:
@@ -92,7 +98,7 @@ class _TimedEvents:
         self._events, self._stages = events, stages
 
     def add(self, chain: str, events: Sequence[StoredEvent]) -> int:
-        with self._stages.timing("  raw events: encode and COPY"):
+        with self._stages.timing("  raw events: encode and COPY", database=True):
             return int(self._events.add(chain, events))
 
     def __getattr__(self, name: str) -> Any:
@@ -105,7 +111,7 @@ def alone(events: list[e.DomainEvent]) -> dict[str, float]:
     above interleaves with PostgreSQL's work)."""
     found: dict[str, float] = {}
     found["CPU: fold alone"] = _seconds(lambda: fold(events))
-    found["CPU: encode raw events alone (JSON, kind)"] = _seconds(
+    found["CPU: encode raw events alone"] = _seconds(
         lambda: [(kind_of(ev), encode_event_text(ev, placed_at=ev.position)) for ev in events]
     )
     return found
@@ -117,22 +123,28 @@ def _seconds(work: Callable[[], object]) -> float:
     return time.process_time() - began
 
 
-def reset_peak_memory() -> None:
-    """Start the peak resident size (``VmHWM``) over from the current size (Linux)."""
+def reset_peak_memory() -> int:
+    """Start the peak resident size (``VmHWM``) over from the current size (Linux); return
+    the current size in bytes."""
     try:
         with open("/proc/self/clear_refs", "w") as refs:
             refs.write("5")
     except OSError:
         pass
+    return _status("VmRSS")
 
 
 def peak_memory() -> int:
-    """The process's peak resident size in bytes since the last reset (``VmHWM``)."""
+    """The process's peak resident size in bytes since the last reset."""
+    return _status("VmHWM")
+
+
+def _status(name: str) -> int:
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmHWM:"):
+            if line.startswith(name + ":"):
                 return int(line.split()[1]) * 1024
-    raise RuntimeError("the peak resident size is not in /proc/self/status")
+    raise RuntimeError(f"{name} is not in /proc/self/status")
 
 
 class BackendClock:

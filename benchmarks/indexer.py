@@ -14,6 +14,10 @@ PostgreSQL server named by ``DCMX_BENCH_DATABASE_URL`` (default: the local one a
    key and no index.
 4. Queries: with the whole stream loaded, p50 and p99 of each repository query the API makes,
    each in its own unit of work, as a request would run it.
+
+Beside the ingest's figures it prints where the time went (``indexer_stages``): each stage's
+seconds, the CPU seconds of the Python process and of its PostgreSQL backends (on a loaded
+machine wall time stretches, CPU time much less), and the peak resident size while indexing.
 """
 
 from __future__ import annotations

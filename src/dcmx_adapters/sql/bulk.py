@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 from psycopg import Cursor, sql
 from psycopg.copy import QueuedLibpqWriter
+from psycopg.types.string import BytesBinaryDumper
 from sqlalchemy import JSON, Table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
@@ -69,9 +70,13 @@ def _array_type(table: Table, name: str) -> sql.Composable:
 
 
 def _cursor(session: Session) -> Cursor[Any]:
-    """A psycopg cursor in the session's transaction."""
+    """A psycopg cursor in the session's transaction. Its ``bytea`` values are written by
+    psycopg's compiled dumper: the one psycopg registers for that type by default accepts its
+    DB-API ``Binary`` wrapper as well, and is Python code run for every value."""
     connection = session.connection().connection.driver_connection
-    return connection.cursor()  # type: ignore[no-any-return, union-attr]
+    cursor: Cursor[Any] = connection.cursor()  # type: ignore[union-attr]
+    cursor.adapters.register_dumper(None, BytesBinaryDumper)
+    return cursor
 
 
 def _columns(table: Table, names: Sequence[str]) -> sql.Composable:

@@ -13,6 +13,7 @@ import typing
 from collections.abc import Callable, Mapping
 from enum import IntEnum
 from functools import partial
+from operator import attrgetter
 from typing import Any
 
 import attrs
@@ -58,43 +59,60 @@ def encode_event(event: DomainEvent, *, placed_at: LogPosition | None) -> dict[s
 
 
 def encode_event_text(event: DomainEvent, *, placed_at: LogPosition | None) -> str:
-    """``encode_event`` as compact JSON text, written field by field without building the
-    object first: the bulk path's form, several times faster for the same JSON."""
-    parts = [
-        f"{prefix}{write(getattr(event, name))}" for name, prefix, write in _writers(type(event))
-    ]
+    """``encode_event`` as compact JSON text, written in one step from a template per event
+    class without building the object first: the bulk path's form, several times faster for
+    the same JSON."""
+    text = _text_writer(type(event))(event)
     if event.position is not placed_at and event.position != placed_at:
-        parts.append('"position":' + _JSON(_codec(LogPosition | None)[0](event.position)))
-    return "{" + ",".join(parts) + "}"
+        position = '"position":' + _JSON(_codec(LogPosition | None)[0](event.position))
+        return text[:-1] + ("," if len(text) > 2 else "") + position + "}"
+    return text
 
 
-_PLAIN = (int, Address, Hash32)
-"""Types whose JSON form is a string of digits or hex: nothing in it to escape."""
+TextWriter = Callable[[DomainEvent], str]
 
 
-def _writers(cls: type[DomainEvent]) -> list[tuple[str, str, Callable[[Any], str]]]:
-    if cls not in _WRITERS:
-        _WRITERS[cls] = _build_writers(cls)
-    return _WRITERS[cls]
+def _text_writer(cls: type[DomainEvent]) -> TextWriter:
+    writer = _TEXT_WRITERS.get(cls)
+    if writer is None:
+        writer = _TEXT_WRITERS[cls] = _build_text_writer(cls)
+    return writer
 
 
-def _build_writers(cls: type[DomainEvent]) -> list[tuple[str, str, Callable[[Any], str]]]:
+def _build_text_writer(cls: type[DomainEvent]) -> TextWriter:
+    """A ``%`` template of the class's JSON with one slot a field, and what fills each slot.
+    Addresses, hashes and ints need no escaping (hex and digits), so they skip ``json``."""
     hints = typing.get_type_hints(cls)
-    found: list[tuple[str, str, Callable[[Any], str]]] = []
-    for name, encode in _event_fields(cls):
+    fields = _event_fields(cls)
+    pieces: list[str] = []
+    fillers: list[Callable[[Any], object]] = []
+    for name, encode in fields:
         hint = hints[name]
-        if hint in _PLAIN:
-            write = partial(_quoted, encode)
+        fill: Callable[[Any], object]
+        if hint in (Address, Hash32):
+            piece, fill = '"0x%s"', _raw_hex
+        elif hint is int:
+            piece, fill = '"%s"', _int_text
         elif isinstance(hint, type) and issubclass(hint, IntEnum):
-            write = partial(_number, encode)
+            piece, fill = "%s", partial(_number, encode)
         else:
-            write = partial(_as_json, encode)
-        found.append((name, _JSON(name) + ":", write))
-    return found
+            piece, fill = "%s", partial(_as_json, encode)
+        pieces.append(_JSON(name) + ":" + piece)
+        fillers.append(fill)
+    template = "{" + ",".join(pieces) + "}"
+    if not fields:
+        return lambda _event: template
+    values = attrgetter(*(name for name, _ in fields))
+    if len(fields) == 1:
+        (only,) = fillers
+        return lambda event: template % (only(values(event)),)
+    return lambda event: (
+        template % tuple([f(v) for f, v in zip(fillers, values(event), strict=True)])
+    )
 
 
-def _quoted(encode: Encode, value: Any) -> str:
-    return f'"{encode(value)}"'
+def _raw_hex(value: Address | Hash32) -> str:
+    return value.raw.hex()
 
 
 def _number(encode: Encode, value: Any) -> str:
@@ -136,7 +154,7 @@ def decode_event(
 
 _CODECS: dict[object, tuple[Encode, Decode]] = {}
 _FIELDS: dict[type[DomainEvent], list[tuple[str, Encode]]] = {}
-_WRITERS: dict[type[DomainEvent], list[tuple[str, str, Callable[[Any], str]]]] = {}
+_TEXT_WRITERS: dict[type[DomainEvent], TextWriter] = {}
 
 
 def _codec(hint: object) -> tuple[Encode, Decode]:

@@ -23,7 +23,6 @@ from attrs import define, field, frozen
 
 from dcmx_core.events import DomainEvent
 from dcmx_core.exceptions import IndexCorrupted, RangeTooLarge, ReorgTooDeep, WriterLeaseLost
-from dcmx_core.model.values import Hash32
 from dcmx_core.ports import Block, EventBatch, EventSource, Undecodable, UnitOfWork
 from dcmx_core.read_models import Checkpoint, QuarantinedLog, ReadModelChanges, StoredEvent
 from dcmx_core.services.projections import fold, unproject
@@ -290,13 +289,14 @@ class _Batch:
 def _once_each(events: Sequence[DomainEvent], first: int, last: int) -> list[DomainEvent]:
     """The events of blocks ``first..last``, each once (a ledger may deliver one twice), in
     the order they came."""
-    seen: set[tuple[int, int, Hash32]] = set()
+    # Keyed by the id's bytes: hashing bytes is the interpreter's, a Hash32's is Python code.
+    seen: set[tuple[int, int, bytes]] = set()
     found = []
     for event in events:
         position = event.position
         if position is None or not first <= position.block_number <= last:
             continue
-        key = (position.block_number, position.log_index, position.tx_id)
+        key = (position.block_number, position.log_index, position.tx_id.raw)
         if key not in seen:
             seen.add(key)
             found.append(event)

@@ -67,7 +67,7 @@ _REPOSITORIES: dict[str, type[SqlRepository]] = {
 _SESSIONS: WeakKeyDictionary[Engine, sessionmaker[Session]] = WeakKeyDictionary()
 
 
-def _sessions_of(engine: Engine) -> sessionmaker[Session]:
+def sessions_of(engine: Engine) -> sessionmaker[Session]:
     # One session factory an engine: each sessionmaker is a new Session subclass, and
     # SQLAlchemy sets up event dispatch for every new class on its first session.
     sessions = _SESSIONS.get(engine)
@@ -96,7 +96,7 @@ class SqlUnitOfWork:
     nonces: UsedNonceRepository
 
     def __init__(self, bind: Engine | sessionmaker[Session]) -> None:
-        self._sessions = bind if isinstance(bind, sessionmaker) else _sessions_of(bind)
+        self._sessions = bind if isinstance(bind, sessionmaker) else sessions_of(bind)
         self._session: Session | None = None
         self.fence: Callable[[Session], None] | None = None
         """Run in the transaction before each commit (a writer's lease check): it may refuse

@@ -12,6 +12,7 @@ from anyio import to_thread
 from fastapi import APIRouter, FastAPI, HTTPException, Path
 
 from dcmx_core import __version__
+from dcmx_core.live import IndexNotices
 from dcmx_core.model.values import Address, Keccak
 from dcmx_core.ports import UnitOfWork
 from dcmx_core.services.indexer import IndexerStatus
@@ -23,6 +24,7 @@ from dcmx_entrypoints.container import (
 )
 from dcmx_entrypoints.http.access import KeyCheck
 from dcmx_entrypoints.http.docs import add_docs
+from dcmx_entrypoints.http.event_stream import event_frame, retraction_frame, stream_routes
 from dcmx_entrypoints.http.health import ChainHead, ReadinessChecks, health_routes
 from dcmx_entrypoints.http.limits import (
     BodyLimit,
@@ -31,6 +33,7 @@ from dcmx_entrypoints.http.limits import (
     RateCounter,
     RateLimiter,
 )
+from dcmx_entrypoints.http.live_feed import LiveFeed
 from dcmx_entrypoints.http.market import market_routes
 from dcmx_entrypoints.http.metrics import Metrics, RequestMetrics, metrics_routes
 from dcmx_entrypoints.http.operator_routes import operator_routes
@@ -78,6 +81,9 @@ def create_app(
     request_body_seconds: float = 10.0,
     connections_max: int = 1_000,
     rate_counter: RateCounter | None = None,
+    notices: IndexNotices | None = None,
+    stream_buffer: int = 1_000,
+    stream_heartbeat: float = 15.0,
 ) -> FastAPI:
     """The API over the read models ``unit_of_work()`` gives (a fresh unit of work a request,
     or the same one when it is the in-memory kind), for the events of ``chain``. ``ledger`` is
@@ -86,14 +92,26 @@ def create_app(
     a request body above ``request_body_max`` bytes, or not all there ``request_body_seconds``
     after the request began, is refused; the server that runs it (``running.api_server``) takes
     ``connections_max`` connections at once. The write side's rate limits are counted in
-    ``rate_counter`` (this process's own buckets by default)."""
+    ``rate_counter`` (this process's own buckets by default). With ``notices`` (the
+    indexer's commits) ``/v1/events/stream`` pushes the events as they are indexed, each client
+    with a buffer of ``stream_buffer`` messages and a heartbeat every ``stream_heartbeat`` s."""
+    render = Render(AddressText(keccak, base58=tron_addresses))
+    feed = None
+    if notices is not None:
+        feed = LiveFeed(notices, unit_of_work, chain, event_frame(render), retraction_frame)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Synchronous handlers run on anyio's worker threads: no more at once than the database
         # pool has connections, so none opens a connection of its own or waits for one.
         to_thread.current_default_thread_limiter().total_tokens = HANDLER_THREADS
-        yield
+        if feed is not None:
+            feed.start()
+        try:
+            yield
+        finally:
+            if feed is not None:
+                await feed.stop()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -109,12 +127,15 @@ def create_app(
     metrics = Metrics(status or IndexerStatus())
     app.add_middleware(BodyLimit, limit=request_body_max, seconds=request_body_seconds)
     app.add_middleware(RequestMetrics, metrics=metrics)
-    render = Render(AddressText(keccak, base58=tron_addresses))
     reads = Reads(unit_of_work, chain, render, page_size_max)
     checks = ReadinessChecks(
         unit_of_work, chain, ledger, ready_max_lag, ping_database, _writes_state(operator)
     )
     app.include_router(market_routes(reads))
+    if feed is not None:  # before the records' routes: /v1/events/stream is not an event
+        app.include_router(
+            stream_routes(feed, render, buffer=stream_buffer, heartbeat=stream_heartbeat)
+        )
     app.include_router(records_routes(reads))
     if operator is not None:
         counter = rate_counter if rate_counter is not None else InProcessBuckets()
@@ -125,6 +146,7 @@ def create_app(
     app.state.metrics = metrics
     app.state.addresses = render.addresses
     app.state.connections_max = connections_max
+    app.state.live_feed = feed
     return app
 
 
@@ -208,6 +230,7 @@ def app_from_container(container: Container, *, writes: bool = True, processes: 
         request_body_seconds=settings.request_body_seconds,
         connections_max=settings.api_connections_max,
         rate_counter=container.rate_counter(processes=processes) if writes else None,
+        notices=container.index_notices(),
     )
 
     serving = app.router.lifespan_context

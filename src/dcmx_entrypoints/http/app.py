@@ -98,7 +98,8 @@ def create_app(
     render = Render(AddressText(keccak, base58=tron_addresses))
     feed = None
     if notices is not None:
-        feed = LiveFeed(notices, unit_of_work, chain, event_frame(render), retraction_frame)
+        frame = event_frame(render)
+        feed = LiveFeed(notices, unit_of_work, chain, frame, retraction_frame, stream_heartbeat)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -133,9 +134,7 @@ def create_app(
     )
     app.include_router(market_routes(reads))
     if feed is not None:  # before the records' routes: /v1/events/stream is not an event
-        app.include_router(
-            stream_routes(feed, render, buffer=stream_buffer, heartbeat=stream_heartbeat)
-        )
+        app.include_router(stream_routes(feed, render, buffer=stream_buffer))
     app.include_router(records_routes(reads))
     if operator is not None:
         counter = rate_counter if rate_counter is not None else InProcessBuckets()

@@ -5,15 +5,14 @@ Each event is a message whose id is its position (``block-log``) and whose data 
 that one, once. A reorganization sends ``event: retracted`` with the block from which events
 were withdrawn and the positions of those it had been sent. A client too slow to keep up is cut
 off with ``event: cut`` whose data is the id to resume from. A comment line every
-``heartbeat_seconds`` keeps proxies from closing a quiet stream.
+``stream_heartbeat`` seconds keeps proxies from closing a quiet stream.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated
 
 from anyio import to_thread
 from fastapi import APIRouter, Header, Query
@@ -39,10 +38,10 @@ from dcmx_entrypoints.http.schemas import Render
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
-def event_frame(render: Render) -> Any:
+def event_frame(render: Render) -> Callable[[StoredEvent], bytes]:
     """How an event is written on the stream: its id, and its JSON as ``/v1/events`` has it."""
 
-    def frame(stored: StoredEvent) -> str:
+    def frame(stored: StoredEvent) -> bytes:
         position = stored.position
         document = {
             "chain": stored.chain,
@@ -54,21 +53,21 @@ def event_frame(render: Render) -> Any:
             "data": render.event_fields(stored.event),
         }
         text = json.dumps(document, separators=(",", ":"))
-        return f"id: {position_id(position_of(stored))}\ndata: {text}\n\n"
+        return f"id: {position_id(position_of(stored))}\ndata: {text}\n\n".encode()
 
     return frame
 
 
-def retraction_frame(from_block: int, positions: list[Position]) -> str:
+def retraction_frame(from_block: int, positions: list[Position]) -> bytes:
     document = {"from_block": from_block, "positions": [position_id(p) for p in positions]}
-    return f"event: retracted\ndata: {json.dumps(document, separators=(',', ':'))}\n\n"
+    return f"event: retracted\ndata: {json.dumps(document, separators=(',', ':'))}\n\n".encode()
 
 
-def cut_frame(resume: Position) -> str:
-    return f"event: cut\ndata: {position_id(resume)}\n\n"
+def cut_frame(resume: Position) -> bytes:
+    return f"event: cut\ndata: {position_id(resume)}\n\n".encode()
 
 
-def stream_routes(feed: LiveFeed, render: Render, *, buffer: int, heartbeat: float) -> APIRouter:
+def stream_routes(feed: LiveFeed, render: Render, *, buffer: int) -> APIRouter:
     router = APIRouter(prefix="/v1")
 
     @router.get(
@@ -107,7 +106,7 @@ def stream_routes(feed: LiveFeed, render: Render, *, buffer: int, heartbeat: flo
         cursor, opening = await _start(feed, last_event_id)
         follower = Follower(chosen, cursor, buffer)
         return StreamingResponse(
-            _frames(feed, follower, opening, heartbeat),
+            _frames(feed, follower, opening),
             media_type="text/event-stream",
             headers=STREAM_HEADERS,
         )
@@ -119,41 +118,38 @@ def _account(render: Render, text: str | None) -> Address | None:
     return None if text is None else render.addresses.parse(text)
 
 
-async def _start(feed: LiveFeed, last_event_id: str | None) -> tuple[Position, str]:
+async def _start(feed: LiveFeed, last_event_id: str | None) -> tuple[Position, bytes]:
     """Where the stream starts, and what it says first: a retraction when the client's last
     event is no longer on the chain (a reorganization while it was away)."""
     if last_event_id is None:
         await feed.ready.wait()
-        return feed.cursor, ": live\n\n"
+        return feed.cursor, b": live\n\n"
     try:
         position = parse_position_id(last_event_id)
     except ValueError as error:
         raise ApiRefusal("validation-error", f"Last-Event-ID: {error}") from None
     if await to_thread.run_sync(feed.still_there, position):
-        return position, ": resumed\n\n"
+        return position, b": resumed\n\n"
     block = position[0]
     return (block - 1, BLOCK_END), retraction_frame(block, [position])
 
 
-async def _frames(
-    feed: LiveFeed, follower: Follower, opening: str, heartbeat: float
-) -> AsyncIterator[str]:
+async def _frames(feed: LiveFeed, follower: Follower, opening: bytes) -> AsyncIterator[bytes]:
     try:
         yield opening
         async for frames in feed.catch_up(follower):
-            yield "".join(frame for frame, _ in frames)
+            yield b"".join(frame for frame, _ in frames)
             follower.sent(frames)
         while True:
             if not follower.frames and not follower.cut:
+                if follower.beat:
+                    follower.beat = False
+                    yield b": heartbeat\n\n"
                 follower.wake.clear()
-                try:
-                    await asyncio.wait_for(follower.wake.wait(), heartbeat)
-                except TimeoutError:
-                    yield ": heartbeat\n\n"
-                    continue
+                await follower.wake.wait()
             if follower.frames:
                 frames = follower.take()
-                yield "".join(frame for frame, _ in frames)
+                yield b"".join(frame for frame, _ in frames)
                 follower.sent(frames)
             elif follower.cut:
                 yield cut_frame(follower.resume if follower.resume != START else feed.floor)

@@ -55,7 +55,7 @@ def position_of(stored: StoredEvent) -> Position:
     return (stored.position.block_number, stored.position.log_index)
 
 
-Frame = tuple[str, Position | None]
+Frame = tuple[bytes, Position | None]
 """A frame of the stream, and the position of the event it carries (None: it carries none)."""
 
 
@@ -65,7 +65,7 @@ class Delivery:
 
     stored: StoredEvent
     position: Position
-    frame: str
+    frame: bytes
 
 
 @define(eq=False)
@@ -85,6 +85,8 @@ class Follower:
     epoch: int = 0
     """Counts the withdrawals: a read that began in another epoch may hold orphaned events."""
     cut: bool = False
+    beat: bool = False
+    """A heartbeat is due: nothing was sent for a while."""
     wake: asyncio.Event = field(factory=asyncio.Event)
 
     def __attrs_post_init__(self) -> None:
@@ -117,7 +119,7 @@ class Follower:
             if position is not None:
                 self.resume = position
 
-    def withdraw(self, from_block: int, frame: Callable[[int, list[Position]], str]) -> None:
+    def withdraw(self, from_block: int, frame: Callable[[int, list[Position]], bytes]) -> None:
         """The events from ``from_block`` on are gone: say which of them it was sent."""
         self.epoch += 1
         if self.cursor < (from_block, 0):
@@ -144,8 +146,10 @@ class LiveFeed:
     notices: IndexNotices
     unit_of_work: Callable[[], UnitOfWork]
     chain: str
-    frame: Callable[[StoredEvent], str]
-    retraction: Callable[[int, list[Position]], str]
+    frame: Callable[[StoredEvent], bytes]
+    retraction: Callable[[int, list[Position]], bytes]
+    heartbeat: float = 15.0
+    """Seconds between two heartbeats to every follower (one timer for all of them)."""
     ring_size: int = 10_000
     page: int = 1_000
     followers: set[Follower] = field(factory=set)
@@ -155,15 +159,19 @@ class LiveFeed:
     """The ring holds every event after ``floor`` up to ``cursor``."""
     ready: asyncio.Event = field(factory=asyncio.Event)
     cuts: int = 0
-    _task: asyncio.Task[None] | None = None
+    _tasks: list[asyncio.Task[None]] = field(factory=list)
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="dcmx-live-feed")
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._run(), name="dcmx-live-feed"),
+            loop.create_task(self._beat(), name="dcmx-live-feed-heartbeat"),
+        ]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         for follower in list(self.followers):
             self._cut(follower)
 
@@ -175,6 +183,13 @@ class LiveFeed:
                 await self._take(notice)
             except Exception as error:  # the next notice reads again from the same cursor
                 _log.warning("live_feed=read_failed error=%r", f"{type(error).__name__}: {error}")
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat)
+            for follower in list(self.followers):
+                follower.beat = True
+                follower.wake.set()
 
     async def _take(self, notice: IndexNotice) -> None:
         if not self.ready.is_set():

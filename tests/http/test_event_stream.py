@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,21 +21,25 @@ from sqlalchemy import Engine
 
 from benchmarks.event_stream import StreamLedger
 from dcmx_adapters.sql.database import create_engine_for, upgrade
+from dcmx_adapters.sql.index_notices import LOOK_AGAIN
 from dcmx_adapters.sql.notice_listeners import InProcessNotices, PostgresNotices
 from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
 from dcmx_core.events import DomainEvent, EditionSold, TokensTransferred
-from dcmx_core.live import IndexNotices
+from dcmx_core.live import EventFilter, IndexNotice, IndexNotices
 from dcmx_core.model.nft import release_of
 from dcmx_core.services.indexer import Indexer, IndexerSettings
 from dcmx_entrypoints.http import create_app
-from dcmx_entrypoints.http.live_feed import LiveFeed
+from dcmx_entrypoints.http.event_stream import event_frame, retraction_frame
+from dcmx_entrypoints.http.live_feed import Follower, LiveFeed
 from dcmx_entrypoints.http.paging import encode_cursor
+from dcmx_entrypoints.http.schemas import AddressText, Render
 from tests.conftest import empty_tables
 from tests.http.conftest import CRYPTO
 from tests.http.sse import GrowingLedger, Held, ids_of, messages, prepared_blocks, served
 from tests.reliability.run_indexer import ReorganizingLedger, WatchedUnitOfWork, scheduled_forks
 
 _chains = itertools.count()
+RENDER = Render(AddressText(CRYPTO.keccak256))
 
 
 def chain_name() -> str:
@@ -312,3 +317,61 @@ def test_a_last_event_id_that_is_not_one_is_refused(
         answer = client.get("/v1/events/stream", headers={"Last-Event-ID": "yesterday"})
     assert answer.status_code == 422
     assert "Last-Event-ID: not an event id of this stream" in answer.json()["detail"]
+
+
+class QueuedNotices:
+    """Notices a test sends by hand (one listener), to drop some on purpose."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[IndexNotice] = asyncio.Queue()
+
+    async def notices(self) -> AsyncIterator[IndexNotice]:
+        while True:
+            yield await self.queue.get()
+
+
+def test_a_rollback_whose_notice_was_missed_is_retracted_once_the_listener_is_back(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'read_models.db'}"
+    upgrade(url)
+    engine = create_engine_for(url)
+    blocks, chain = prepared_blocks(200, per_block=10), "missed"
+    ledger = GrowingLedger(blocks, shown=10)
+    notices = QueuedNotices()
+    feed = LiveFeed(
+        notices, lambda: SqlUnitOfWork(engine), chain, event_frame(RENDER), retraction_frame
+    )
+
+    async def run() -> list[bytes]:
+        feed.start()
+        await notices.queue.put(LOOK_AGAIN)  # the listener connects: the index is empty
+        await feed.ready.wait()
+        follower = Follower(EventFilter(), feed.cursor, buffer=1_000)
+        async for _ in feed.catch_up(follower):
+            pass
+        await asyncio.to_thread(
+            Indexer(ledger, SqlUnitOfWork(engine), IndexerSettings(chain)).catch_up
+        )
+        await notices.queue.put(IndexNotice(chain, 9))
+        while len(follower.frames) < len(ids_of(blocks[:10])):
+            await asyncio.sleep(0.01)
+        with SqlUnitOfWork(engine) as uow:  # a rollback from block 7, its notice lost
+            uow.events.remove_from(chain, 7)
+            uow.commit()
+        await notices.queue.put(LOOK_AGAIN)  # the listener is back
+        while not follower.frames or follower.frames[-1][1] is not None:
+            await asyncio.sleep(0.01)
+        frames = [frame for frame, _ in follower.take()]
+        await feed.stop()
+        return frames
+
+    try:
+        frames = asyncio.run(run())
+    finally:
+        engine.dispose()
+    retracted = frames[-1].decode()
+    assert retracted.startswith("event: retracted\ndata: ")
+    document = json.loads(retracted.split("data: ", 1)[1])
+    assert document["from_block"] == 7
+    assert document["positions"] == [i for i in ids_of(blocks[:10]) if int(i.split("-")[0]) >= 7]

@@ -44,6 +44,8 @@ def position_id(position: Position) -> str:
 
 def parse_position_id(text: str) -> Position:
     """The position an event id names; ValueError when ``text`` is not one."""
+    if text.strip() == position_id(START):
+        return START
     parts = text.strip().split("-")
     if not 1 <= len(parts) <= 2 or not all(p.isdigit() and len(p) <= 18 for p in parts):
         raise ValueError(f"not an event id of this stream: {text[:40]!r}")
@@ -196,7 +198,12 @@ class LiveFeed:
             await self._begin()
         if notice.retracted:
             self._withdraw(notice.block_number)
-        await self._read_new()
+        elif not notice.chain and self.ring:  # notices may have been missed: a rollback too?
+            orphaned = await to_thread.run_sync(self._orphaned_from)
+            if orphaned is not None:
+                self._withdraw(orphaned)
+        while await self._read_new() == self.page:
+            pass
 
     async def _begin(self) -> None:
         """Start at the indexer's checkpoint: the feed carries what is indexed from now on."""
@@ -209,10 +216,11 @@ class LiveFeed:
         self.cursor = self.floor = await to_thread.run_sync(checkpoint)
         self.ready.set()
 
-    async def _read_new(self) -> None:
+    async def _read_new(self) -> int:
+        """Read a page of the events after the cursor and hand them out; return how many."""
         fresh = await to_thread.run_sync(self._read_after, self.cursor)
         if not fresh:
-            return
+            return 0
         deliveries = [Delivery(s, position_of(s), self.frame(s)) for s in fresh]
         before = self.cursor
         self.ring.extend(deliveries)
@@ -220,16 +228,28 @@ class LiveFeed:
         while len(self.ring) > self.ring_size:
             self.floor = self.ring.popleft().position
         self._dispatch(deliveries, before)
+        return len(fresh)
 
     def _read_after(self, cursor: Position) -> list[StoredEvent]:
-        found: list[StoredEvent] = []
         with (uow := self.unit_of_work()):
-            while page := uow.events.list(self.chain, after=cursor, limit=self.page):
-                found += page
-                cursor = position_of(page[-1])
-                if len(page) < self.page:
+            return uow.events.list(self.chain, after=cursor, limit=self.page)
+
+    def _orphaned_from(self) -> int | None:
+        """The first block whose events in the ring are no longer those stored (a rollback
+        whose notice was missed), or None."""
+        ring = list(self.ring)
+        stored: list[StoredEvent] = []
+        with (uow := self.unit_of_work()):
+            while len(stored) < len(ring):
+                after = position_of(stored[-1]) if stored else self.floor
+                page = uow.events.list(self.chain, after=after, limit=self.page)
+                if not page:
                     break
-        return found
+                stored += page
+        for held, now in zip(ring, stored, strict=False):
+            if held.stored.position != now.position:
+                return min(held.position[0], now.position.block_number)
+        return ring[len(stored)].position[0] if len(stored) < len(ring) else None
 
     def _dispatch(self, deliveries: list[Delivery], before: Position) -> None:
         # One match a filter, not a follower: most followers ask for the same few things.

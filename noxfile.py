@@ -1,6 +1,8 @@
 """Project sessions. They run in the environment nox itself runs in (the project's .venv,
 installed with ``pip install -e '.[dev]'``), so a session costs no extra installs."""
 
+import os
+import shutil
 import sys
 
 import nox
@@ -12,6 +14,7 @@ nox.options.sessions = [
     "typecheck",
     "contracts_check",
     "docs",
+    "ops_check",
     "hardhat",
     "tronweb",
 ]
@@ -68,10 +71,11 @@ def bench(session: nox.Session) -> None:
     """Benchmarks that print tables (not part of a bare ``nox``): how fast ``dcmx --version``,
     ``dcmx --help`` and ``dcmx node`` start, the in-memory ledger's throughput, the indexer's
     ingest and query speed on PostgreSQL, the read API's latency at 500 requests/s (1,000,000
-    events; ``-- --events N`` for another size), the local TRON node's start time and
-    transactions a second over HTTP (``-- --transactions N``), and what its journal costs and
-    how fast it replays, what a rate limit check costs in each store, and how soon the event
-    stream delivers a commit to 1,000 subscribers at 200 events/s."""
+    events; ``-- --events N`` for another size), the local TRON node's start time,
+    transactions a second over HTTP (``-- --transactions N``) and memory after 100,000
+    transfers, what its journal costs and how fast it replays, what a rate limit check costs
+    in each store, and how soon the event stream delivers a commit to 1,000 subscribers at 200
+    events/s."""
     session.run(PYTHON, "-m", "benchmarks.startup")
     session.run(PYTHON, "benchmarks/memory_ledger.py")
     session.run(PYTHON, "-m", "benchmarks.indexer", *session.posargs)
@@ -93,6 +97,20 @@ def contracts(session: nox.Session) -> None:
 def contracts_check(session: nox.Session) -> None:
     """Recompile and fail if the committed artifacts differ from what the sources give."""
     session.run(PYTHON, "contracts/compile.py", "--check")
+
+
+@nox.session
+def ops_check(session: nox.Session) -> None:
+    """The Prometheus alert rules in deploy/prometheus: valid (``promtool check rules``) and
+    firing as their unit tests expect (``promtool test rules``). promtool comes with Debian's
+    ``prometheus`` package, which the session installs with apt-get when it is missing."""
+    if shutil.which("promtool") is None:
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        session.run(*sudo, "apt-get", "update", "-q", external=True)
+        apt = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "prometheus"]
+        session.run(*sudo, *apt, external=True)
+    session.run("promtool", "check", "rules", "deploy/prometheus/alerts.yml", external=True)
+    session.run("promtool", "test", "rules", "deploy/prometheus/alerts_test.yml", external=True)
 
 
 @nox.session
@@ -136,12 +154,14 @@ def hardhat(session: nox.Session) -> None:
 @nox.session
 def reliability(session: nox.Session) -> None:
     """The reliability suite at full length: the indexer against faulty ledgers, and killed
-    20+ times over 100,000 events (a quick subset of it runs with the tests)."""
+    20+ times over 100,000 events, and dcmx up interrupted at 8 random points of its demo day
+    (a quick subset of each runs with the tests)."""
     session.run(
         PYTHON,
         "-m",
         "pytest",
         "tests/reliability",
+        "tests/e2e/test_up_interrupted.py",
         "-q",
         *session.posargs,
         env={"DCMX_LONG_RELIABILITY": "1"},

@@ -5,7 +5,10 @@ event stream into a scratch PostgreSQL database (see ``benchmarks.indexer``), se
 from it in processes of their own (``--workers``, 4 by default, as ``dcmx serve --workers``
 runs them), and sends the main read requests from this process at a fixed rate, each on its
 own schedule (an open loop: a slow answer does not slow the requests after it). It prints, per
-endpoint and in all, the p50 and p99 latency and the rate achieved.
+endpoint and in all, the p50 and p99 latency and the rate achieved, and the server's CPU time a
+read (its processes' user and system time, from ``/proc``, over the requests they served). Then
+it looks for the API's capacity: it asks for 500, 1,000, 1,500 ... requests a second, each for
+``--step-seconds``, until p99 passes 50 ms, and prints the highest rate served within it.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from collections.abc import Callable
 import httpx
 import uvicorn
 import uvloop
+from attrs import frozen
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, text
@@ -42,7 +46,7 @@ def serve(url: str, port: int, workers: int) -> None:
     """The API over the database at ``url`` from ``workers`` processes, as ``dcmx serve
     --workers`` runs it, until killed."""
     from dcmx_adapters.crypto import EthCrypto
-    from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
+    from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork, reading_units_of_work
     from dcmx_entrypoints.container import serving_engine
     from dcmx_entrypoints.http.app import create_app
     from dcmx_entrypoints.running import api_server, listening_socket, serve_in_processes
@@ -52,6 +56,7 @@ def serve(url: str, port: int, workers: int) -> None:
         head = StreamLedger(list(event_stream(1)))  # readiness only asks for a head
         app = create_app(
             unit_of_work=lambda: SqlUnitOfWork(engine),
+            read_unit_of_work=reading_units_of_work(engine, CHAIN),
             chain=CHAIN,
             ledger=head,
             keccak=EthCrypto().keccak256,
@@ -171,6 +176,81 @@ def wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("the API server did not answer within a minute")
 
 
+CAPACITY_P99 = 0.050
+"""The latency a rate must keep its p99 under to count as served, in seconds."""
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and every process below it, from ``/proc``."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # ended meanwhile
+            children[parent].append(int(entry))
+    found, waiting = [], [root]
+    while waiting:
+        pid = waiting.pop()
+        found.append(pid)
+        waiting.extend(children[pid])
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """The user and system time the processes ``pids`` have spent so far."""
+    ticks = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+@frozen
+class Run:
+    """One rate asked for, and what came of it."""
+
+    rate: float
+    latencies: dict[str, list[float]]
+    failures: int
+    took: float
+    cpu: float
+    """Server CPU seconds spent meanwhile."""
+
+    @property
+    def every(self) -> list[float]:
+        return [latency for found in self.latencies.values() for latency in found]
+
+    @property
+    def served(self) -> float:
+        return len(self.every) / self.took
+
+    @property
+    def cpu_a_read(self) -> float:
+        return self.cpu / len(self.every)
+
+    def kept(self, p99_bound: float) -> bool:
+        """Served in full, without a failure, with p99 under ``p99_bound`` seconds."""
+        _, p99 = percentiles(self.every)
+        return p99 < p99_bound and not self.failures and self.served >= 0.95 * self.rate
+
+
+def measure(
+    port: int,
+    next_request: Callable[[], Request],
+    rate: float,
+    seconds: float,
+    connections: int,
+    server: list[int],
+) -> Run:
+    before = cpu_seconds(server)
+    latencies, failures, took = uvloop.run(load(port, next_request, rate, seconds, connections))
+    return Run(rate, latencies, failures, took, cpu_seconds(server) - before)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -179,6 +259,10 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32, help="kept-alive connections")
     parser.add_argument("--workers", type=int, default=4, help="server processes")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--step", type=float, default=500, help="capacity search: the rate's step (0: none)"
+    )
+    parser.add_argument("--step-seconds", type=float, default=10, help="capacity search")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.serve:
@@ -187,7 +271,9 @@ def main() -> None:
     console = Console()
     stream: Stream = list(event_stream(options.events))
     keys = Keys.of(stream)
-    with scratch_database("dcmx_bench_api") as url:
+    steps: list[Run] = []
+    # A database of this run's own: two runs at once on one server do not drop each other's.
+    with scratch_database(f"dcmx_bench_api_{os.getpid()}") as url:
         seconds, engine = ingest(url, stream, 500)
         settle(engine)
         total = sum(len(placed) for _, placed in stream)
@@ -201,39 +287,83 @@ def main() -> None:
         base = f"http://127.0.0.1:{options.port}"
         try:
             wait_until_up(base, server)
+            processes = process_tree(server.pid)
             next_request = requests(keys, random.Random(3))
             port, connections = options.port, options.connections
             # Warm up: every process primes its connections and prepared statements, and the
             # database its caches, at the full rate.
-            uvloop.run(load(port, next_request, options.rate, 5, connections))
-            latencies, failures, took = uvloop.run(
-                load(port, next_request, options.rate, options.seconds, connections)
-            )
+            measure(port, next_request, options.rate, 5, connections, processes)
+            run = measure(port, next_request, options.rate, options.seconds, connections, processes)
+            console.print(f"load average {load_average()}")
+            rate = options.step
+            while rate > 0:
+                step = measure(
+                    port, next_request, rate, options.step_seconds, connections, processes
+                )
+                steps.append(step)
+                if not step.kept(CAPACITY_P99):
+                    break
+                rate += options.step
         finally:
             server.terminate()
             server.wait(30)
-    every = [latency for found in latencies.values() for latency in found]
+    console.print(rate_table(run, total, options.seconds))
+    console.print(f"mean {statistics.fmean(run.every) * 1e3:.1f} ms")
+    if steps:
+        console.print(capacity_table(steps))
+    console.print(f"load average {load_average()}")
+
+
+def load_average() -> str:
+    with open("/proc/loadavg") as loadavg:
+        return " ".join(loadavg.read().split()[:3])
+
+
+def rate_table(run: Run, total: int, seconds: float) -> Table:
+    every = run.every
     table = Table(
-        title=f"Read API over {total:,} events: {options.rate:,.0f} requests/s asked for "
-        f"{options.seconds:.0f} s, {len(every) / took:,.0f}/s served, {failures} failed"
+        title=f"Read API over {total:,} events: {run.rate:,.0f} requests/s asked for "
+        f"{seconds:.0f} s, {run.served:,.0f}/s served, {run.failures} failed; server CPU "
+        f"{run.cpu_a_read * 1e3:.2f} ms a read"
     )
     for column in ("endpoint", "requests", "p50 ms", "p99 ms", "target", "met"):
         table.add_column(column, justify="left" if column == "endpoint" else "right")
-    for name, found in sorted(latencies.items()):
+    for name, found in sorted(run.latencies.items()):
         p50, p99 = percentiles(found)
         table.add_row(name, f"{len(found):,}", f"{p50 * 1e3:.1f}", f"{p99 * 1e3:.1f}", "", "")
     p50, p99 = percentiles(every)
-    met = p99 < 0.020 and failures == 0 and len(every) / took >= 0.95 * options.rate
     table.add_row(
         "all",
         f"{len(every):,}",
         f"{p50 * 1e3:.1f}",
         f"{p99 * 1e3:.1f}",
-        f"p99 < 20 ms at {options.rate:,.0f}/s",
-        "yes" if met else "NO",
+        f"p99 < 20 ms at {run.rate:,.0f}/s",
+        "yes" if run.kept(0.020) else "NO",
     )
-    console.print(table)
-    console.print(f"mean {statistics.fmean(every) * 1e3:.1f} ms")
+    return table
+
+
+def capacity_table(steps: list[Run]) -> Table:
+    kept = [step.rate for step in steps if step.kept(CAPACITY_P99)]
+    best = f"{max(kept):,.0f}/s" if kept else f"none (not even {steps[0].rate:,.0f}/s)"
+    table = Table(
+        title=f"Capacity (the highest rate served with p99 < {CAPACITY_P99 * 1e3:.0f} ms): "
+        f"{best}; target at least 1,500/s: {'yes' if kept and max(kept) >= 1500 else 'NO'}"
+    )
+    for column in ("asked /s", "served /s", "failed", "p50 ms", "p99 ms", "CPU ms a read", "kept"):
+        table.add_column(column, justify="right")
+    for step in steps:
+        p50, p99 = percentiles(step.every)
+        table.add_row(
+            f"{step.rate:,.0f}",
+            f"{step.served:,.0f}",
+            str(step.failures),
+            f"{p50 * 1e3:.1f}",
+            f"{p99 * 1e3:.1f}",
+            f"{step.cpu_a_read * 1e3:.2f}",
+            "yes" if step.kept(CAPACITY_P99) else "no",
+        )
+    return table
 
 
 if __name__ == "__main__":

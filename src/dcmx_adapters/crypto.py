@@ -1,5 +1,7 @@
 """The ``Crypto`` port with the libraries the field trusts: eth-hash for Keccak-256 and
-eth-keys on its coincurve (libsecp256k1) backend for secp256k1 signing and recovery.
+eth-keys on its coincurve (libsecp256k1) backend for secp256k1 keys and recovery; signatures
+come from coincurve directly, the same bytes eth-keys' backend makes, without remaking the key
+object each time.
 
 Library types stop here: callers get ``bytes`` and ``dcmx_core`` addresses, never eth-keys
 objects, and a signature that has no signer is ``None``, never an eth-keys exception.
@@ -7,8 +9,10 @@ objects, and a signature that has no signer is ``None``, never an eth-keys excep
 
 from __future__ import annotations
 
+import functools
 from typing import Final
 
+import coincurve
 from eth_hash.auto import keccak
 from eth_keys.backends.coincurve import CoinCurveECCBackend
 from eth_keys.datatypes import PrivateKey, Signature
@@ -21,6 +25,15 @@ from dcmx_core.model.values import Address
 _V_OFFSET: Final = 27
 # libsecp256k1 through coincurve: the fast, audited backend (eth-keys' pure-Python one is slow).
 _BACKEND: Final = CoinCurveECCBackend()
+
+
+@functools.lru_cache(maxsize=8)
+def _signing_key(private_key: bytes) -> coincurve.PrivateKey:
+    """libsecp256k1's key object for a private key (checked by eth-keys first, with its
+    errors), made once for the few keys that sign again and again (the local node signs every
+    block with one): eth-keys makes two a signature, most of a signature's cost."""
+    PrivateKey(private_key, backend=_BACKEND)
+    return coincurve.PrivateKey(private_key)
 
 
 class EthCrypto:
@@ -47,9 +60,9 @@ class EthCrypto:
 
     def sign_digest(self, private_key: bytes, digest: bytes) -> bytes:
         """The 65-byte ``r ‖ s ‖ v`` signature (low s, v 27 or 28) of the 32-byte ``digest``."""
-        signature = PrivateKey(private_key, backend=_BACKEND).sign_msg_hash(digest)
-        r, s, v = signature.r, signature.s, signature.v
-        return bytes(r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v + _V_OFFSET]))
+        # r ‖ s ‖ recovery id, low s: what eth-keys' coincurve backend signs with.
+        signature = _signing_key(private_key).sign_recoverable(digest, hasher=None)
+        return signature[:64] + bytes([signature[64] + _V_OFFSET])
 
     def address_of(self, private_key: bytes) -> Address:
         """The address a 32-byte secp256k1 private key signs for."""

@@ -14,8 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
-
 from dcmx_adapters.crypto import EthCrypto
 from dcmx_core.model.signing import SECP256K1_N
 from dcmx_core.model.values import Address
@@ -122,6 +120,8 @@ class KeystoreSigner:
 
 def open_keystore(path: Path, password: str) -> KeySigner:
     """A signer with the key in the keystore at ``path``, decrypted with ``password``."""
+    from eth_account import Account  # loaded when a keystore is opened, not with every signer
+
     document = read_keystore(path)
     try:
         raw = bytes(Account.decrypt(document, password))

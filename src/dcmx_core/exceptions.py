@@ -8,7 +8,34 @@ edges can translate them broadly (an HTTP status, a CLI exit code).
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
+
+
+def _said(value: object) -> str:
+    """A value as a message writes it for people: bytes in hex, a member of a closed set by its
+    name, text in quotes, anything else as itself (an address or a hash in hex, which the edges
+    then write in the chain's own form)."""
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, Enum):
+        return value.name
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
+
+
+def _currency(value: object) -> str:
+    """A currency as a message writes it: the native coin (the zero address) by that name."""
+    return "the native coin" if str(value) == _NATIVE else str(value)
+
+
+_NATIVE = "0x" + "00" * 20
+
+
+def _named(value: object) -> str:
+    """A member of a closed set (or its name) as a message writes it."""
+    return value.name if isinstance(value, Enum) else str(value)
 
 
 class DcmxError(Exception):
@@ -60,18 +87,18 @@ class StateConflict(DcmxError):
 
 class InvalidAddress(InvalidArgument):
     def __init__(self, text: object, reason: str) -> None:
-        super().__init__(f"invalid address {text!r}: {reason}", text=text, reason=reason)
+        super().__init__(f"invalid address {_said(text)}: {reason}", text=text, reason=reason)
 
 
 class InvalidHash(InvalidArgument):
     def __init__(self, text: object, reason: str) -> None:
-        super().__init__(f"invalid 32-byte hash {text!r}: {reason}", text=text, reason=reason)
+        super().__init__(f"invalid 32-byte hash {_said(text)}: {reason}", text=text, reason=reason)
 
 
 class OutOfRange(InvalidArgument):
     def __init__(self, name: str, value: object, allowed: str) -> None:
         super().__init__(
-            f"{name} = {value!r} is out of range: allowed {allowed}",
+            f"{name} = {_said(value)} is out of range: allowed {allowed}",
             name=name,
             value=value,
             allowed=allowed,
@@ -113,7 +140,7 @@ class NotPendingAdmin(Unauthorized):
 class InsufficientBalance(InsufficientFunds):
     def __init__(self, account: object, needed: int, available: int) -> None:
         super().__init__(
-            f"{account} has {available} but {needed} is needed",
+            f"{account} has {available} base units but {needed} are needed",
             account=account,
             needed=needed,
             available=available,
@@ -123,7 +150,7 @@ class InsufficientBalance(InsufficientFunds):
 class InsufficientAllowance(InsufficientFunds):
     def __init__(self, spender: object, needed: int, available: int) -> None:
         super().__init__(
-            f"{spender} may spend {available} but {needed} is needed",
+            f"{spender} may spend {available} base units but {needed} are needed",
             spender=spender,
             needed=needed,
             available=available,
@@ -133,7 +160,8 @@ class InsufficientAllowance(InsufficientFunds):
 class SupplyCapExceeded(CapExceeded):
     def __init__(self, requested: int, headroom: int) -> None:
         super().__init__(
-            f"minting {requested} exceeds the supply cap: {headroom} can still be minted",
+            f"minting {requested} base units exceeds the supply cap: {headroom} can still be "
+            "minted",
             requested=requested,
             headroom=headroom,
         )
@@ -240,14 +268,16 @@ class BuyerIsSeller(StateConflict):
 class WrongPayment(InvalidArgument):
     def __init__(self, expected: int, paid: int) -> None:
         super().__init__(
-            f"the price is {expected} but {paid} was paid", expected=expected, paid=paid
+            f"the price is {expected} base units but {paid} were paid", expected=expected, paid=paid
         )
 
 
 class WrongCurrency(InvalidArgument):
     def __init__(self, expected: object, given: object) -> None:
         super().__init__(
-            f"the listing asks for {expected}, not {given}", expected=expected, given=given
+            f"the listing asks for {_currency(expected)}, not {_currency(given)}",
+            expected=expected,
+            given=given,
         )
 
 
@@ -269,14 +299,16 @@ class PaymentFailed(StateConflict):
 class NothingToWithdraw(InsufficientFunds):
     def __init__(self, account: object, currency: object) -> None:
         super().__init__(
-            f"{account} has no payout in {currency}", account=account, currency=currency
+            f"{account} has no payout in {_currency(currency)}", account=account, currency=currency
         )
 
 
 class PaymentNotReceived(InsufficientFunds):
     def __init__(self, expected: int, received: int) -> None:
         super().__init__(
-            f"{expected} was due but only {received} arrived", expected=expected, received=received
+            f"{expected} base units were due but only {received} arrived",
+            expected=expected,
+            received=received,
         )
 
 
@@ -311,21 +343,21 @@ class ProofAlreadyUsed(Duplicate):
 class ClaimNotPending(StateConflict):
     def __init__(self, claim_id: int, status: object) -> None:
         super().__init__(
-            f"claim {claim_id} is {status}, not pending", claim_id=claim_id, status=status
+            f"claim {claim_id} is {_named(status)}, not pending", claim_id=claim_id, status=status
         )
 
 
 class ClaimNotVerified(StateConflict):
     def __init__(self, claim_id: int, status: object) -> None:
         super().__init__(
-            f"claim {claim_id} is {status}, not verified", claim_id=claim_id, status=status
+            f"claim {claim_id} is {_named(status)}, not verified", claim_id=claim_id, status=status
         )
 
 
 class PoolExhausted(LimitExceeded):
     def __init__(self, pool: object, requested: int, available: int) -> None:
         super().__init__(
-            f"pool {pool} has {available} left but {requested} is asked",
+            f"pool {_named(pool)} has {available} base units left but {requested} are asked",
             pool=pool,
             requested=requested,
             available=available,
@@ -335,7 +367,8 @@ class PoolExhausted(LimitExceeded):
 class DailyLimitExceeded(LimitExceeded):
     def __init__(self, pool: object, requested: int, available: int) -> None:
         super().__init__(
-            f"the daily limit of pool {pool} leaves {available} for today but {requested} is asked",
+            f"the daily limit of pool {_named(pool)} leaves {available} base units for today but "
+            f"{requested} are asked",
             pool=pool,
             requested=requested,
             available=available,
@@ -348,14 +381,16 @@ class DailyLimitExceeded(LimitExceeded):
 class UnknownDocument(UnknownId):
     def __init__(self, doc_type: object, version: int) -> None:
         super().__init__(
-            f"no {doc_type} version {version} is registered", doc_type=doc_type, version=version
+            f"no {_named(doc_type)} version {version} is registered",
+            doc_type=doc_type,
+            version=version,
         )
 
 
 class DocumentAlreadyRegistered(Duplicate):
     def __init__(self, doc_type: object, version: int) -> None:
         super().__init__(
-            f"{doc_type} version {version} is registered already",
+            f"{_named(doc_type)} version {version} is registered already",
             doc_type=doc_type,
             version=version,
         )
@@ -364,7 +399,7 @@ class DocumentAlreadyRegistered(Duplicate):
 class DocumentHashMismatch(InvalidArgument):
     def __init__(self, doc_type: object, version: int) -> None:
         super().__init__(
-            f"the hash given is not the registered hash of {doc_type} version {version}",
+            f"the hash given is not the registered hash of {_named(doc_type)} version {version}",
             doc_type=doc_type,
             version=version,
         )
@@ -373,7 +408,7 @@ class DocumentHashMismatch(InvalidArgument):
 class AlreadyAccepted(Duplicate):
     def __init__(self, user: object, doc_type: object, version: int) -> None:
         super().__init__(
-            f"{user} has accepted {doc_type} version {version} already",
+            f"{user} has accepted {_named(doc_type)} version {version} already",
             user=user,
             doc_type=doc_type,
             version=version,

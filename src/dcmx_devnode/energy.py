@@ -18,16 +18,25 @@ factor, which popular contracts pay on top, is not part of it.
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any, Final
 
-from eth.abc import ComputationAPI, SignedTransactionAPI, StateAPI
+from eth.abc import (
+    ComputationAPI,
+    MessageAPI,
+    SignedTransactionAPI,
+    StateAPI,
+    TransactionContextAPI,
+)
 from eth.vm import mnemonics, opcode_values
+from eth.vm.code_stream import CodeStream
 from eth.vm.forks.byzantium.opcodes import ensure_no_static
 from eth.vm.forks.cancun.computation import CancunComputation
 from eth.vm.forks.cancun.opcodes import CANCUN_OPCODES
 from eth.vm.logic import arithmetic, call, context, storage
 from eth.vm.message import Message
 from eth.vm.opcode import as_opcode
+from eth.vm.opcode_values import PUSH1, PUSH32
 
 SLOAD: Final = 50
 SET_SSTORE: Final = 20_000
@@ -91,11 +100,81 @@ TVM_OPCODES: Final = {
 """Cancun's opcodes at the TVM's prices."""
 
 
+_FIXED_PRICE: Final[Any] = type(as_opcode(logic_fn=storage.sload, mnemonic="", gas_cost=0))
+"""py-evm's class of fixed-price opcodes (what ``as_opcode`` makes)."""
+
+
+def _charged_then_run(opcode: Any) -> Any:
+    """``opcode`` (a fixed-price one) as one function that takes its energy and runs it, in place
+    of py-evm's object whose call goes through the computation to its gas meter: the same
+    charge and the same error when the energy runs out, with two calls fewer an instruction."""
+    if type(opcode) is not _FIXED_PRICE:
+        return opcode  # priced by its own logic (the calls): kept as it is
+    cost, logic, mnemonic = opcode.gas_cost, opcode.logic_fn, opcode.mnemonic
+
+    def run(computation: Any) -> None:
+        meter = computation._gas_meter
+        if cost > meter.gas_remaining:
+            meter.consume_gas(cost, mnemonic)  # raises py-evm's OutOfGas
+        meter.gas_remaining -= cost
+        logic(computation)
+
+    return run
+
+
+_RUNNABLE: Final = {value: _charged_then_run(opcode) for value, opcode in TVM_OPCODES.items()}
+"""``TVM_OPCODES`` as the metering computation runs them."""
+
+
+@functools.lru_cache(maxsize=256)
+def instruction_starts(code: bytes) -> frozenset[int]:
+    """The positions in ``code`` where an instruction starts (not inside a PUSH's data): the
+    only places a jump may land. Worked out once a contract, not on every run's jumps."""
+    starts = set()
+    position, length = 0, len(code)
+    while position < length:
+        starts.add(position)
+        opcode = code[position]
+        position += 1 + (opcode - PUSH1 + 1 if PUSH1 <= opcode <= PUSH32 else 0)
+    return frozenset(starts)
+
+
+class AnalyzedCode(CodeStream):
+    """py-evm's code stream with its jump analysis done once for each code
+    (``instruction_starts``) rather than worked out jump by jump on every run."""
+
+    __slots__ = ["_starts"]
+
+    def __init__(self, code_bytes: bytes) -> None:
+        super().__init__(code_bytes)
+        self._starts = instruction_starts(bytes(code_bytes))
+
+    def is_valid_opcode(self, position: int) -> bool:
+        return position in self._starts
+
+
 class TvmEnergyComputation(CancunComputation):
     """A Cancun computation that charges energy as the TVM does (nested calls too: they run in
     the class of the computation that makes them)."""
 
-    opcodes = TVM_OPCODES
+    opcodes = _RUNNABLE
+
+    def __init__(
+        self,
+        state: StateAPI,
+        message: MessageAPI,
+        transaction_context: TransactionContextAPI,
+    ) -> None:
+        super().__init__(state, message, transaction_context)
+        self.code = AnalyzedCode(message.code)
+
+    def consume_gas(self, amount: int, reason: str) -> None:
+        # Every opcode passes here: the gas meter's own method checks the same, and logs.
+        meter = self._gas_meter
+        if 0 <= amount <= meter.gas_remaining:
+            meter.gas_remaining -= amount
+        else:
+            meter.consume_gas(amount, reason)  # raises what py-evm raises
 
     @classmethod
     def consume_initcode_gas_cost(cls, computation: ComputationAPI) -> None:

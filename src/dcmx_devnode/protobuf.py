@@ -10,6 +10,7 @@ in any case of their first letter (``"function"`` is ``Function``); unknown keys
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, Final, Literal
 
@@ -186,8 +187,14 @@ _INT64: Final = 1 << 64
 # --- wire format -----------------------------------------------------------------------------
 
 
+_ONE_BYTE: Final = tuple(bytes([value]) for value in range(0x80))
+"""The varints of 0 to 127, one byte each: tags and lengths, most of the varints written."""
+
+
 def varint(value: int) -> bytes:
     """A base-128 varint; negative numbers as their 64-bit two's complement (int64)."""
+    if 0 <= value < 0x80:
+        return _ONE_BYTE[value]
     value %= _INT64
     out = bytearray()
     while value > 0x7F:
@@ -197,6 +204,7 @@ def varint(value: int) -> bytes:
     return bytes(out)
 
 
+@functools.cache
 def _tag(number: int, wire_type: int) -> bytes:
     return varint(number << 3 | wire_type)
 
@@ -300,6 +308,15 @@ def parse_bytes(kind: Kind, item: Any, visible: bool) -> bytes:
 
 def parse_address(text: str) -> bytes:
     """A TRON address, base58check or 21-byte hex, as its 21 bytes (0x41 first)."""
+    if not isinstance(text, str):
+        raise MalformedMessage(f"{text!r} is not a TRON address: {text!r}")
+    return _parsed_address(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_address(text: str) -> bytes:
+    """``parse_address``, remembered for the addresses last seen: transactions name the same
+    few again and again, and base58 is slow."""
     try:
         return base58.b58decode_check(_base58check(text))
     except (ValueError, IndexError) as error:  # an empty text has no first letter
@@ -341,6 +358,7 @@ def address_bytes(text: str) -> bytes:
         ) from None
 
 
+@functools.lru_cache(maxsize=4096)
 def render_address(raw: bytes, visible: bool) -> str:
     return _base58check(raw.hex()) if visible else raw.hex()
 

@@ -22,7 +22,7 @@ from typing import Final
 
 from attrs import frozen
 
-from dcmx_entrypoints.running import CommandFailed
+from dcmx_entrypoints.failures import CommandFailed
 
 LOCK_FILE: Final = "chain.lock"
 UP: Final = "up"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 import sys
 from collections.abc import Callable
 from typing import Any, Final, NoReturn
@@ -91,6 +92,11 @@ COMMANDS: Final = (
 )
 
 
+NEGATIVE_NUMBER: Final = re.compile(r"-[0-9][0-9.]*")
+"""A negative number, read as an argument for its reader to refuse (an amount says it cannot be
+negative) rather than as an unknown option."""
+
+
 class Interrupted(Exception):
     """Ctrl-C stopped a command (typer would turn the KeyboardInterrupt into a silent exit)."""
 
@@ -106,7 +112,32 @@ class Unloaded(TyperCommand):
         """The command itself, as its module's ``register`` adds it to a ``typer.Typer``."""
         commands = typer.Typer()
         importlib.import_module(self.module).register(commands)
-        return get_group(commands).commands[str(self.name)]
+        command = get_group(commands).commands[str(self.name)]
+        _negative_numbers_as_arguments(command)
+        return command
+
+
+def _negative_numbers_as_arguments(command: Any) -> None:
+    """Let ``command`` and its subcommands take ``-5`` as an argument: click reads any word
+    that begins with ``-`` as an option, and would say ``No such option: -5``."""
+    make_parser = command.make_parser
+
+    def parser(ctx: Any) -> Any:
+        made = make_parser(ctx)
+        process_opts = made._process_opts
+
+        def process(arg: str, state: Any) -> None:
+            if NEGATIVE_NUMBER.fullmatch(arg) and arg not in made._short_opt:
+                state.largs.append(arg)
+            else:
+                process_opts(arg, state)
+
+        made._process_opts = process
+        return made
+
+    command.make_parser = parser
+    for sub in getattr(command, "commands", {}).values():
+        _negative_numbers_as_arguments(sub)
 
 
 class LazyGroup(TyperGroup):
@@ -124,6 +155,13 @@ class LazyGroup(TyperGroup):
             command = self.commands[str(name)] = command.load()
         return name, command, rest
 
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """Each command with the whole first paragraph of its help, wrapped (click's own
+        listing cuts it short at the width of a line)."""
+        rows = [(name, " ".join(summary.split())) for name, _, summary in COMMANDS]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -136,6 +174,9 @@ app = typer.Typer(
     help="DCMX Core: the Web3 back end of the DCMX music platform.",
     no_args_is_help=True,
     add_completion=False,
+    # Plain help: rich's (typer.rich_utils, rich.markdown) would double the time of
+    # ``dcmx --help``. A command's own help, once its module is loaded, is rich's.
+    rich_markup_mode=None,
 )
 
 
@@ -208,6 +249,20 @@ def _one_line(error: Exception) -> str:
     return " ".join(str(error).split())
 
 
+_HEX_ADDRESS: Final = re.compile(r"\b0x([0-9a-fA-F]{40})(?![0-9a-fA-F])")
+
+
+def _refusal(error: Exception) -> str:
+    """A refusal of the domain outside a verb (which knows its chain and writes its own): the
+    addresses in it in EIP-55, as the local chains and the demo write them."""
+    from dcmx_adapters.crypto import EthCrypto  # loaded already by whatever was refused
+    from dcmx_core.model.values import Address
+
+    keccak = EthCrypto().keccak256
+    said = _one_line(error)
+    return _HEX_ADDRESS.sub(lambda m: Address(bytes.fromhex(m[1])).to_checksum_hex(keccak), said)
+
+
 def _unreachable(error: Exception) -> str:
     return unreachable(error) or _one_line(error)
 
@@ -217,7 +272,7 @@ EXPECTED_FAILURES: Final[dict[tuple[str, str], tuple[int, Callable[[Exception], 
     # from a module that is loaded, and importing them all would cost every command the start
     # of the settings, the journal and requests.
     ("dcmx_entrypoints.settings", "SettingsError"): (2, _one_line),
-    ("dcmx_core.exceptions", "DcmxError"): (1, _one_line),
+    ("dcmx_core.exceptions", "DcmxError"): (1, _refusal),
     ("dcmx_entrypoints.failures", "CommandFailed"): (1, _one_line),
     ("dcmx_adapters.journal", "JournalError"): (1, _one_line),
     ("requests.exceptions", "RequestException"): (1, _unreachable),

@@ -10,35 +10,32 @@ import getpass
 import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Final, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
 from dependency_injector import containers, providers
-from sqlalchemy import Engine, make_url, text
-from web3 import HTTPProvider, Web3
 
 from dcmx_adapters.clock import SystemClock
 from dcmx_adapters.crypto import EthCrypto
-from dcmx_adapters.evm.chain import Web3Chain
 from dcmx_adapters.evm.ledger import EvmLedger, local_evm_ledger
 from dcmx_adapters.memory.ledger import MemoryLedger
 from dcmx_adapters.memory.repositories import MemoryProfileRepository
 from dcmx_adapters.rate_buckets import FailOpen, InProcessBuckets, RateCounter
 from dcmx_adapters.signing import KeySigner
-from dcmx_adapters.sql.database import create_engine_for
-from dcmx_adapters.sql.lease import WriterLease
-from dcmx_adapters.sql.notice_listeners import InProcessNotices, PostgresNotices
-from dcmx_adapters.sql.rate_buckets import PostgresBuckets
-from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
-from dcmx_adapters.tron import fees
-from dcmx_adapters.tron import ledger as tron
 from dcmx_core.live import IndexNotices
 from dcmx_core.model.platform import Deployment
 from dcmx_core.model.signing import Signer
 from dcmx_core.model.values import ZERO_ADDRESS
 from dcmx_core.ports import Clock, EventSource, Ledger, ProfileRepository
 from dcmx_core.services.indexer import Indexer, IndexerSettings, IndexerStatus
-from dcmx_devnode.local import fresh_tron_ledger
 from dcmx_entrypoints.settings import LedgerKind, PasswordPrompt, Settings, SettingsError
+
+if TYPE_CHECKING:
+    # The database's adapters (SQLAlchemy, Alembic, psycopg) load when a database is first
+    # used: a verb on a chain needs none of them, and they cost every command a second.
+    from sqlalchemy import Engine
+
+    from dcmx_adapters.sql.lease import WriterLease
+    from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
 
 HANDLER_THREADS = 10
 """How many requests the API's handlers work on at once in one process (the rest wait their
@@ -50,9 +47,20 @@ _log = logging.getLogger("dcmx.rate_limits")
 def serving_engine(url: str) -> Engine:
     """An engine for the database at ``url``. On PostgreSQL its pool keeps a connection for
     each handler thread and two more (the indexer's, the readiness check's), so a busy API
-    never opens and closes connections as it goes."""
-    pooled = make_url(url).get_backend_name() == "postgresql"
-    return create_engine_for(url, **({"pool_size": HANDLER_THREADS + 2} if pooled else {}))
+    never opens and closes connections as it goes. Its pool counts the requests waiting for a
+    connection (but an in-memory SQLite database's, which is one shared connection)."""
+    from sqlalchemy import make_url
+
+    from dcmx_adapters.sql.database import create_engine_for
+    from dcmx_adapters.sql.pool import WaitCountedQueuePool
+
+    parsed = make_url(url)
+    options: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql":
+        options["pool_size"] = HANDLER_THREADS + 2
+    if parsed.database not in (None, "", ":memory:"):
+        options["poolclass"] = WaitCountedQueuePool
+    return create_engine_for(url, **options)
 
 
 def database_engine(settings: Settings) -> Iterator[Engine]:
@@ -75,6 +83,8 @@ class DatabasePing:
         self._engine = engine
 
     def __call__(self) -> None:
+        from sqlalchemy import text
+
         with self._engine.connect() as connection:
             connection.execute(text("SELECT 1"))
 
@@ -116,6 +126,11 @@ def evm_ledger(
     freshly deployed by the operator on an in-process chain (eth-tester or revm)."""
     senders = _senders(operator, others)
     if settings.evm_rpc_url:
+        # web3 loads for a chain reached over JSON-RPC alone (a second of every command's start).
+        from web3 import HTTPProvider, Web3
+
+        from dcmx_adapters.evm.chain import Web3Chain
+
         chain = Web3Chain(
             Web3(HTTPProvider(settings.evm_rpc_url)),
             senders,
@@ -146,6 +161,11 @@ def tron_ledger(
 ) -> Ledger:
     """The contracts on TRON: a fresh local node in this process, or the network's deployment
     signed for with the settings' key, at their energy price and fee limit margin."""
+    # tronpy and the local node load for a TRON ledger alone.
+    from dcmx_adapters.tron import fees
+    from dcmx_adapters.tron import ledger as tron
+    from dcmx_devnode.local import fresh_tron_ledger
+
     limits = fees.fee_limits(
         energy_price=settings.tron_energy_price, margin=settings.tron_fee_limit_margin
     )
@@ -174,6 +194,10 @@ def tron_ledger(
 def index_notices(settings: Settings, engine: Callable[[], Engine]) -> IndexNotices:
     """Where the API hears the indexer's commits: PostgreSQL's ``LISTEN`` (any indexer, any
     machine), or on SQLite the commits of this process itself."""
+    from sqlalchemy import make_url
+
+    from dcmx_adapters.sql.notice_listeners import InProcessNotices, PostgresNotices
+
     if make_url(settings.database).get_backend_name() == "postgresql":
         return PostgresNotices(settings.database)
     return InProcessNotices(engine())
@@ -219,6 +243,8 @@ def rate_counter(
     (``DCMX_RATE_LIMIT_URL``): in Redis, in the PostgreSQL database, or in itself. Left empty,
     the database when it is PostgreSQL and several processes serve, else the process itself.
     A shared store that cannot be reached gives way to counting in the process meanwhile."""
+    from sqlalchemy import make_url
+
     url = settings.rate_limit_url
     on_postgresql = make_url(settings.database).get_backend_name() == "postgresql"
     if not url:
@@ -232,11 +258,31 @@ def rate_counter(
     if url == "in-process":
         return InProcessBuckets()
     if url == "postgresql":
+        from dcmx_adapters.sql.rate_buckets import PostgresBuckets
+
         return FailOpen(PostgresBuckets(engine(), settings.rate_limit_prefix))
     # Imported here: only an API that counts in Redis pays for loading its client.
     from dcmx_adapters.redis_buckets import RedisBuckets
 
     return FailOpen(RedisBuckets(url, settings.rate_limit_prefix))
+
+
+def unit_of_work(engine: Engine) -> SqlUnitOfWork:
+    from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
+
+    return SqlUnitOfWork(engine)
+
+
+def read_units_of_work(engine: Engine, chain: str) -> Callable[[], SqlUnitOfWork]:
+    from dcmx_adapters.sql.unit_of_work import reading_units_of_work
+
+    return reading_units_of_work(engine, chain)
+
+
+def writer_lease(engine: Engine, chain: str) -> WriterLease:
+    from dcmx_adapters.sql.lease import WriterLease
+
+    return WriterLease(engine, chain)
 
 
 def _ledger_kind(settings: Settings) -> str:
@@ -260,7 +306,7 @@ class Container(containers.DeclarativeContainer):
     profiles: providers.Singleton[ProfileRepository] = providers.Singleton(MemoryProfileRepository)
 
     engine: providers.Resource[Engine] = providers.Resource(database_engine, settings)
-    unit_of_work: providers.Factory[SqlUnitOfWork] = providers.Factory(SqlUnitOfWork, engine)
+    unit_of_work: providers.Factory[SqlUnitOfWork] = providers.Factory(unit_of_work, engine)
     ping_database: providers.Factory[DatabasePing] = providers.Factory(DatabasePing, engine)
     rate_counter: providers.Factory[RateCounter] = providers.Factory(
         rate_counter, settings, engine.provider
@@ -276,6 +322,10 @@ class Container(containers.DeclarativeContainer):
         tron=providers.Singleton(tron_ledger, settings, operator_signer, senders, clock),
     )
     chain: providers.Singleton[str] = providers.Singleton(chain_name, settings, ledger)
+    read_units_of_work: providers.Singleton[Callable[[], SqlUnitOfWork]] = providers.Singleton(
+        read_units_of_work, engine, chain
+    )
+    """The API's reads: one statement a read, outside a transaction."""
     event_source: providers.Singleton[EventSource] = providers.Singleton(
         event_source, settings, ledger
     )
@@ -284,7 +334,7 @@ class Container(containers.DeclarativeContainer):
         indexer_settings, settings, chain
     )
     indexer_status: providers.Singleton[IndexerStatus] = providers.Singleton(IndexerStatus)
-    writer_lease: providers.Factory[WriterLease] = providers.Factory(WriterLease, engine, chain)
+    writer_lease: providers.Factory[WriterLease] = providers.Factory(writer_lease, engine, chain)
     indexer: providers.Singleton[Indexer] = providers.Singleton(
         Indexer,
         ledger=event_source,

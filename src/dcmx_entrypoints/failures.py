@@ -3,6 +3,7 @@ traceback. Light on purpose (the standard library only), since every command imp
 
 from __future__ import annotations
 
+import sys
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -17,9 +18,10 @@ class CommandFailed(RuntimeError):
 def unreachable(error: BaseException) -> str | None:
     """One line for a node that does not answer or answers no HTTP (None: ``error`` is
     something else). The node's URL is named without its query, which may hold an API key."""
-    import requests  # imported already by whatever asked a node, so it costs nothing then
-
-    if not isinstance(error, requests.RequestException):
+    # Looked up, not imported: an error of requests can only come from a process that loaded
+    # it to ask a node, and a verb on a chain in this process never does.
+    requests = sys.modules.get("requests")
+    if requests is None or not isinstance(error, requests.RequestException):
         return None
     request = getattr(error, "request", None)
     url = getattr(request, "url", None) if request is not None else None

@@ -26,37 +26,32 @@ shown) as soon as that many blocks follow it.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from attrs import frozen
-from eth.vm.forks.cancun.state import get_total_blob_gas
-from eth_tester import EthereumTester, PyEVMBackend
-from eth_tester.backends.pyevm.main import get_default_genesis_params
-from web3 import Web3
-from web3.providers.eth_tester import EthereumTesterProvider
 
 from dcmx_adapters import journal
 from dcmx_adapters.block_time import BlockTime
 from dcmx_adapters.crypto import EthCrypto
-from dcmx_adapters.evm.chain import Chain, Log, TxResult, Web3Chain
+from dcmx_adapters.evm.chain import Chain, Log, TxResult
 from dcmx_adapters.evm.deploy import deploy_platform
 from dcmx_adapters.evm.ledger import EvmLedger
 from dcmx_adapters.evm.revm import RevmChain
 from dcmx_adapters.journal import JournaledLedger, JournalError
 from dcmx_core.model.values import Address
 from dcmx_core.ports import Block, Clock, DevLedger
-from dcmx_devnode.journal import describes_a_node
-from dcmx_devnode.local import local_tron_ledger
 from dcmx_entrypoints.demo.cast import demo_cast
-from dcmx_entrypoints.local_tron import replay_tron_chain, start_tron_chain
 from dcmx_entrypoints.settings import LedgerKind
+
+if TYPE_CHECKING:
+    from dcmx_entrypoints.container import Container
+    from dcmx_entrypoints.settings import Settings
 
 JOURNAL_FILE: Final = "chain.jsonl"
 ADMIN_FUNDS: Final = 10**22
@@ -84,24 +79,6 @@ class LocalChainMismatch(ValueError):
 
 def journal_path(data_dir: Path) -> Path:
     return data_dir / JOURNAL_FILE
-
-
-class SeededBackend(PyEVMBackend):  # type: ignore[misc]
-    """eth-tester's py-evm with each block's prevrandao derived from its parent's hash (eth-tester
-    draws it at random, which would give a replayed block another hash)."""
-
-    def mine_blocks(self, num_blocks: int = 1, coinbase: Any = b"\x00" * 20) -> tuple[bytes, ...]:
-        mined = []
-        for _ in range(num_blocks):
-            parent = self.chain.get_canonical_head().hash
-            pending = self.chain.get_block().transactions
-            block = self.chain.mine_block(
-                coinbase=coinbase,
-                mix_hash=hashlib.sha256(b"prevrandao:" + parent).digest(),
-                blob_gas_used=sum(get_total_blob_gas(tx) for tx in pending),
-            )
-            mined.append(block.hash)
-        return tuple(mined)
 
 
 class ClockStampedChain:
@@ -186,9 +163,9 @@ def build_chain(genesis: Mapping[str, Any], clock: Clock) -> DevLedger:
     if engine is LocalEngine.REVM:
         raw = RevmChain(genesis_time=clock.now())
     else:
-        parameters = get_default_genesis_params({"timestamp": clock.now()})
-        tester = EthereumTester(SeededBackend(genesis_parameters=parameters))
-        raw = Web3Chain(Web3(EthereumTesterProvider(tester)), [p.signer for p in people])
+        from dcmx_entrypoints.local_eth_tester import eth_tester_chain
+
+        raw = eth_tester_chain(clock.now(), [p.signer for p in people])
     chain = ClockStampedChain(raw, clock)
     chain.fund(admin, ADMIN_FUNDS)
     chain.set_next_timestamp(BlockTime(clock).next(chain.head().timestamp))
@@ -199,6 +176,8 @@ def build_chain(genesis: Mapping[str, Any], clock: Clock) -> DevLedger:
 def _tron_chain(genesis: Mapping[str, Any], clock: Clock) -> DevLedger:
     """The five contracts on a fresh local TRON node, deployed by the operator; the node signs
     nothing itself, so the ledger holds the keys of the operator and the demo's cast."""
+    from dcmx_devnode.local import local_tron_ledger  # the node loads for a TRON chain alone
+
     depth = genesis.get("solidify_depth")
     # A refused transaction's block is taken back, so that the journal, which leaves refusals
     # out, replays the same blocks; only a block above the solidified head can be.
@@ -274,8 +253,13 @@ def open_local_chain(
         raise LocalChainMismatch(
             f"the local chain in {path.parent} runs on {shown}, not {engine.value}"
         )
-    if found is LedgerKind.TRON and describes_a_node(journal.first_entry(path)):
-        return LocalChain(replay_tron_chain(path, clock, writable=writable), found, None, True)
+    if found is LedgerKind.TRON:
+        from dcmx_devnode.journal import describes_a_node
+        from dcmx_entrypoints.local_tron import replay_tron_chain
+
+        if describes_a_node(journal.first_entry(path)):
+            tron = replay_tron_chain(path, clock, writable=writable)
+            return LocalChain(tron, found, None, True)
     if found is LedgerKind.TRON and writable:
         raise LocalChainMismatch(
             f"the local TRON chain in {path.parent} was journaled by an earlier dcmx up, which "
@@ -288,12 +272,33 @@ def open_local_chain(
 
 def _start(path: Path, clock: Clock, kind: LedgerKind, engine: LocalEngine | None) -> LocalChain:
     if kind is LedgerKind.TRON:
+        from dcmx_entrypoints.local_tron import start_tron_chain
+
         genesis: dict[str, Any] = {"ledger": kind.value}
         ledger = start_tron_chain(path, genesis, clock, solidify_depth=TRON_SOLIDIFY_DEPTH)
         return LocalChain(ledger, kind, None, False)
     chosen = engine or LocalEngine.REVM
     genesis = {"ledger": kind.value, "engine": chosen.value}
     return LocalChain(journal.start(path, genesis, build_chain, clock), kind, chosen, False)
+
+
+def container_on_local_chain(settings: Settings, local: LocalChain) -> Container:
+    """A container whose ledger is the given local chain (the contracts on an in-process EVM,
+    or on the local TRON node), administered by the demo's operator."""
+    import attrs
+    from dependency_injector import providers
+
+    from dcmx_entrypoints.container import container_for
+    from dcmx_entrypoints.demo.stacks import with_demo_cast
+    from dcmx_entrypoints.settings import EvmEngine
+
+    if local.engine is None:
+        chosen = attrs.evolve(settings, ledger=LedgerKind.TRON, tron_network="local")
+    else:
+        chosen = attrs.evolve(settings, ledger=LedgerKind.EVM, evm_engine=EvmEngine(local.engine))
+    container = with_demo_cast(container_for(chosen))
+    container.ledger.override(providers.Object(local.ledger))
+    return container
 
 
 class JournalFollower(threading.Thread):

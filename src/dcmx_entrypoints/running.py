@@ -17,12 +17,10 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
 
-import attrs
 import uvicorn
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from attrs import frozen
-from dependency_injector import providers
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -35,11 +33,11 @@ from dcmx_core.model.values import Address
 from dcmx_core.ports import Block, EventBatch, EventSource, UnitOfWork
 from dcmx_core.read_models import ErasureRecord, UserProfile
 from dcmx_core.services.indexer import Indexer, IndexerStatus
-from dcmx_entrypoints.container import Container, container_for
-from dcmx_entrypoints.demo.stacks import with_demo_cast
+from dcmx_entrypoints.container import Container
 from dcmx_entrypoints.failures import CommandFailed as CommandFailed  # commands import it from here
-from dcmx_entrypoints.local_chain import LocalChain, following_journal
-from dcmx_entrypoints.settings import EvmEngine, LedgerKind, Settings
+from dcmx_entrypoints.local_chain import container_on_local_chain as container_on_local_chain
+from dcmx_entrypoints.local_chain import following_journal
+from dcmx_entrypoints.settings import Settings
 from dcmx_entrypoints.stopping import STOP_SIGNALS, stop_on_signals
 
 _log = logging.getLogger(__name__)
@@ -281,18 +279,6 @@ class CommittedProfiles:
 
 
 # --- the ledger and the indexer -------------------------------------------------------------
-
-
-def container_on_local_chain(settings: Settings, local: LocalChain) -> Container:
-    """A container whose ledger is the given local chain (the contracts on an in-process EVM,
-    or on the local TRON node), administered by the demo's operator."""
-    if local.engine is None:
-        chosen = attrs.evolve(settings, ledger=LedgerKind.TRON, tron_network="local")
-    else:
-        chosen = attrs.evolve(settings, ledger=LedgerKind.EVM, evm_engine=EvmEngine(local.engine))
-    container = with_demo_cast(container_for(chosen))
-    container.ledger.override(providers.Object(local.ledger))
-    return container
 
 
 @frozen

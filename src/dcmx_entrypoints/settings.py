@@ -21,10 +21,8 @@ from urllib.parse import urlsplit
 
 import platformdirs
 from attrs import field, frozen
-from sqlalchemy.engine import make_url
 
 from dcmx_adapters.signing import KeyRefused, KeystoreSigner, read_keystore
-from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, create_engine_for
 from dcmx_core.exceptions import InvalidAddress
 from dcmx_core.model.signing import Signer
 from dcmx_core.model.values import Address
@@ -87,6 +85,14 @@ class LedgerKind(StrEnum):
 class EvmEngine(StrEnum):
     ETH_TESTER = "eth-tester"
     REVM = "revm"
+
+
+BALANCE_LOW_DEFAULTS: Final = {
+    LedgerKind.MEMORY: 0,  # the rules alone charge nothing
+    LedgerKind.EVM: 10**17,  # 0.1 of the coin: thousands of calls at a few gwei
+    LedgerKind.TRON: 500 * 10**6,  # 500 TRX: a few dozen calls with no energy staked
+}
+"""The operator's low-water mark on each chain unless ``DCMX_OPERATOR_BALANCE_LOW`` says."""
 
 
 @frozen
@@ -180,6 +186,17 @@ class Settings:
     rate_limit_prefix: str = "dcmx:rate:"
     """What the names of the buckets in a shared store begin with (APIs that share a Redis or
     a database but not their clients set different ones)."""
+    operator_balance_low: int | None = None
+    """The operator's balance of the chain's coin (sun on TRON, wei on EVM) below which it
+    wants topping up, told on ``/metrics`` for the alert to compare; None: the chain's
+    default (``BALANCE_LOW_DEFAULTS``)."""
+
+    @property
+    def operator_balance_low_mark(self) -> int:
+        """The low-water mark of the operator's balance on the configured ledger."""
+        if self.operator_balance_low is not None:
+            return self.operator_balance_low
+        return BALANCE_LOW_DEFAULTS[self.ledger]
 
     @property
     def database(self) -> str:
@@ -189,6 +206,8 @@ class Settings:
     @property
     def sqlite_file(self) -> Path | None:
         """The SQLite file of the database, when it is one (its directory is made on demand)."""
+        from sqlalchemy.engine import make_url  # SQLAlchemy loads when a database is used
+
         url = make_url(self.database)
         if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
             return None
@@ -313,6 +332,20 @@ def _integer(minimum: int, maximum: int | None = None) -> Callable[[str, object]
     return parse
 
 
+def _optional_integer(minimum: int) -> Callable[[str, object], int | None]:
+    whole = _integer(minimum)
+
+    def parse(variable: str, value: object) -> int | None:
+        if isinstance(value, str) and not value.strip():
+            return None
+        try:
+            return whole(variable, value)
+        except SettingsError:
+            raise SettingsError(variable, f"an integer of at least {minimum}, or empty") from None
+
+    return parse
+
+
 def _http_url(text: object) -> bool:
     if not isinstance(text, str):
         return False
@@ -345,6 +378,8 @@ def _database_url(variable: str, value: object) -> str:
         raise SettingsError(
             variable, "postgresql+psycopg://user:password@host:port/database or sqlite:///path"
         )
+    from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, create_engine_for
+
     try:
         # Building an engine connects to nothing: it checks the URL the way it will be used.
         create_engine_for(value.strip()).dispose()
@@ -498,6 +533,7 @@ _SETTINGS: Final[dict[str, _Setting]] = {
         _Setting("signed_expiry_max", _integer(10, 86_400)),
         _Setting("rate_limit_url", _rate_limit_url, secret=True),
         _Setting("rate_limit_prefix", _prefix),
+        _Setting("operator_balance_low", _optional_integer(0)),
     )
 }
 

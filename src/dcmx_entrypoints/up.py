@@ -27,6 +27,7 @@ from dcmx_devnode.server import NodeServer
 from dcmx_entrypoints.chain_lock import UP, holding_local_chain
 from dcmx_entrypoints.container import Container
 from dcmx_entrypoints.demo.cast import CAST, demo_cast
+from dcmx_entrypoints.demo.progress import MarkedProgress, stopping_between_steps
 from dcmx_entrypoints.demo.scenario import run_demo
 from dcmx_entrypoints.demo.stacks import operator_person
 from dcmx_entrypoints.http import app_from_container
@@ -55,6 +56,10 @@ DEMO_MARK = "demo"
 DEMO_STARTED = "demo started"
 """Marked before the demo day is seeded: with it and without ``DEMO_MARK`` the seeding was cut
 short (Ctrl-C, a crash), and the chain holds part of the day."""
+DEMO_STEPS = "demo steps marked"
+"""Marked with ``DEMO_STARTED`` by a seeding that marks each step it does, so that the next
+``dcmx up`` finishes the day. A chain started without it (by an earlier version) holds part of
+a day that cannot be told apart from the rest: only ``--reset`` starts it over."""
 DEFAULT_NODE_PORT: Final = 8090
 """Where a TRON chain's node serves java-tron's HTTP API (java-tron's own port)."""
 PRODUCER_POLL_SECONDS = 0.5
@@ -104,7 +109,7 @@ def _run_up(settings: Settings, options: UpOptions, console: Console) -> None:
     try:
         migrate(container.settings())
         _check_database(container, ledger, options.reset, console)
-        seeded = _seed(container, ledger, options.demo)
+        seeded = _seed(container, ledger, options.demo, console)
         _introduce(console, container, local, seeded, options, node_api)
         _run(container, local, sock, node_api.server)
     finally:
@@ -161,6 +166,8 @@ def _open_chain(settings: Settings, options: UpOptions, console: Console) -> Loc
         return _start_over(settings, options, console)
     marks = local.ledger.marks
     if DEMO_STARTED in marks and DEMO_MARK not in marks and options.demo:
+        if not options.reset and DEMO_STEPS in marks:
+            return local  # the seeding finishes what is missing
         if not options.reset:
             local.ledger.close()
             raise CommandFailed(
@@ -213,22 +220,31 @@ def _check_database(
     migrate(settings)
 
 
-def _seed(container: Container, ledger: JournaledLedger, wanted: bool) -> bool:
-    """Seed the demo day once per chain; whether it is in."""
+def _seed(container: Container, ledger: JournaledLedger, wanted: bool, console: Console) -> bool:
+    """Seed the demo day once per chain, step by step, each step marked on the chain: one cut
+    short is finished by the next run. Ctrl-C (or SIGTERM) stops between two steps, a second
+    one at once. Whether the day is in."""
     if DEMO_MARK in ledger.marks:
         return True
     if not wanted:
         return False
     crypto = container.crypto()
     profiles = CommittedProfiles(container.unit_of_work)
-    ledger.mark(DEMO_STARTED)
-    try:
-        run_demo(ledger, crypto, SystemClock(), profiles, operator_person(crypto))
-    except DcmxError as error:
-        raise CommandFailed(
-            f"seeding the demo data failed ({error}); start with --no-demo, or over with --reset"
-        ) from None
-    ledger.mark(DEMO_MARK)
+    if DEMO_STARTED not in ledger.marks:
+        ledger.mark(DEMO_STARTED)
+        ledger.mark(DEMO_STEPS)
+    with stopping_between_steps() as stopping:
+        progress = MarkedProgress(ledger, stopping)
+        if progress.steps_done:
+            console.print(f"finishing the demo day cut short ({progress.steps_done} steps in)")
+        try:
+            run_demo(ledger, crypto, SystemClock(), profiles, operator_person(crypto), progress)
+        except DcmxError as error:
+            raise CommandFailed(
+                f"seeding the demo data failed ({error}); start with --no-demo, or over with "
+                "--reset"
+            ) from None
+        ledger.mark(DEMO_MARK)
     return True
 
 

@@ -116,7 +116,7 @@ def node(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             yield url
         finally:
             process.send_signal(signal.SIGINT)
-            assert process.wait(10) == 0, log.read_text()
+            assert process.wait(10) == 130, log.read_text()  # Ctrl-C: told as interrupted
 
 
 def wait_until_it_answers(process: subprocess.Popen[bytes], url: str, log: Path) -> None:

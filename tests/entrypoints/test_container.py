@@ -15,11 +15,11 @@ from dcmx_adapters.memory.ledger import MemoryLedger
 from dcmx_adapters.signing import KeySigner
 from dcmx_adapters.sql.database import upgrade
 from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
+from dcmx_adapters.tron import ledger as tron
 from dcmx_core.model.enums import Contract, DocumentType
 from dcmx_core.model.values import Address
 from dcmx_core.ports import Ledger
 from dcmx_core.services.compliance import register_document
-from dcmx_entrypoints import container as wiring
 from dcmx_entrypoints.container import container_for
 from dcmx_entrypoints.settings import Settings, SettingsError
 
@@ -68,7 +68,7 @@ def test_tron_gets_the_key_deployment_and_fees_from_the_settings(
         built.append((network, given))
         return stand_in
 
-    monkeypatch.setattr(wiring.tron, "tron_ledger", tron_ledger)
+    monkeypatch.setattr(tron, "tron_ledger", tron_ledger)
     deployment = tmp_path / "tron.json"
     names = ("token", "music_nft", "compliance", "rewards", "royalties")
     deployment.write_text(json.dumps({n: ADDRESSES[i].to_base58() for i, n in enumerate(names)}))

@@ -174,3 +174,11 @@ def test_a_body_integer_is_read_strictly(given: object) -> None:
             headers=w.auth(Scope.COMPLIANCE_WRITE),
         )
         assert (answer.status_code, answer.json()["type"]) == (422, "/problems/validation-error")
+
+
+def test_a_problem_is_described_by_its_refusal_s_whole_first_paragraph() -> None:
+    described = domain_problem(exceptions.WriterLeaseLost).description
+    assert described.startswith("This indexer no longer holds its chain's writer lease")
+    assert described.endswith("and it stops writing.")
+    assert "\n" not in described
+    assert "  " not in described

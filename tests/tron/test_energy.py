@@ -7,9 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from eth.vm.code_stream import CodeStream
+from hypothesis import given
+from hypothesis import strategies as st
 from tronpy import Tron  # type: ignore[import-untyped]
 from tronpy.keys import PrivateKey  # type: ignore[import-untyped]
 
+from dcmx_devnode.energy import AnalyzedCode
 from dcmx_devnode.node import LocalTronNode
 from dcmx_devnode.provider import LocalTronProvider
 from tests.tron.conftest import TRX
@@ -103,3 +107,31 @@ def test_a_run_beyond_its_fee_limit_is_out_of_energy_and_changes_nothing(chain: 
     assert chain.node.balance(chain.owner) == before - info["fee"]
     address = bytes.fromhex(chain.client.to_hex_address(contract))
     assert chain.node.tvm.storage(address, 0) == 0
+
+
+def test_a_run_out_of_energy_on_a_fixed_price_instruction_uses_its_whole_limit(
+    chain: Chain,
+) -> None:
+    contract = chain.deploy(_init(STORE))["contract_address"]
+    # 5 energy at 100 sun: PUSH1 (3) runs, CALLDATALOAD (3) does not.
+    info = chain.trigger(contract, (7).to_bytes(32).hex(), fee_limit=500)
+    assert info["receipt"]["result"] == "OUT_OF_ENERGY"
+    assert _energy(info) == 5
+
+
+def test_a_jump_into_push_data_is_a_bad_jump_destination(chain: Chain) -> None:
+    contract = chain.deploy(_init("6003565b00"))["contract_address"]
+    info = chain.trigger(contract, "", fee_limit=1_000_000)
+    assert info["receipt"]["result"] == "SUCCESS"  # PUSH1 3, JUMP to a JUMPDEST: fine
+    # PUSH1 4, JUMP to a JUMPDEST byte that is the data of a PUSH1: no instruction there.
+    contract = chain.deploy(_init("600456605b00"))["contract_address"]
+    info = chain.trigger(contract, "", fee_limit=1_000_000)
+    assert info["receipt"]["result"] == "BAD_JUMP_DESTINATION"
+    assert _energy(info) == 10_000  # a failed jump uses the whole limit, as on TRON
+
+
+@given(code=st.binary(max_size=200), positions=st.lists(st.integers(0, 220), max_size=30))
+def test_the_jump_analysis_agrees_with_py_evms(code: bytes, positions: list[int]) -> None:
+    analyzed, reference = AnalyzedCode(code), CodeStream(code)
+    for position in positions:
+        assert analyzed.is_valid_opcode(position) == reference.is_valid_opcode(position)

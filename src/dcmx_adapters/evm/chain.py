@@ -11,15 +11,10 @@ import ast
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from attrs import frozen
-from eth_tester.exceptions import TransactionFailed
-from eth_typing import ChecksumAddress
-from web3 import Web3
-from web3.exceptions import TransactionNotFound
-from web3.providers.eth_tester import EthereumTesterProvider
-from web3.types import TxParams, Wei
+from eth_utils.address import to_checksum_address
 
 from dcmx_adapters.evm.abi import address_from_abi
 from dcmx_adapters.evm.reverts import revert_data_from
@@ -40,6 +35,12 @@ from dcmx_core.exceptions import OutOfRange
 from dcmx_core.model.signing import Signer
 from dcmx_core.model.values import Address, Hash32
 from dcmx_core.ports import Block
+
+if TYPE_CHECKING:  # web3 and eth-tester load only where a Web3Chain is used: revm needs neither
+    from eth_tester.exceptions import TransactionFailed
+    from eth_typing import ChecksumAddress
+    from web3 import Web3
+    from web3.types import TxParams
 
 GAS_LIMIT = 15_000_000
 PRIORITY_FEE = 10**9
@@ -136,6 +137,9 @@ class Web3Chain:
     @classmethod
     def in_process(cls, signers: Iterable[Signer] = ()) -> Web3Chain:
         """A fresh eth-tester (py-evm) chain, offline."""
+        from web3 import Web3
+        from web3.providers.eth_tester import EthereumTesterProvider
+
         return cls(Web3(EthereumTesterProvider()), signers)
 
     @property
@@ -144,6 +148,8 @@ class Web3Chain:
 
     @property
     def is_development(self) -> bool:
+        from web3.providers.eth_tester import EthereumTesterProvider
+
         return isinstance(self._w3.provider, EthereumTesterProvider)
 
     @property
@@ -263,7 +269,7 @@ class Web3Chain:
         tx_hash = receipt["transactionHash"]
         if "to" in tx:
             try:
-                self._w3.eth.call(cast(TxParams, tx), receipt["blockNumber"] - 1)
+                self._w3.eth.call(cast("TxParams", tx), receipt["blockNumber"] - 1)
             except Exception as error:  # the revert, as the node tells it
                 data = revert_data_from(error)
                 if data is not None:
@@ -291,7 +297,7 @@ class Web3Chain:
         """What ``run`` (a call or a gas estimate) answers for ``tx``; a revert raises
         ``Reverted`` with its data."""
         try:
-            return run(cast(TxParams, tx))
+            return run(cast("TxParams", tx))
         except Exception as error:  # a revert in whatever shape the node gives it
             found = revert_data_from(error)
             if found is None:
@@ -303,7 +309,7 @@ class Web3Chain:
         if sender is not None:
             tx["from"] = _checksum(sender)
         try:
-            return bytes(self._w3.eth.call(cast(TxParams, tx), "latest"))
+            return bytes(self._w3.eth.call(cast("TxParams", tx), "latest"))
         except Exception as error:  # a revert in whatever shape the node gives it
             found = revert_data_from(error)
             if found is None:
@@ -334,12 +340,16 @@ class Web3Chain:
     # --- development operations (eth-tester) ------------------------------------------------
 
     def _tester(self) -> Any:
+        from web3.providers.eth_tester import EthereumTesterProvider
+
         provider = self._w3.provider
         if not isinstance(provider, EthereumTesterProvider):
             raise NotADevelopmentChain(f"{type(provider).__name__} is not eth-tester")
         return provider.ethereum_tester
 
     def fund(self, account: Address, amount: int) -> None:
+        from web3.types import Wei
+
         tester = self._tester()
         self._w3.eth.send_transaction(
             {"from": tester.get_accounts()[0], "to": _checksum(account), "value": Wei(amount)}
@@ -362,7 +372,7 @@ class Web3Chain:
 
 
 def _checksum(address: Address) -> ChecksumAddress:
-    return Web3.to_checksum_address(address.raw)
+    return to_checksum_address(address.raw)
 
 
 def _block(raw: Any) -> Block:
@@ -402,6 +412,8 @@ def _revert_message(error: Exception) -> str:
 
 
 def _receipt_or_none(w3: Web3, tx_hash: Any) -> Any:
+    from web3.exceptions import TransactionNotFound
+
     try:
         return w3.eth.get_transaction_receipt(tx_hash)
     except TransactionNotFound:

@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 
 from eth_abi.abi import encode
 from eth_hash.auto import keccak
-from eth_tester.exceptions import TransactionFailed
-from web3.exceptions import ContractLogicError, Web3RPCError
 
 ERROR_STRING = bytes.fromhex("08c379a0")  # Error(string)
 PANIC = bytes.fromhex("4e487b71")  # Panic(uint256)
@@ -65,14 +64,22 @@ def tron_revert_data(info: Mapping[str, Any]) -> bytes:
     return b""
 
 
+def _loaded(module: str, name: str) -> Any:
+    """The exception class ``name`` of ``module`` if that module is loaded, else nothing to
+    match: an error of a module that was never imported cannot have been raised (and revm's
+    chains never load web3 or eth-tester)."""
+    found = sys.modules.get(module)
+    return () if found is None else getattr(found, name)
+
+
 def _revert_data(error: BaseException) -> bytes | None:
-    if isinstance(error, ContractLogicError):
+    if isinstance(error, _loaded("web3.exceptions", "ContractLogicError")):
         # web3 only raises it for a revert, so it is one even when no data is found.
         found = _from_data(error.data)
         if found is None:
             found = _from_message(str(error.message or ""))
         return b"" if found is None else found
-    if isinstance(error, Web3RPCError):
+    if isinstance(error, _loaded("web3.exceptions", "Web3RPCError")):
         response: Any = error.rpc_response
         body: Any = response.get("error") if isinstance(response, Mapping) else None
         if body is None:
@@ -84,7 +91,7 @@ def _revert_data(error: BaseException) -> bytes | None:
     # Imported late: chain.py imports this module for its own error handling.
     from dcmx_adapters.evm.chain import Reverted, revert_data_of_failure
 
-    if isinstance(error, TransactionFailed):
+    if isinstance(error, _loaded("eth_tester.exceptions", "TransactionFailed")):
         try:
             return revert_data_of_failure(error)
         except Exception:

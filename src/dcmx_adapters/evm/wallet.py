@@ -18,17 +18,7 @@ import time
 from fractions import Fraction
 from typing import Any, Final
 
-import rlp  # type: ignore[import-untyped]
 from attrs import frozen
-from eth_account import Account
-from eth_account._utils.legacy_transactions import (
-    Transaction,
-    encode_transaction,
-    serializable_unsigned_transaction_from_dict,
-)
-from eth_account.typed_transactions.typed_transaction import TypedTransaction
-from hexbytes import HexBytes
-from web3.exceptions import TransactionNotFound
 
 from dcmx_core.model.signing import Signer
 from dcmx_core.model.values import Address
@@ -55,6 +45,14 @@ class MissingKey(LookupError):
 def sign_transaction(signer: Signer, tx: dict[str, Any]) -> bytes:
     """The raw signed transaction (typed, or legacy with EIP-155's chain id) for ``tx``,
     signed by ``signer`` over its signing digest."""
+    # eth-account (and web3 below) load here, not with the module: a chain on revm never
+    # signs a transaction, and loading them costs a command about a second.
+    from eth_account._utils.legacy_transactions import (
+        encode_transaction,
+        serializable_unsigned_transaction_from_dict,
+    )
+    from eth_account.typed_transactions.typed_transaction import TypedTransaction
+
     unsigned = serializable_unsigned_transaction_from_dict(tx)
     signature = signer.sign_digest(bytes(unsigned.hash()))
     r, s = int.from_bytes(signature[:32]), int.from_bytes(signature[32:64])
@@ -225,12 +223,16 @@ class Broadcast:
             time.sleep(self._poll)
 
     def _receipt(self, tx_hash: bytes) -> Any:
+        from web3.exceptions import TransactionNotFound
+
         try:
             return self._w3.eth.get_transaction_receipt(tx_hash)
         except TransactionNotFound:
             return None
 
     def _known(self, tx_hash: bytes) -> bool:
+        from web3.exceptions import TransactionNotFound
+
         try:
             self._w3.eth.get_transaction(tx_hash)
         except TransactionNotFound:
@@ -285,6 +287,12 @@ class SignedTransaction:
 def read_signed(raw: bytes) -> SignedTransaction:
     """The fields of the raw signed transaction ``raw`` (typed, or legacy with or without
     EIP-155's chain id), and its signer."""
+    import rlp  # type: ignore[import-untyped]
+    from eth_account import Account
+    from eth_account._utils.legacy_transactions import Transaction
+    from eth_account.typed_transactions.typed_transaction import TypedTransaction
+    from hexbytes import HexBytes
+
     try:
         sender = Address(bytes.fromhex(Account.recover_transaction(raw)[2:]))
         if raw[:1] and raw[0] <= 0x7F:

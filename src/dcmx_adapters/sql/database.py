@@ -10,14 +10,15 @@ import json
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.pool import StaticPool
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 URL_SETTING = "DCMX_DATABASE_URL"
@@ -48,6 +49,16 @@ def create_engine_for(url: str, **options: Any) -> Engine:
     if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
         return _sqlite_engine(parsed, options)
     raise UnsupportedDatabaseUrl(parsed.render_as_string(hide_password=True))
+
+
+def reading_engine(engine: Engine) -> Engine:
+    """``engine`` for reads that are one statement each: on PostgreSQL its connections (the
+    same pool) run in autocommit, so a read is its one statement, without a ``BEGIN`` and a
+    ``ROLLBACK`` round trip around it; the statement sees one snapshot all the same. SQLite's
+    transactions cost no round trip: there it is ``engine`` itself."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 PING_AFTER_IDLE = 1.0
@@ -116,6 +127,8 @@ def _sqlite_engine(url: URL, options: dict[str, Any]) -> Engine:
 
 def alembic_config(url: str) -> Config:
     """The Alembic configuration of the migrations shipped in this package, for ``url``."""
+    from alembic.config import Config  # Alembic loads to migrate, not with every engine
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("path_separator", "os")
@@ -126,9 +139,13 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision`` (the newest schema by default)."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
     """Take the database at ``url`` back to ``revision`` (``base``: no tables at all)."""
+    from alembic import command
+
     command.downgrade(alembic_config(url), revision)

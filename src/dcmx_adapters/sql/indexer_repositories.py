@@ -11,12 +11,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, bindparam, delete, func, select, tuple_
+from sqlalchemy import CursorResult, Select, Table, bindparam, delete, func, select, tuple_
 
 from dcmx_adapters.sql.bulk import copy_events
 from dcmx_adapters.sql.event_json import decode_event, encode_event, kind_of
 from dcmx_adapters.sql.index_notices import announce
-from dcmx_adapters.sql.statements import SqlRepository, table_of, values_of
+from dcmx_adapters.sql.statements import (
+    ALONG,
+    LIMIT,
+    CheckpointAlong,
+    SqlRepository,
+    bound,
+    table_of,
+    values_of,
+)
 from dcmx_adapters.sql.tables import (
     CheckpointRow,
     EventRow,
@@ -36,8 +44,28 @@ from dcmx_core.read_models import (
 )
 
 
+def _event_pages(table: Table) -> dict[tuple[bool, bool], Select[Any]]:
+    """A page of a chain's events in chain order, by (of one kind, after a cursor)."""
+    c = table.c
+    every = select(table).where(c.chain == bound(c.chain))
+    order = (c.block_number, c.log_index, c.tx_id)
+    after = tuple_(c.block_number, c.log_index) > tuple_(
+        bound(c.block_number, "after_block_number"), bound(c.log_index, "after_log_index")
+    )
+    of_kind = c.kind == bound(c.kind)
+    return {
+        (kind, cursor): every.where(*([of_kind] if kind else []), *([after] if cursor else []))
+        .order_by(*order)
+        .limit(LIMIT)
+        for kind in (False, True)
+        for cursor in (False, True)
+    }
+
+
 class SqlEventRepository(SqlRepository):
     _table = table_of(EventRow)
+    # The reads' statements are built once, with parameters: a read builds no statement.
+    _pages = _event_pages(_table)
 
     def add(self, chain: str, events: Sequence[StoredEvent]) -> int:
         # Check the whole batch first: a refused batch writes nothing.
@@ -68,14 +96,13 @@ class SqlEventRepository(SqlRepository):
         limit: int = 100,
         kind: str | None = None,
     ) -> list[StoredEvent]:
-        c = self._table.c
-        statement = select(self._table).where(c.chain == chain)
+        values: dict[str, object] = {"chain": chain, "limit": limit}
         if kind is not None:
-            statement = statement.where(c.kind == kind)
+            values["kind"] = kind
         if after is not None:
-            statement = statement.where(tuple_(c.block_number, c.log_index) > tuple_(*after))
-        statement = statement.order_by(c.block_number, c.log_index, c.tx_id).limit(limit)
-        return [_stored_event(row) for row in self._session.execute(statement)]
+            values["after_block_number"], values["after_log_index"] = after
+        statement = self._pages[kind is not None, after is not None]
+        return [_stored_event(row) for row in self._rows(statement, values)]
 
     def remove_from(self, chain: str, block_number: int) -> int:
         c = self._table.c
@@ -118,6 +145,11 @@ class SqlCheckpointRepository(SqlRepository):
     )
 
     def get_checkpoint(self, chain: str) -> Checkpoint | None:
+        along: CheckpointAlong | None = self._session.info.get(ALONG)
+        if along is not None and along.chain == chain:
+            if along.seen:  # brought along by the first read
+                return along.checkpoint
+            along.seen = True  # read here, before any other read: no read need bring it
         row = self._session.execute(self._of_chain, {"chain": chain}).first()
         return None if row is None else Checkpoint(**row._asdict())
 
@@ -151,14 +183,17 @@ class SqlCheckpointRepository(SqlRepository):
 
 class SqlQuarantineRepository(SqlRepository):
     _table = table_of(QuarantineRow)
+    _of_chain = (
+        select(_table)
+        .where(_table.c.chain == bound(_table.c.chain))
+        .order_by(_table.c.block_number, _table.c.log_index, _table.c.tx_id)
+    )
 
     def quarantine(self, log: QuarantinedLog) -> None:
         self._insert_once(QuarantineRow, values_of(log))
 
     def quarantined(self, chain: str) -> list[QuarantinedLog]:
-        c = self._table.c
-        statement = select(self._table).where(c.chain == chain)
-        return self._all(QuarantinedLog, statement.order_by(c.block_number, c.log_index, c.tx_id))
+        return self._all(QuarantinedLog, self._of_chain, {"chain": chain})
 
     def remove_from(self, chain: str, block_number: int) -> int:
         c = self._table.c
@@ -168,6 +203,7 @@ class SqlQuarantineRepository(SqlRepository):
 
 class SqlStatsRepository(SqlRepository):
     _table = table_of(StatRow)
+    _every = select(_table)
 
     def add(self, figures: Figures) -> None:
         keys = [key for key, value in figures.items() if value]
@@ -185,5 +221,5 @@ class SqlStatsRepository(SqlRepository):
             self._upsert(StatRow, {"figure": name, "currency": currency, "value": value})
 
     def get(self) -> PlatformStats:
-        rows = self._session.execute(select(self._table))
+        rows = self._rows(self._every)
         return PlatformStats.from_figures({(r.figure, r.currency): r.value for r in rows})

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dcmx_adapters.sql.access_repositories import SqlApiKeyRepository, SqlUsedNonceRepository
 from dcmx_adapters.sql.bulk import PostgresProjection
+from dcmx_adapters.sql.database import reading_engine
 from dcmx_adapters.sql.indexer_repositories import (
     SqlCheckpointRepository,
     SqlEventRepository,
@@ -24,7 +26,7 @@ from dcmx_adapters.sql.market_repositories import (
     SqlReleaseRepository,
     SqlSaleRepository,
 )
-from dcmx_adapters.sql.statements import SqlRepository
+from dcmx_adapters.sql.statements import ALONG, CheckpointAlong, SqlRepository
 from dcmx_adapters.sql.user_repositories import (
     SqlClaimRepository,
     SqlComplianceRepository,
@@ -98,15 +100,27 @@ class SqlUnitOfWork:
     def __init__(self, bind: Engine | sessionmaker[Session]) -> None:
         self._sessions = bind if isinstance(bind, sessionmaker) else sessions_of(bind)
         self._session: Session | None = None
+        self._reads_of: str | None = None
         self.fence: Callable[[Session], None] | None = None
         """Run in the transaction before each commit (a writer's lease check): it may refuse
         the commit by raising, and nothing is written."""
+
+    @classmethod
+    def for_reading(cls, sessions: sessionmaker[Session], chain: str) -> SqlUnitOfWork:
+        """A unit of work that only reads (see ``reading_units_of_work``). It refuses to
+        commit."""
+        uow = cls(sessions)
+        uow._reads_of = chain
+        return uow
 
     def __enter__(self) -> SqlUnitOfWork:
         if self._session is not None:
             raise RuntimeError("this unit of work is already in a with block")
         session = self._session = self._sessions()
-        session.begin()
+        if self._reads_of is None:
+            session.begin()
+        else:
+            session.info[ALONG] = CheckpointAlong(self._reads_of)
         for name, repository in _REPOSITORIES.items():
             setattr(self, name, repository(session))
         return self
@@ -119,7 +133,7 @@ class SqlUnitOfWork:
         session.close()  # rolls back whatever was not committed
 
     def apply(self, changes: ReadModelChanges) -> None:
-        session = self._active()
+        session = self._writable()
         if session.get_bind().dialect.name == "postgresql":
             PostgresProjection(session).apply(changes)
             self.stats.add(dict(changes.figures))
@@ -127,7 +141,7 @@ class SqlUnitOfWork:
             apply_changes(changes, self)
 
     def commit(self) -> None:
-        session = self._active()
+        session = self._writable()
         if self.fence is not None:  # a writer proves it still holds its lease, then writes
             self.fence(session)
         session.commit()
@@ -139,6 +153,20 @@ class SqlUnitOfWork:
         if self._session is None:
             raise RuntimeError("use the unit of work inside its with block")
         return self._session
+
+    def _writable(self) -> Session:
+        if self._reads_of is not None:
+            raise RuntimeError("a unit of work for reading writes nothing")
+        return self._active()
+
+
+def reading_units_of_work(engine: Engine, chain: str) -> Callable[[], SqlUnitOfWork]:
+    """A new unit of work a call, for the API's reads of ``chain``: on PostgreSQL outside a
+    transaction (``reading_engine``: no ``BEGIN`` and ``ROLLBACK`` round trips), and its first
+    read bringing the checkpoint along in the same statement, so that the checkpoint asked for
+    after it is of that read's snapshot: one round trip a read."""
+    sessions = sessionmaker(reading_engine(engine), expire_on_commit=False)
+    return partial(SqlUnitOfWork.for_reading, sessions, chain)
 
 
 if TYPE_CHECKING:

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select, tuple_
 
-from dcmx_adapters.sql.statements import SqlRepository, table_of, values_of
+from dcmx_adapters.sql.statements import (
+    LIMIT,
+    SqlRepository,
+    bound,
+    limit_of,
+    table_of,
+    values_of,
+)
 from dcmx_adapters.sql.tables import (
     AcceptanceRow,
     ClaimRow,
@@ -33,6 +40,16 @@ from dcmx_core.read_models import (
 
 class SqlClaimRepository(SqlRepository):
     _table = table_of(ClaimRow)
+    # The reads' statements are built once, with parameters: a read builds no statement.
+    _of_user = (
+        select(_table)
+        .where(
+            _table.c.user == bound(_table.c.user),
+            _table.c.claim_id > bound(_table.c.claim_id, "after"),
+        )
+        .order_by(_table.c.claim_id)
+        .limit(LIMIT)
+    )
 
     def save_claim(self, claim: ClaimRecord) -> None:
         self._upsert(ClaimRow, values_of(claim))
@@ -47,15 +64,47 @@ class SqlClaimRepository(SqlRepository):
     def claims_of(
         self, user: Address, *, after: int = 0, limit: int | None = None
     ) -> list[ClaimRecord]:
-        c = self._table.c
-        statement = select(self._table).where(c.user == user, c.claim_id > after)
-        return self._all(ClaimRecord, statement.order_by(c.claim_id).limit(limit))
+        values = {"user": user, "after": after, "limit": limit_of(limit)}
+        return self._all(ClaimRecord, self._of_user, values)
 
 
 class SqlComplianceRepository(SqlRepository):
     _documents = table_of(DocumentRow)
     _acceptances = table_of(AcceptanceRow)
     _deletions = table_of(DeletionRow)
+    _of_type = (
+        select(_documents)
+        .where(
+            _documents.c.doc_type == bound(_documents.c.doc_type),
+            _documents.c.version > bound(_documents.c.version, "after"),
+        )
+        .order_by(_documents.c.version)
+        .limit(LIMIT)
+    )
+    _acceptance_order = (
+        _acceptances.c.accepted_at,
+        _acceptances.c.doc_type,
+        _acceptances.c.version,
+    )
+    _of_acceptor = (
+        select(_acceptances)
+        .where(_acceptances.c.user == bound(_acceptances.c.user))
+        .order_by(*_acceptance_order)
+        .limit(LIMIT)
+    )
+    _of_acceptor_after = _of_acceptor.where(
+        tuple_(*_acceptance_order)
+        > tuple_(*(bound(column, f"after_{column.key}") for column in _acceptance_order))
+    )
+    _open = (
+        select(_deletions)
+        .where(
+            _deletions.c.processed_at.is_(None),
+            _deletions.c.request_id > bound(_deletions.c.request_id, "after"),
+        )
+        .order_by(_deletions.c.request_id)
+        .limit(LIMIT)
+    )
 
     def save_document(self, document: DocumentRecord) -> None:
         self._upsert(DocumentRow, values_of(document))
@@ -63,9 +112,8 @@ class SqlComplianceRepository(SqlRepository):
     def documents(
         self, doc_type: DocumentType, *, after: int = 0, limit: int | None = None
     ) -> list[DocumentRecord]:
-        c = self._documents.c
-        statement = select(self._documents).where(c.doc_type == doc_type, c.version > after)
-        return self._all(DocumentRecord, statement.order_by(c.version).limit(limit))
+        values = {"doc_type": doc_type, "after": after, "limit": limit_of(limit)}
+        return self._all(DocumentRecord, self._of_type, values)
 
     def add_acceptance(self, acceptance: AcceptanceRecord) -> None:
         self._insert_once(AcceptanceRow, values_of(acceptance))
@@ -77,12 +125,12 @@ class SqlComplianceRepository(SqlRepository):
         after: tuple[int, DocumentType, int] | None = None,
         limit: int | None = None,
     ) -> list[AcceptanceRecord]:
-        c = self._acceptances.c
-        statement = select(self._acceptances).where(c.user == user)
-        order = (c.accepted_at, c.doc_type, c.version)
-        if after is not None:
-            statement = statement.where(tuple_(*order) > after)
-        return self._all(AcceptanceRecord, statement.order_by(*order).limit(limit))
+        values: dict[str, object] = {"user": user, "limit": limit_of(limit)}
+        if after is None:
+            return self._all(AcceptanceRecord, self._of_acceptor, values)
+        at, doc_type, version = after
+        values |= {"after_accepted_at": at, "after_doc_type": doc_type, "after_version": version}
+        return self._all(AcceptanceRecord, self._of_acceptor_after, values)
 
     def save_deletion(self, deletion: DeletionRecord) -> None:
         self._upsert(DeletionRow, values_of(deletion))
@@ -105,9 +153,8 @@ class SqlComplianceRepository(SqlRepository):
         self._delete(self._deletions, self._deletions.c.request_id == request_id)
 
     def open_deletions(self, *, after: int = 0, limit: int | None = None) -> list[DeletionRecord]:
-        c = self._deletions.c
-        statement = select(self._deletions).where(c.processed_at.is_(None), c.request_id > after)
-        return self._all(DeletionRecord, statement.order_by(c.request_id).limit(limit))
+        values = {"after": after, "limit": limit_of(limit)}
+        return self._all(DeletionRecord, self._open, values)
 
 
 class SqlProfileRepository(SqlRepository):

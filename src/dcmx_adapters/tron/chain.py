@@ -47,6 +47,15 @@ _CALLER: Final = "T9yD14Nj9j7xAB4dbGeiX9h8unkKHxuWwb"
 """The zero address: who asks for a view when nobody in particular does."""
 
 
+@frozen
+class AccountResources:
+    """What an account may still spend before TRON burns its TRX for fees: energy (contract
+    calls) and bandwidth (transaction bytes: the daily free allowance and the staked part)."""
+
+    energy_left: int
+    bandwidth_left: int
+
+
 def _readable(message: str) -> str:
     """java-tron's refusal message, which it gives hex-encoded unless asked for visible."""
     try:
@@ -373,6 +382,21 @@ class TronChain:
             "wallet/getaccount", {"address": tron_address_of(account), "visible": True}
         )
         return int(found.get("balance", 0))
+
+    def resources(self, account: Address) -> AccountResources:
+        """``account``'s energy and bandwidth left (``getaccountresource``; an account the
+        chain does not know has none)."""
+        found = self._client.provider.make_request(
+            "wallet/getaccountresource", {"address": tron_address_of(account), "visible": True}
+        )
+
+        def left(limit: str, used: str) -> int:
+            return max(int(found.get(limit, 0)) - int(found.get(used, 0)), 0)
+
+        return AccountResources(
+            energy_left=left("EnergyLimit", "EnergyUsed"),
+            bandwidth_left=left("freeNetLimit", "freeNetUsed") + left("NetLimit", "NetUsed"),
+        )
 
     def code(self, account: Address) -> bytes:
         found = self._client.provider.make_request(

@@ -27,6 +27,7 @@ from dcmx_adapters.tron import fees
 from dcmx_adapters.tron.blocks import address_from_tron
 from dcmx_adapters.tron.chain import (
     DEFAULT_DEPLOY_FEE_LIMIT,
+    AccountResources,
     TronChain,
     TronTxResult,
 )
@@ -89,6 +90,10 @@ class TronLedger(EvmLedger):
         except Reverted as revert:
             raise error_from_revert(revert.data, str(revert)) from None
         return self._receipt(result, self._decoder.decode(result.logs).events)
+
+    def resources(self, account: Address) -> AccountResources:
+        """The energy and bandwidth ``account`` has left before its transactions burn TRX."""
+        return self._tron.resources(account)
 
     def solidified_head(self) -> Block:
         """The newest solidified block: final, beyond the reach of any reorganization."""

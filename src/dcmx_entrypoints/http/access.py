@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from attrs import frozen
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from dcmx_core.model.access import ApiKey, Scope, parse_token
@@ -58,7 +58,13 @@ class KeyCheck:
             bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
             header: Annotated[str | None, Depends(_header)],
         ) -> ApiKey:
-            key = self.key(bearer.credentials if bearer is not None else header)
+            return allowed(bearer.credentials if bearer is not None else header)
+
+        def before_body(request: Request) -> None:
+            allowed(presented(request))
+
+        def allowed(token: str | None) -> ApiKey:
+            key = self.key(token)
             if not key.allows(scope):
                 raise ApiRefusal(
                     "scope-missing",
@@ -68,4 +74,17 @@ class KeyCheck:
             self.limiter.take(("key", key.key_id), f"API key {key.key_id}")
             return key
 
+        # A body that cannot be read is refused before the dependencies run: the problem
+        # handler asks this first, so that a caller without a key learns that, not the shape
+        # of the body (``problems.KEY_CHECK``).
+        operator_key.before_body = before_body  # type: ignore[attr-defined]
         return operator_key
+
+
+def presented(request: Request) -> str | None:
+    """The key a request presents, as the dependencies read it: a bearer token, else
+    ``X-API-Key``."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return request.headers.get("x-api-key")

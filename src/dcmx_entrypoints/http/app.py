@@ -8,8 +8,11 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated
 
+import attrs
 from anyio import to_thread
+from attrs import frozen
 from fastapi import APIRouter, FastAPI, HTTPException, Path
+from sqlalchemy.pool import Pool
 
 from dcmx_core import __version__
 from dcmx_core.live import IndexNotices
@@ -23,9 +26,11 @@ from dcmx_entrypoints.container import (
     container_from_environment,
 )
 from dcmx_entrypoints.http.access import KeyCheck
+from dcmx_entrypoints.http.chain_watch import ChainBlocks, ChainSources, ChainWatch, FeePayer
+from dcmx_entrypoints.http.counted_ledger import counted
 from dcmx_entrypoints.http.docs import add_docs
 from dcmx_entrypoints.http.event_stream import event_frame, retraction_frame, stream_routes
-from dcmx_entrypoints.http.health import ChainHead, ReadinessChecks, health_routes
+from dcmx_entrypoints.http.health import ReadinessChecks, health_routes
 from dcmx_entrypoints.http.limits import (
     BodyLimit,
     InProcessBuckets,
@@ -35,7 +40,7 @@ from dcmx_entrypoints.http.limits import (
 )
 from dcmx_entrypoints.http.live_feed import LiveFeed
 from dcmx_entrypoints.http.market import market_routes
-from dcmx_entrypoints.http.metrics import Metrics, RequestMetrics, metrics_routes
+from dcmx_entrypoints.http.metrics import ChainGauges, Metrics, RequestMetrics, metrics_routes
 from dcmx_entrypoints.http.operator_routes import operator_routes
 from dcmx_entrypoints.http.problems import (
     ProblemDescription,
@@ -65,11 +70,22 @@ carries `block`, the indexed block the data is consistent with. Errors are RFC 9
 documents whose `type` names the kind of error (see `/problems/{kind}`)."""
 
 
+@frozen
+class LedgerWatch:
+    """How the metrics read the ledger: at most every ``every`` seconds, waiting for an
+    answer at most ``timeout`` seconds; the operator's balance below ``balance_low`` (in the
+    chain's smallest unit) wants topping up."""
+
+    every: float = 5.0
+    timeout: float = 2.0
+    balance_low: int = 0
+
+
 def create_app(
     *,
     unit_of_work: Callable[[], UnitOfWork],
     chain: str,
-    ledger: ChainHead,
+    ledger: ChainBlocks,
     keccak: Keccak,
     status: IndexerStatus | None = None,
     tron_addresses: bool = False,
@@ -81,6 +97,9 @@ def create_app(
     request_body_seconds: float = 10.0,
     connections_max: int = 1_000,
     rate_counter: RateCounter | None = None,
+    pool: Callable[[], Pool] | None = None,
+    ledger_watch: LedgerWatch | None = None,
+    read_unit_of_work: Callable[[], UnitOfWork] | None = None,
     notices: IndexNotices | None = None,
     stream_buffer: int = 1_000,
     stream_heartbeat: float = 15.0,
@@ -92,9 +111,13 @@ def create_app(
     a request body above ``request_body_max`` bytes, or not all there ``request_body_seconds``
     after the request began, is refused; the server that runs it (``running.api_server``) takes
     ``connections_max`` connections at once. The write side's rate limits are counted in
-    ``rate_counter`` (this process's own buckets by default). With ``notices`` (the
-    indexer's commits) ``/v1/events/stream`` pushes the events as they are indexed, each client
-    with a buffer of ``stream_buffer`` messages and a heartbeat every ``stream_heartbeat`` s."""
+    ``rate_counter`` (this process's own buckets by default). The metrics tell the database
+    ``pool``'s figures when there is one, and read the ledger as ``ledger_watch`` says. The
+    read endpoints read through ``read_unit_of_work()`` when it is given
+    (``reading_units_of_work``: one statement a read), else through ``unit_of_work()``. With
+    ``notices`` (the indexer's commits) ``/v1/events/stream`` pushes the events as they are
+    indexed, each client with a buffer of ``stream_buffer`` messages and a heartbeat every
+    ``stream_heartbeat`` s."""
     render = Render(AddressText(keccak, base58=tron_addresses))
     feed = None
     if notices is not None:
@@ -125,10 +148,12 @@ def create_app(
     )
     install_problem_handlers(app)
     add_docs(app, "DCMX Core API")
-    metrics = Metrics(status or IndexerStatus())
+    metrics = _metrics(
+        status, ledger, unit_of_work, chain, operator, pool, ledger_watch or LedgerWatch()
+    )
     app.add_middleware(BodyLimit, limit=request_body_max, seconds=request_body_seconds)
     app.add_middleware(RequestMetrics, metrics=metrics)
-    reads = Reads(unit_of_work, chain, render, page_size_max)
+    reads = Reads(read_unit_of_work or unit_of_work, chain, render, page_size_max)
     checks = ReadinessChecks(
         unit_of_work, chain, ledger, ready_max_lag, ping_database, _writes_state(operator)
     )
@@ -138,7 +163,8 @@ def create_app(
     app.include_router(records_routes(reads))
     if operator is not None:
         counter = rate_counter if rate_counter is not None else InProcessBuckets()
-        _include_writes(app, operator, unit_of_work, chain, render, tron_addresses, counter)
+        sending = attrs.evolve(operator, ledger=counted(operator.ledger, metrics))
+        _include_writes(app, sending, unit_of_work, chain, render, tron_addresses, counter)
     app.include_router(health_routes(checks))
     app.include_router(metrics_routes(metrics))
     app.include_router(_problem_docs())
@@ -147,6 +173,24 @@ def create_app(
     app.state.connections_max = connections_max
     app.state.live_feed = feed
     return app
+
+
+def _metrics(
+    status: IndexerStatus | None,
+    ledger: ChainBlocks,
+    unit_of_work: Callable[[], UnitOfWork],
+    chain: str,
+    operator: Operator | None,
+    pool: Callable[[], Pool] | None,
+    timing: LedgerWatch,
+) -> Metrics:
+    payer = None
+    if operator is not None and operator.address is not None:
+        payer = FeePayer(operator.ledger, operator.address)
+    sources = ChainSources(ledger, unit_of_work, chain, payer)
+    watch = ChainWatch(sources.read, every=timing.every, timeout=timing.timeout)
+    low = None if payer is None else timing.balance_low
+    return Metrics(status or IndexerStatus(), chain=ChainGauges(watch, balance_low=low), pool=pool)
 
 
 def _writes_state(operator: Operator | None) -> str:
@@ -214,6 +258,7 @@ def app_from_container(container: Container, *, writes: bool = True, processes: 
     be read only), its rate limits counted where the settings say for an API served from
     ``processes`` processes. Shutting the app down disposes the container's resources."""
     settings = container.settings()
+    engine = container.engine()
     app = create_app(
         unit_of_work=container.unit_of_work,
         chain=container.chain(),
@@ -229,6 +274,9 @@ def app_from_container(container: Container, *, writes: bool = True, processes: 
         request_body_seconds=settings.request_body_seconds,
         connections_max=settings.api_connections_max,
         rate_counter=container.rate_counter(processes=processes) if writes else None,
+        pool=lambda: engine.pool,
+        ledger_watch=LedgerWatch(balance_low=settings.operator_balance_low_mark),
+        read_unit_of_work=container.read_units_of_work(),
         notices=container.index_notices(),
     )
 

@@ -7,6 +7,7 @@ balances and holders, sales and payouts."""
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 
 from dcmx_core.exceptions import UnknownRelease
 from dcmx_core.model.values import Address
@@ -18,6 +19,7 @@ from dcmx_entrypoints.http.reading import (
     PAGED_PROBLEMS,
     Reads,
     ReleaseId,
+    page_answer,
     route_options,
 )
 from dcmx_entrypoints.http.schemas import (
@@ -56,31 +58,33 @@ def market_routes(reads: Reads) -> APIRouter:
         response_model=Page[Release],
         **route_options("Releases, by release number", PAGED_PROBLEMS),
     )
-    async def releases(page: PageRequest = paged) -> Page[Release]:
+    async def releases(page: PageRequest = paged) -> JSONResponse:
         after = _after_int("releases", page)
-        with reads.reading() as (uow, block):
-            found = uow.releases.list_releases(after=after, limit=page.limit + 1)
+        with reads.reading() as read:
+            found = read.uow.releases.list_releases(after=after, limit=page.limit + 1)
         shown, next_ = cut(found, page.limit, "releases", lambda r: (r.release_id,))
-        return Page(items=[render.release(r) for r in shown], next=next_, block=block)
+        return page_answer([render.release(r) for r in shown], next_, read.block)
 
     @router.get(
         "/releases/{release_id}",
         response_model=ReleaseWithEditions,
         **route_options("One release, with the first page of its editions", ONE_PROBLEMS),
     )
-    async def release(release_id: ReleaseId) -> ReleaseWithEditions:
+    async def release(release_id: ReleaseId) -> JSONResponse:
         limit = reads.page_size_max
-        with reads.reading() as (uow, block):
-            found = uow.releases.get_release(release_id)
+        with reads.reading() as read:
+            found = read.uow.releases.get_release(release_id)
             if found is None:
                 raise UnknownRelease(release_id)
-            editions = uow.releases.editions_of_release(release_id, limit=limit + 1)
+            editions = read.uow.releases.editions_of_release(release_id, limit=limit + 1)
         shown, next_ = cut(editions, limit, "release-editions", lambda e: (e.token_id,))
-        return ReleaseWithEditions(
-            release=render.release(found),
-            editions=[render.edition(e) for e in shown],
-            editions_next=next_,
-            block=block,
+        return JSONResponse(
+            {
+                "release": render.release(found),
+                "editions": [render.edition(e) for e in shown],
+                "editions_next": next_,
+                "block": read.block,
+            }
         )
 
     @router.get(
@@ -88,48 +92,51 @@ def market_routes(reads: Reads) -> APIRouter:
         response_model=Page[Edition],
         **route_options("The editions of a release, by token id", ONE_PROBLEMS),
     )
-    async def release_editions(release_id: ReleaseId, page: PageRequest = paged) -> Page[Edition]:
+    async def release_editions(release_id: ReleaseId, page: PageRequest = paged) -> JSONResponse:
         after = _after_int("release-editions", page)
-        with reads.reading() as (uow, block):
-            _known_release(uow, release_id)
-            found = uow.releases.editions_of_release(release_id, after=after, limit=page.limit + 1)
+        with reads.reading() as read:
+            _known_release(read.uow, release_id)
+            found = read.uow.releases.editions_of_release(
+                release_id, after=after, limit=page.limit + 1
+            )
         shown, next_ = cut(found, page.limit, "release-editions", lambda e: (e.token_id,))
-        return Page(items=[render.edition(e) for e in shown], next=next_, block=block)
+        return page_answer([render.edition(e) for e in shown], next_, read.block)
 
     @router.get(
         "/releases/{release_id}/sales",
         response_model=Page[Sale],
         **route_options("The sales of a release, by settlement", ONE_PROBLEMS),
     )
-    async def sales(release_id: ReleaseId, page: PageRequest = paged) -> Page[Sale]:
+    async def sales(release_id: ReleaseId, page: PageRequest = paged) -> JSONResponse:
         after = _after_int("sales", page)
-        with reads.reading() as (uow, block):
-            _known_release(uow, release_id)
-            found = uow.sales.sales_of_release(release_id, after=after, limit=page.limit + 1)
+        with reads.reading() as read:
+            _known_release(read.uow, release_id)
+            found = read.uow.sales.sales_of_release(release_id, after=after, limit=page.limit + 1)
         shown, next_ = cut(found, page.limit, "sales", lambda s: (s.settlement_id,))
-        return Page(items=[render.sale(s) for s in shown], next=next_, block=block)
+        return page_answer([render.sale(s) for s in shown], next_, read.block)
 
     @router.get(
         "/accounts/{address}/editions",
         response_model=Page[Edition],
         **route_options("The editions (NFTs) an account owns, by token id", PAGED_PROBLEMS),
     )
-    async def owned(owner: Address = account, page: PageRequest = paged) -> Page[Edition]:
+    async def owned(owner: Address = account, page: PageRequest = paged) -> JSONResponse:
         after = _after_int("owned-editions", page)
-        with reads.reading() as (uow, block):
-            found = uow.releases.editions_of_owner(owner, after=after, limit=page.limit + 1)
+        with reads.reading() as read:
+            found = read.uow.releases.editions_of_owner(owner, after=after, limit=page.limit + 1)
         shown, next_ = cut(found, page.limit, "owned-editions", lambda e: (e.token_id,))
-        return Page(items=[render.edition(e) for e in shown], next=next_, block=block)
+        return page_answer([render.edition(e) for e in shown], next_, read.block)
 
     @router.get(
         "/accounts/{address}/balance",
         response_model=Balance,
         **route_options("An account's DCMX token balance", PAGED_PROBLEMS),
     )
-    async def balance(holder: Address = account) -> Balance:
-        with reads.reading() as (uow, block):
-            amount = uow.balances.balance(holder)
-        return Balance(account=render.address(holder), amount=str(amount), block=block)
+    async def balance(holder: Address = account) -> JSONResponse:
+        with reads.reading() as read:
+            amount = read.uow.balances.balance(holder)
+        document = {"account": render.address(holder), "amount": str(amount), "block": read.block}
+        return JSONResponse(document)
 
     @router.get(
         "/stats",
@@ -140,10 +147,10 @@ def market_routes(reads: Reads) -> APIRouter:
             problem_responses(503),
         ),
     )
-    async def stats() -> Stats:
-        with reads.reading() as (uow, block):
-            found = uow.stats.get()
-        return render.stats(found, block)
+    async def stats() -> JSONResponse:
+        with reads.reading() as read:
+            found = read.uow.stats.get()
+        return JSONResponse(render.stats(found, read.block))
 
     @router.get(
         "/token/holders",
@@ -162,23 +169,23 @@ def market_routes(reads: Reads) -> APIRouter:
                 description=f"How many holders, 1 to {reads.page_size_max}.",
             ),
         ] = reads.page_size_max,
-    ) -> Page[Holder]:
-        with reads.reading() as (uow, block):
-            found = uow.balances.holders(limit=limit)
-        return Page(items=[render.holder(a, amount) for a, amount in found], next=None, block=block)
+    ) -> JSONResponse:
+        with reads.reading() as read:
+            found = read.uow.balances.holders(limit=limit)
+        return page_answer([render.holder(a, amount) for a, amount in found], None, read.block)
 
     @router.get(
         "/accounts/{address}/payouts",
         response_model=Page[Payout],
         **route_options("What an account is owed and has withdrawn, by currency", PAGED_PROBLEMS),
     )
-    async def payouts(recipient: Address = account, page: PageRequest = paged) -> Page[Payout]:
+    async def payouts(recipient: Address = account, page: PageRequest = paged) -> JSONResponse:
         after = None
         if page.after is not None:
             after = address_key(decode_cursor("payouts", page.after, (str,)))
-        with reads.reading() as (uow, block):
-            found = uow.sales.payouts_of(recipient, after=after, limit=page.limit + 1)
+        with reads.reading() as read:
+            found = read.uow.sales.payouts_of(recipient, after=after, limit=page.limit + 1)
         shown, next_ = cut(found, page.limit, "payouts", lambda p: (p.currency.to_hex(),))
-        return Page(items=[render.payout(p) for p in shown], next=next_, block=block)
+        return page_answer([render.payout(p) for p in shown], next_, read.block)
 
     return router

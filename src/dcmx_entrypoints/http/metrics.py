@@ -1,28 +1,46 @@
 """Prometheus metrics of one app, in a registry of its own (so that several apps in one process
-keep apart): requests and their latency by route template and status, and the indexer's head,
-indexed block, lag and events per second as its ``IndexerStatus`` reports them."""
+keep apart): requests and their latency by route template and status; the indexer's head,
+indexed block, lag and events per second as its ``IndexerStatus`` reports them; the chain as
+the ``ChainWatch`` last read it (the ledger up, its head and the head's age, the read models'
+lag in blocks and seconds, the operator's balance for fees and its low-water mark, and on TRON
+its energy and bandwidth left); transactions sent and failed by reason; and the database
+pool's size, connections in use and requests waiting for one."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Final
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import Collector
+from sqlalchemy.pool import Pool
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dcmx_adapters.sql.pool import PoolFigures, pool_figures
 from dcmx_core.services.indexer import IndexerStatus
+from dcmx_entrypoints.http.chain_watch import ChainReading, ChainWatch
 
 UNMATCHED: Final = "unmatched"
 """The route of requests no route matches (so that stray paths add no label values)."""
 
 
 class Metrics:
-    def __init__(self, status: IndexerStatus) -> None:
+    """The app's metrics: the ``chain`` figures when there is a watch of it, the ``pool``'s
+    when there is a database pool (the function gives the engine's pool of the moment)."""
+
+    def __init__(
+        self,
+        status: IndexerStatus,
+        *,
+        chain: ChainGauges | None = None,
+        pool: Callable[[], Pool] | None = None,
+    ) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         labels = ("method", "route", "status")
         self.requests = Counter(
@@ -44,6 +62,27 @@ class Metrics:
         for name, description, attribute in gauges:
             gauge = Gauge(name, description, registry=self.registry)
             gauge.set_function(_reading(status, attribute))
+        self.transactions_sent = Counter(
+            "dcmx_transactions_sent",
+            "Transactions the API asked the ledger to send (failed ones too).",
+            registry=self.registry,
+        )
+        self.transactions_failed = Counter(
+            "dcmx_transactions_failed",
+            "Transactions that failed, by reason (the refusal's kebab name, or unreachable).",
+            ("reason",),
+            registry=self.registry,
+        )
+        if chain is not None:
+            self.registry.register(chain)
+        if pool is not None:
+            self.registry.register(PoolGauges(pool))
+
+    def sent(self) -> None:
+        self.transactions_sent.inc()
+
+    def failed(self, reason: str) -> None:
+        self.transactions_failed.labels(reason).inc()
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
@@ -60,6 +99,135 @@ def _reading(status: IndexerStatus, attribute: str) -> Callable[[], float]:
         return float(getattr(status, attribute))
 
     return read
+
+
+def _gauge(name: str, description: str, value: float | None) -> GaugeMetricFamily:
+    """A gauge that has no sample when its value is not known."""
+    family = GaugeMetricFamily(name, description)
+    if value is not None:
+        family.add_metric([], value)
+    return family
+
+
+class ChainGauges(Collector):
+    """The watch's last reading, as gauges; a figure the reading lacks has no sample."""
+
+    def __init__(
+        self,
+        watch: ChainWatch,
+        *,
+        balance_low: int | None = None,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self._watch = watch
+        self._balance_low = balance_low
+        self._wall = wall
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        """The gauges without samples (the registry asks, and the ledger need not)."""
+        return self._families(ChainReading(failure="describing"), up=None)
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        reading = self._watch.latest()
+        return self._families(reading, up=reading.up)
+
+    def _families(self, reading: ChainReading, up: bool | None) -> Iterator[GaugeMetricFamily]:
+        head = reading.head
+        yield _gauge("dcmx_ledger_up", "1 when the ledger answered when last asked.", up)
+        yield _gauge(
+            "dcmx_ledger_head_block",
+            "The ledger's head block, when last asked.",
+            None if head is None else head.number,
+        )
+        yield _gauge(
+            "dcmx_ledger_head_age_seconds",
+            "Seconds since the ledger's head block was made.",
+            None if head is None else max(self._wall() - head.timestamp, 0.0),
+        )
+        yield from _read_model_lags(reading)
+        yield from self._fee_figures(reading, up)
+
+    def _fee_figures(self, reading: ChainReading, up: bool | None) -> Iterator[GaugeMetricFamily]:
+        resources = reading.resources
+        yield _gauge(
+            "dcmx_operator_balance",
+            "The operator's balance of the chain's coin for fees, in its smallest unit.",
+            reading.balance,
+        )
+        yield _gauge(
+            "dcmx_operator_balance_low",
+            "The operator's balance below which to top it up (DCMX_OPERATOR_BALANCE_LOW).",
+            None if up is None else self._balance_low,
+        )
+        yield _gauge(
+            "dcmx_operator_energy_left",
+            "Energy the operator has left before calls burn TRX (TRON).",
+            None if resources is None else resources.energy_left,
+        )
+        yield _gauge(
+            "dcmx_operator_bandwidth_left",
+            "Bandwidth bytes the operator has left before transactions burn TRX (TRON).",
+            None if resources is None else resources.bandwidth_left,
+        )
+
+
+def _read_model_lags(reading: ChainReading) -> Iterator[GaugeMetricFamily]:
+    head, indexed = reading.head, reading.indexed
+    number: int | None = None
+    if indexed is not None:
+        number = indexed.number
+    elif reading.nothing_indexed:
+        number = -1
+    yield _gauge(
+        "dcmx_read_models_block",
+        "The last block in the read models (the indexer's checkpoint; -1: none).",
+        number,
+    )
+    yield _gauge(
+        "dcmx_read_models_lag_blocks",
+        "Blocks between the ledger's head and the read models' last block.",
+        None if head is None or number is None else max(head.number - number, 0),
+    )
+    yield _gauge(
+        "dcmx_read_models_lag_seconds",
+        "Seconds between the ledger's head block and the read models' last block.",
+        None if head is None or indexed is None else max(head.timestamp - indexed.timestamp, 0),
+    )
+
+
+class PoolGauges(Collector):
+    """The database pool's figures at the scrape; those a pool does not tell have no sample."""
+
+    def __init__(self, pool: Callable[[], Pool]) -> None:
+        self._pool = pool
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        return self._families(None)
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        return self._families(pool_figures(self._pool()))
+
+    def _families(self, figures: PoolFigures | None) -> Iterator[GaugeMetricFamily]:
+        yield _gauge(
+            "dcmx_db_pool_size",
+            "Connections the database pool keeps open.",
+            None if figures is None else figures.size,
+        )
+        yield _gauge(
+            "dcmx_db_pool_connections_max",
+            "The most connections the database pool opens at once.",
+            None if figures is None else figures.connections_max,
+        )
+        yield _gauge(
+            "dcmx_db_pool_in_use",
+            "Database connections lent out now.",
+            None if figures is None else figures.in_use,
+        )
+        yield _gauge(
+            "dcmx_db_pool_waiting",
+            "Requests waiting for a database connection.",
+            None if figures is None else figures.waiting,
+        )
 
 
 def _route_template(scope: Scope) -> str:

@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from dcmx_core import exceptions
@@ -239,8 +240,8 @@ def domain_problem(kind: type[DcmxError]) -> ProblemKind:
     status = next((code for branch, code in _BRANCH_STATUS if issubclass(kind, branch)), 500)
     words = kebab(kind.__name__).replace("-", " ")
     # A class's docstring is its own (never inherited): many refusals need none.
-    doc = (kind.__doc__ or "").strip().splitlines()
-    description = doc[0] if doc else words.capitalize()
+    paragraph = (kind.__doc__ or "").strip().split("\n\n")[0]
+    description = " ".join(paragraph.split()) or words.capitalize()
     return ProblemKind(kebab(kind.__name__), words.capitalize(), status, description)
 
 
@@ -289,14 +290,39 @@ async def _on_domain_error(request: Request, error: Exception) -> JSONResponse:
     return problem_response(request, domain_problem(type(error)), said)
 
 
+KEY_CHECK: Final = "before_body"
+"""The attribute of a route's key dependency that checks a request's key by its headers alone
+(``access.KeyCheck.requiring``)."""
+
+
 async def _on_validation_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
+    refused = await _key_refusal(request)
+    if refused is not None:
+        return refused
     errors = [
         {"loc": list(item["loc"]), "msg": item["msg"], "type": item["type"]}
         for item in error.errors()
     ]
     detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors)
     return problem_response(request, API_PROBLEMS["validation-error"], detail, errors=errors)
+
+
+async def _key_refusal(request: Request) -> JSONResponse | None:
+    """The key's refusal on a keyed route (None: the key is good, or the route needs none).
+    FastAPI reads the body before a route's dependencies: without this, a body that is not
+    JSON would tell a caller without a key about the body instead of about the key."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    for dependency in getattr(dependant, "dependencies", ()):
+        check = getattr(dependency.call, KEY_CHECK, None)
+        if check is None:
+            continue
+        try:
+            await run_in_threadpool(check, request)  # it looks the key up in the database
+        except ApiRefusal as refusal:
+            return await _on_refusal(request, refusal)
+    return None
 
 
 async def _on_refusal(request: Request, error: Exception) -> JSONResponse:

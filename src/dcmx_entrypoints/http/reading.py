@@ -8,19 +8,28 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-from attrs import frozen
+from attrs import define, frozen
 from fastapi import Path, Query
+from fastapi.responses import JSONResponse
 
 from dcmx_core.model.values import Address
 from dcmx_core.ports import UnitOfWork
 from dcmx_entrypoints.http.paging import MAX_KEY, PageRequest
 from dcmx_entrypoints.http.problems import problem_responses
-from dcmx_entrypoints.http.schemas import Render
+from dcmx_entrypoints.http.schemas import JsonObject, Render
 from dcmx_entrypoints.http.write_schemas import ADDRESS_FORMAT, StrictDigits
 
 ADDRESS_HELP = "An address: 0x hex (EIP-55 checksum if mixed case) or TRON base58check (T…)."
 PAGED_PROBLEMS = problem_responses(422, 503)
 ONE_PROBLEMS = problem_responses(404, 422, 503)
+
+
+@define
+class Reading:
+    """A read in progress: its unit of work, and the checkpoint's block once it is done."""
+
+    uow: UnitOfWork
+    block: int | None = None
 
 
 @frozen
@@ -39,12 +48,17 @@ class Reads:
     page_size_max: int
 
     @contextmanager
-    def reading(self) -> Iterator[tuple[UnitOfWork, int | None]]:
-        """The read models in one transaction, and the checkpoint's block in it (or None)."""
+    def reading(self) -> Iterator[Reading]:
+        """The read models; once the block is left, the block of the checkpoint the reads saw
+        (or None). The checkpoint is asked for after the reads: a unit of work for reading
+        (``SqlUnitOfWork.for_reading``) answers with the one its first read brought along,
+        of that read's snapshot."""
         uow = self.unit_of_work()
         with uow:
+            read = Reading(uow)
+            yield read
             checkpoint = uow.checkpoints.get_checkpoint(self.chain)
-            yield uow, None if checkpoint is None else checkpoint.block_number
+            read.block = None if checkpoint is None else checkpoint.block_number
 
     # The parameters are read on the event loop (async, and no I/O): a synchronous dependency
     # would cost every request a trip to the thread pool.
@@ -83,6 +97,12 @@ class Reads:
 ReleaseId = Annotated[
     int, Path(ge=1, le=MAX_KEY, description="The release's number."), StrictDigits
 ]
+
+
+def page_answer(items: list[JsonObject], next_: str | None, block: int | None) -> JSONResponse:
+    """A page as the ``Page`` model describes it, encoded as FastAPI encodes a model (the
+    route's ``response_model`` still describes it in the OpenAPI document)."""
+    return JSONResponse({"items": items, "next": next_, "block": block})
 
 
 def route_options(summary: str, problems: dict[int | str, dict[str, Any]]) -> dict[str, Any]:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import JSONResponse
 
 from dcmx_core.events import EVENT_TYPES
 from dcmx_core.model.enums import DocumentType
 from dcmx_core.model.values import Address, Hash32
 from dcmx_entrypoints.http.paging import PageRequest, cut, decode_cursor
 from dcmx_entrypoints.http.problems import InvalidCursor
-from dcmx_entrypoints.http.reading import PAGED_PROBLEMS, Reads, route_options
+from dcmx_entrypoints.http.reading import PAGED_PROBLEMS, Reads, page_answer, route_options
 from dcmx_entrypoints.http.schemas import (
     Acceptance,
     Claim,
@@ -50,12 +51,12 @@ def records_routes(reads: Reads) -> APIRouter:
         tags=["rewards"],
         **route_options("A user's reward claims, by claim number", PAGED_PROBLEMS),
     )
-    async def claims(user: Address = account, page: PageRequest = paged) -> Page[Claim]:
+    async def claims(user: Address = account, page: PageRequest = paged) -> JSONResponse:
         after = _after_int("claims", page)
-        with reads.reading() as (uow, block):
-            found = uow.claims.claims_of(user, after=after, limit=page.limit + 1)
+        with reads.reading() as read:
+            found = read.uow.claims.claims_of(user, after=after, limit=page.limit + 1)
         shown, next_ = cut(found, page.limit, "claims", lambda c: (c.claim_id,))
-        return Page(items=[render.claim(c) for c in shown], next=next_, block=block)
+        return page_answer([render.claim(c) for c in shown], next_, read.block)
 
     @router.get(
         "/documents/{doc_type}",
@@ -71,13 +72,13 @@ def records_routes(reads: Reads) -> APIRouter:
             ),
         ],
         page: PageRequest = paged,
-    ) -> Page[Document]:
+    ) -> JSONResponse:
         after = _after_int("documents", page)
         kind = DocumentType[doc_type.upper()]
-        with reads.reading() as (uow, block):
-            found = uow.compliance.documents(kind, after=after, limit=page.limit + 1)
+        with reads.reading() as read:
+            found = read.uow.compliance.documents(kind, after=after, limit=page.limit + 1)
         shown, next_ = cut(found, page.limit, "documents", lambda d: (d.version,))
-        return Page(items=[render.document(d) for d in shown], next=next_, block=block)
+        return page_answer([render.document(d) for d in shown], next_, read.block)
 
     @router.get(
         "/accounts/{address}/acceptances",
@@ -85,20 +86,20 @@ def records_routes(reads: Reads) -> APIRouter:
         tags=["compliance"],
         **route_options("A user's acceptances of legal documents, oldest first", PAGED_PROBLEMS),
     )
-    async def acceptances(user: Address = account, page: PageRequest = paged) -> Page[Acceptance]:
+    async def acceptances(user: Address = account, page: PageRequest = paged) -> JSONResponse:
         after = None
         if page.after is not None:
             at, doc_type, version = decode_cursor("acceptances", page.after, (int, int, int))
             after = (int(at), _document_type(int(doc_type)), int(version))
-        with reads.reading() as (uow, block):
-            found = uow.compliance.acceptances_of(user, after=after, limit=page.limit + 1)
+        with reads.reading() as read:
+            found = read.uow.compliance.acceptances_of(user, after=after, limit=page.limit + 1)
         shown, next_ = cut(
             found,
             page.limit,
             "acceptances",
             lambda a: (a.accepted_at, int(a.doc_type), a.version),
         )
-        return Page(items=[render.acceptance(a) for a in shown], next=next_, block=block)
+        return page_answer([render.acceptance(a) for a in shown], next_, read.block)
 
     @router.get(
         "/deletion-requests/open",
@@ -106,12 +107,12 @@ def records_routes(reads: Reads) -> APIRouter:
         tags=["compliance"],
         **route_options("Deletion requests not yet processed, by request number", PAGED_PROBLEMS),
     )
-    async def open_deletions(page: PageRequest = paged) -> Page[DeletionRequest]:
+    async def open_deletions(page: PageRequest = paged) -> JSONResponse:
         after = _after_int("open-deletions", page)
-        with reads.reading() as (uow, block):
-            found = uow.compliance.open_deletions(after=after, limit=page.limit + 1)
+        with reads.reading() as read:
+            found = read.uow.compliance.open_deletions(after=after, limit=page.limit + 1)
         shown, next_ = cut(found, page.limit, "open-deletions", lambda d: (d.request_id,))
-        return Page(items=[render.deletion(d) for d in shown], next=next_, block=block)
+        return page_answer([render.deletion(d) for d in shown], next_, read.block)
 
     @router.get(
         "/events",
@@ -125,20 +126,20 @@ def records_routes(reads: Reads) -> APIRouter:
             Query(pattern=_one_of(EVENT_KINDS), description="Only events of this name."),
         ] = None,
         page: PageRequest = paged,
-    ) -> Page[Event]:
+    ) -> JSONResponse:
         after = None
         if page.after is not None:
             block_number, log_index = decode_cursor("events", page.after, (int, int))
             after = (int(block_number), int(log_index))
-        with reads.reading() as (uow, block):
-            found = uow.events.list(reads.chain, after=after, limit=page.limit + 1, kind=kind)
+        with reads.reading() as read:
+            found = read.uow.events.list(reads.chain, after=after, limit=page.limit + 1, kind=kind)
         shown, next_ = cut(
             found,
             page.limit,
             "events",
             lambda e: (e.position.block_number, e.position.log_index),
         )
-        return Page(items=[render.event(e) for e in shown], next=next_, block=block)
+        return page_answer([render.event(e) for e in shown], next_, read.block)
 
     @router.get(
         "/quarantine",
@@ -146,13 +147,13 @@ def records_routes(reads: Reads) -> APIRouter:
         tags=["chain"],
         **route_options("Logs the indexer could not decode, in chain order", PAGED_PROBLEMS),
     )
-    async def quarantine(page: PageRequest = paged) -> Page[Quarantined]:
+    async def quarantine(page: PageRequest = paged) -> JSONResponse:
         after: tuple[int, int, bytes] | None = None
         if page.after is not None:
             block_number, log_index, tx = decode_cursor("quarantine", page.after, (int, int, str))
             after = (int(block_number), int(log_index), _tx_bytes(str(tx)))
-        with reads.reading() as (uow, block):
-            logs = uow.quarantine.quarantined(reads.chain)
+        with reads.reading() as read:
+            logs = read.uow.quarantine.quarantined(reads.chain)
         ordered = sorted(logs, key=lambda q: (q.block_number, q.log_index, q.tx_id.raw))
         following = [
             q
@@ -165,7 +166,7 @@ def records_routes(reads: Reads) -> APIRouter:
             "quarantine",
             lambda q: (q.block_number, q.log_index, q.tx_id.to_hex()),
         )
-        return Page(items=[render.quarantined(q) for q in shown], next=next_, block=block)
+        return page_answer([render.quarantined(q) for q in shown], next_, read.block)
 
     return router
 

@@ -242,133 +242,136 @@ class Readiness(BaseModel):
     )
 
 
-# --- records into models --------------------------------------------------------------------
+# --- records into documents ------------------------------------------------------------------
+
+
+JsonObject = dict[str, Any]
+"""A JSON document as the models above describe it, keys in their fields' order."""
 
 
 @frozen
 class Render:
-    """Records into response models, with one chain's address rendering."""
+    """Records into the documents the models above describe, with one chain's address
+    rendering. Plain dicts, not models: a page of them is encoded as it is (``json_answer``),
+    without a model built and validated for every row."""
 
     addresses: AddressText
 
     def address(self, address: Address) -> str:
         return self.addresses.render(address)
 
-    def release(self, record: ReleaseRecord) -> Release:
-        split = [
-            SplitShare(recipient=self.address(r), share_bps=s)
-            for r, s in zip(record.recipients, record.shares_bps, strict=True)
-        ]
-        return Release(
-            release_id=record.release_id,
-            artist=self.address(record.artist),
-            title=record.title,
-            artist_name=record.artist_name,
-            content_hash=record.content_hash.to_hex(),
-            max_editions=record.max_editions,
-            minted=record.minted,
-            royalty_bps=record.royalty_bps,
-            split=split,
-            created_block=record.created_block,
-        )
-
-    def edition(self, record: EditionRecord) -> Edition:
-        return Edition(
-            token_id=record.token_id,
-            release_id=record.release_id,
-            edition=record.edition,
-            owner=self.address(record.owner),
-        )
-
-    def holder(self, account: Address, amount: int) -> Holder:
-        return Holder(account=self.address(account), amount=str(amount))
-
-    def sale(self, record: SaleRecord) -> Sale:
-        return Sale(
-            settlement_id=record.settlement_id,
-            release_id=record.release_id,
-            token_id=record.token_id,
-            seller=self.address(record.seller),
-            buyer=self.address(record.buyer),
-            currency=self.address(record.currency),
-            price=str(record.price),
-            primary=record.primary,
-            block_number=record.block_number,
-        )
-
-    def payout(self, record: PayoutRecord) -> Payout:
-        return Payout(
-            recipient=self.address(record.recipient),
-            currency=self.address(record.currency),
-            credited=str(record.credited),
-            withdrawn=str(record.withdrawn),
-            pending=str(record.pending),
-        )
-
-    def stats(self, record: PlatformStats, block: int | None) -> Stats:
-        counts = attrs.asdict(record, recurse=False)
-        volume = counts.pop("sales_volume")
-        return Stats(
-            **{
-                **counts,
-                "token_supply": str(record.token_supply),
-                "rewards_paid": str(record.rewards_paid),
-            },
-            sales_volume=[
-                Volume(currency=self.address(currency), amount=str(amount))
-                for currency, amount in volume
+    def release(self, record: ReleaseRecord) -> JsonObject:
+        address = self.address
+        return {
+            "release_id": record.release_id,
+            "artist": address(record.artist),
+            "title": record.title,
+            "artist_name": record.artist_name,
+            "content_hash": record.content_hash.to_hex(),
+            "max_editions": record.max_editions,
+            "minted": record.minted,
+            "royalty_bps": record.royalty_bps,
+            "split": [
+                {"recipient": address(r), "share_bps": s}
+                for r, s in zip(record.recipients, record.shares_bps, strict=True)
             ],
-            block=block,
-        )
+            "created_block": record.created_block,
+        }
 
-    def claim(self, record: ClaimRecord) -> Claim:
-        return Claim(
-            claim_id=record.claim_id,
-            user=self.address(record.user),
-            pool=enum_name(record.pool),
-            amount=str(record.amount),
-            proof_hash=record.proof_hash.to_hex(),
-            day=record.day,
-            status=enum_name(record.status),
-        )
+    def edition(self, record: EditionRecord) -> JsonObject:
+        return {
+            "token_id": record.token_id,
+            "release_id": record.release_id,
+            "edition": record.edition,
+            "owner": self.address(record.owner),
+        }
 
-    def document(self, record: DocumentRecord) -> Document:
-        return Document(
-            doc_type=enum_name(record.doc_type),
-            version=record.version,
-            document_hash=record.document_hash.to_hex(),
-            registered_block=record.registered_block,
-        )
+    def holder(self, account: Address, amount: int) -> JsonObject:
+        return {"account": self.address(account), "amount": str(amount)}
 
-    def acceptance(self, record: AcceptanceRecord) -> Acceptance:
-        return Acceptance(
-            user=self.address(record.user),
-            doc_type=enum_name(record.doc_type),
-            version=record.version,
-            document_hash=record.document_hash.to_hex(),
-            accepted_at=record.accepted_at,
-        )
+    def sale(self, record: SaleRecord) -> JsonObject:
+        address = self.address
+        return {
+            "settlement_id": record.settlement_id,
+            "release_id": record.release_id,
+            "token_id": record.token_id,
+            "seller": address(record.seller),
+            "buyer": address(record.buyer),
+            "currency": address(record.currency),
+            "price": str(record.price),
+            "primary": record.primary,
+            "block_number": record.block_number,
+        }
 
-    def deletion(self, record: DeletionRecord) -> DeletionRequest:
-        return DeletionRequest(
-            request_id=record.request_id,
-            user=self.address(record.user),
-            regime=enum_name(record.regime),
-            requested_at=record.requested_at,
-            processed_at=record.processed_at,
-        )
+    def payout(self, record: PayoutRecord) -> JsonObject:
+        return {
+            "recipient": self.address(record.recipient),
+            "currency": self.address(record.currency),
+            "credited": str(record.credited),
+            "withdrawn": str(record.withdrawn),
+            "pending": str(record.pending),
+        }
 
-    def event(self, stored: StoredEvent) -> Event:
+    def stats(self, record: PlatformStats, block: int | None) -> JsonObject:
+        counts = attrs.asdict(record, recurse=False)
+        counts["sales_volume"] = [
+            {"currency": self.address(currency), "amount": str(amount)}
+            for currency, amount in record.sales_volume
+        ]
+        counts["token_supply"] = str(record.token_supply)
+        counts["rewards_paid"] = str(record.rewards_paid)
+        document = {name: counts[name] for name in Stats.model_fields if name != "block"}
+        document["block"] = block
+        return document
+
+    def claim(self, record: ClaimRecord) -> JsonObject:
+        return {
+            "claim_id": record.claim_id,
+            "user": self.address(record.user),
+            "pool": enum_name(record.pool),
+            "amount": str(record.amount),
+            "proof_hash": record.proof_hash.to_hex(),
+            "day": record.day,
+            "status": enum_name(record.status),
+        }
+
+    def document(self, record: DocumentRecord) -> JsonObject:
+        return {
+            "doc_type": enum_name(record.doc_type),
+            "version": record.version,
+            "document_hash": record.document_hash.to_hex(),
+            "registered_block": record.registered_block,
+        }
+
+    def acceptance(self, record: AcceptanceRecord) -> JsonObject:
+        return {
+            "user": self.address(record.user),
+            "doc_type": enum_name(record.doc_type),
+            "version": record.version,
+            "document_hash": record.document_hash.to_hex(),
+            "accepted_at": record.accepted_at,
+        }
+
+    def deletion(self, record: DeletionRecord) -> JsonObject:
+        return {
+            "request_id": record.request_id,
+            "user": self.address(record.user),
+            "regime": enum_name(record.regime),
+            "requested_at": record.requested_at,
+            "processed_at": record.processed_at,
+        }
+
+    def event(self, stored: StoredEvent) -> JsonObject:
         position = stored.position
-        return Event(
-            chain=stored.chain,
-            block_number=position.block_number,
-            block_hash=position.block_hash.to_hex(),
-            tx_id=position.tx_id.to_hex(),
-            log_index=position.log_index,
-            kind=type(stored.event).__name__,
-            data=self.event_fields(stored.event),
-        )
+        return {
+            "chain": stored.chain,
+            "block_number": position.block_number,
+            "block_hash": position.block_hash.to_hex(),
+            "tx_id": position.tx_id.to_hex(),
+            "log_index": position.log_index,
+            "kind": type(stored.event).__name__,
+            "data": self.event_fields(stored.event),
+        }
 
     def event_fields(self, event: DomainEvent) -> dict[str, Any]:
         return {
@@ -395,12 +398,12 @@ class Render:
             return [self.value(item) for item in value]
         raise TypeError(f"no JSON rendering for an event field of type {type(value).__name__}")
 
-    def quarantined(self, log: QuarantinedLog) -> Quarantined:
-        return Quarantined(
-            chain=log.chain,
-            block_number=log.block_number,
-            tx_id=log.tx_id.to_hex(),
-            log_index=log.log_index,
-            reason=log.reason,
-            raw="0x" + log.raw.hex(),
-        )
+    def quarantined(self, log: QuarantinedLog) -> JsonObject:
+        return {
+            "chain": log.chain,
+            "block_number": log.block_number,
+            "tx_id": log.tx_id.to_hex(),
+            "log_index": log.log_index,
+            "reason": log.reason,
+            "raw": "0x" + log.raw.hex(),
+        }

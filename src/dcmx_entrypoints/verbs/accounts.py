@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from attrs import frozen
 
@@ -20,12 +20,14 @@ from dcmx_adapters.signing import KeyRefused, open_keystore
 from dcmx_core.exceptions import InvalidAddress
 from dcmx_core.model.signing import Signer
 from dcmx_core.model.values import Address, Keccak
-from dcmx_entrypoints.container import OPERATOR_KEY_SETTINGS, Container, terminal_password
 from dcmx_entrypoints.demo.cast import CAST, OPERATOR, Person
+from dcmx_entrypoints.failures import CommandFailed
 from dcmx_entrypoints.http.schemas import AddressText
-from dcmx_entrypoints.running import CommandFailed
 from dcmx_entrypoints.settings import SettingsError
 from dcmx_entrypoints.verbs.inputs import bad
+
+if TYPE_CHECKING:
+    from dcmx_entrypoints.container import Container
 
 
 @frozen
@@ -111,6 +113,8 @@ def _demo_name(text: str) -> bool:
 def keystore_password(path: Path) -> str:
     """The password of the keystore ``--keystore`` gives: asked on a terminal, else the first
     line of standard input (so a script can pipe it in)."""
+    from dcmx_entrypoints.container import terminal_password
+
     asked = terminal_password(f"password of the keystore {path.name}: ")
     if asked is not None:
         return asked
@@ -143,6 +147,8 @@ class NetworkAccounts:
             raise bad("--keystore", str(refused)) from None
 
     def _operator_account(self, option: str) -> Account:
+        from dcmx_entrypoints.container import OPERATOR_KEY_SETTINGS
+
         signer = self._operator
         if signer is None:
             raise CommandFailed(

@@ -16,12 +16,10 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import requests
 import typer
 from attrs import define, field, frozen
-from dependency_injector import providers
 from rich.console import Console
 from rich.table import Table
 
@@ -35,22 +33,23 @@ from dcmx_core.model.platform import Deployment
 from dcmx_core.model.values import Address
 from dcmx_core.ports import Ledger, Receipt
 from dcmx_entrypoints.chain_lock import holding_local_chain
-from dcmx_entrypoints.container import Container, container_for
 from dcmx_entrypoints.demo.cast import demo_cast
-from dcmx_entrypoints.demo.stacks import with_demo_cast
 from dcmx_entrypoints.failures import CommandFailed, unreachable
 from dcmx_entrypoints.http.schemas import AddressText, Render
 from dcmx_entrypoints.local_chain import (
     LocalChainMismatch,
+    container_on_local_chain,
     journal_path,
     kind_of,
     open_local_chain,
 )
-from dcmx_entrypoints.running import container_on_local_chain
 from dcmx_entrypoints.settings import LedgerKind, Settings, SettingsError
 from dcmx_entrypoints.units import format_units
 from dcmx_entrypoints.verbs.accounts import Accounts, DemoAccounts, NetworkAccounts
 from dcmx_entrypoints.verbs.inputs import bad
+
+if TYPE_CHECKING:
+    from dcmx_entrypoints.container import Container
 
 COIN_DECIMALS: Final = 18
 DCMX_DECIMALS: Final = 18
@@ -68,6 +67,8 @@ def known_accounts(
         if keystore is not None:
             raise bad("--keystore", "is for a network: on a local chain --as names the cast")
         return DemoAccounts(tuple(demo_cast(crypto)), crypto.keccak256)
+    from dcmx_entrypoints.container import container_for
+
     tron = settings.ledger is LedgerKind.TRON
     addresses = AddressText(crypto.keccak256, base58=tron)
     return NetworkAccounts(container_for(settings), keystore, addresses)
@@ -113,10 +114,25 @@ class OpenChain:
     """The ledger a verb runs on, with what it needs around it."""
 
     ledger: RecordingLedger
-    container: Container
+    build_container: Callable[[], Container]
     accounts: Accounts
     crypto: EthCrypto
     render: Render
+    _container: Container | None = field(default=None, init=False)
+
+    @property
+    def container(self) -> Container:
+        """The container the verb runs in (its settings, its database), built when first asked
+        for: a verb on the local chain that needs neither does without, and without the
+        seconds' part its loading costs."""
+        if self._container is None:
+            self._container = self.build_container()
+        return self._container
+
+    def close(self) -> None:
+        """Release what the container holds, if it was built."""
+        if self._container is not None:
+            self._container.shutdown_resources()
 
     def currency(self, text: str, option: str = "--currency") -> Address:
         """``native`` (the chain's coin), ``dcmx`` (the DCMX token) or a token's address."""
@@ -175,10 +191,8 @@ def run_verb(
             raise CommandFailed(f"refused: {type(error).__name__}: {said}") from None
         except (typer.TyperException, CommandFailed, SettingsError):
             raise  # bad input found once the chain was open; a failure already told
-        except requests.RequestException as error:
-            raise CommandFailed(f"{options.name} failed: {unreachable(error)}") from None
         except Exception as error:  # any ledger: no key for the sender, a node's own refusal
-            reason = f"{type(error).__name__}: {error}"
+            reason = unreachable(error) or f"{type(error).__name__}: {error}"
             raise CommandFailed(f"{options.name} failed: {reason}") from None
         if not quiet:  # the action printed what it had to say
             _print(options, chain, outcome)
@@ -192,15 +206,21 @@ def _opened(
     tron = settings.ledger is LedgerKind.TRON and not options.local_chain
     render = Render(AddressText(crypto.keccak256, base58=tron))
     if not options.local_chain:
+        from dependency_injector import providers
+
+        from dcmx_entrypoints.container import container_for
+        from dcmx_entrypoints.demo.stacks import with_demo_cast
+
         if isinstance(accounts, NetworkAccounts):  # the operator's key is the container's
             container = accounts.container
             container.senders.override(providers.Object(accounts.others()))
         else:
             container = with_demo_cast(container_for(settings))
+        chain = OpenChain(
+            RecordingLedger(container.ledger()), lambda: container, accounts, crypto, render
+        )
         try:
-            yield OpenChain(
-                RecordingLedger(container.ledger()), container, accounts, crypto, render
-            )
+            yield chain
         finally:
             container.shutdown_resources()
         return
@@ -212,13 +232,19 @@ def _opened(
             local = open_local_chain(path, SystemClock(), writable=changes)
         except LocalChainMismatch as error:
             raise CommandFailed(str(error)) from None
-        container = container_on_local_chain(settings, local)
         render = Render(AddressText(crypto.keccak256, base58=local.kind is LedgerKind.TRON))
+        opened = OpenChain(
+            RecordingLedger(local.ledger),
+            lambda: container_on_local_chain(settings, local),
+            accounts,
+            crypto,
+            render,
+        )
         try:
-            yield OpenChain(RecordingLedger(local.ledger), container, accounts, crypto, render)
+            yield opened
         finally:
             local.ledger.close()
-            container.shutdown_resources()
+            opened.close()
 
 
 @contextmanager

@@ -14,7 +14,6 @@ from dcmx_adapters.clock import SystemClock
 from dcmx_core.commands import RegisterDocument, RequestDeletion
 from dcmx_core.model.enums import DocumentType, Regime
 from dcmx_core.services import compliance
-from dcmx_entrypoints.running import CommittedProfiles, migrate
 from dcmx_entrypoints.verbs.accounts import Account, Accounts
 from dcmx_entrypoints.verbs.chain import OpenChain, Outcome, VerbOptions, known_accounts, run_verb
 from dcmx_entrypoints.verbs.inputs import OPERATOR, bad, parse_choice, parse_hash
@@ -221,6 +220,9 @@ def process(
     admin = accounts.sender(sender)
 
     def act(chain: OpenChain) -> Outcome:
+        # The database's machinery loads for this verb alone, not for every verb.
+        from dcmx_entrypoints.running import CommittedProfiles, migrate
+
         migrate(chain.container.settings())
         profiles = CommittedProfiles(chain.container.unit_of_work)
         record = compliance.process_deletion(

@@ -40,6 +40,8 @@ def parse_amount(text: str, option: str, *, units: bool, decimals: int | None) -
     """An amount in base units: ``text`` is an integer of base units, or with ``units`` a
     decimal number of whole units of a currency with ``decimals`` decimals."""
     text = text.strip()
+    if text.startswith("-"):
+        raise bad(option, f"{text} is negative: an amount is 0 or more")
     if not units:
         if not _WHOLE.fullmatch(text):
             hint = " (give --units for a decimal number of whole units)" if "." in text else ""

@@ -73,8 +73,9 @@ def bench(session: nox.Session) -> None:
     ingest and query speed on PostgreSQL, the read API's latency at 500 requests/s (1,000,000
     events; ``-- --events N`` for another size), the local TRON node's start time,
     transactions a second over HTTP (``-- --transactions N``) and memory after 100,000
-    transfers, what its journal costs and how fast it replays, and what a rate limit check
-    costs in each store."""
+    transfers, what its journal costs and how fast it replays, what a rate limit check costs
+    in each store, and how soon the event stream delivers a commit to 1,000 subscribers at 200
+    events/s."""
     session.run(PYTHON, "-m", "benchmarks.startup")
     session.run(PYTHON, "benchmarks/memory_ledger.py")
     session.run(PYTHON, "-m", "benchmarks.indexer", *session.posargs)
@@ -82,6 +83,7 @@ def bench(session: nox.Session) -> None:
     session.run(PYTHON, "-m", "benchmarks.devnode", *session.posargs)
     session.run(PYTHON, "-m", "benchmarks.node_journal", *session.posargs)
     session.run(PYTHON, "-m", "benchmarks.rate_limits")
+    session.run(PYTHON, "-m", "benchmarks.live_events")
 
 
 @nox.session

@@ -21,6 +21,7 @@ from dcmx_adapters.memory.ledger import MemoryLedger
 from dcmx_adapters.memory.repositories import MemoryProfileRepository
 from dcmx_adapters.rate_buckets import FailOpen, InProcessBuckets, RateCounter
 from dcmx_adapters.signing import KeySigner
+from dcmx_core.live import IndexNotices
 from dcmx_core.model.platform import Deployment
 from dcmx_core.model.signing import Signer
 from dcmx_core.model.values import ZERO_ADDRESS
@@ -190,6 +191,18 @@ def tron_ledger(
     return ledger
 
 
+def index_notices(settings: Settings, engine: Callable[[], Engine]) -> IndexNotices:
+    """Where the API hears the indexer's commits: PostgreSQL's ``LISTEN`` (any indexer, any
+    machine), or on SQLite the commits of this process itself."""
+    from sqlalchemy import make_url
+
+    from dcmx_adapters.sql.notice_listeners import InProcessNotices, PostgresNotices
+
+    if make_url(settings.database).get_backend_name() == "postgresql":
+        return PostgresNotices(settings.database)
+    return InProcessNotices(engine())
+
+
 def chain_name(settings: Settings, ledger: Ledger) -> str:
     """The name the read models file a chain's events under: ``evm:1337``, ``tron:nile``."""
     if settings.ledger is LedgerKind.TRON and "://" not in settings.tron_network:
@@ -297,6 +310,9 @@ class Container(containers.DeclarativeContainer):
     ping_database: providers.Factory[DatabasePing] = providers.Factory(DatabasePing, engine)
     rate_counter: providers.Factory[RateCounter] = providers.Factory(
         rate_counter, settings, engine.provider
+    )
+    index_notices: providers.Singleton[IndexNotices] = providers.Singleton(
+        index_notices, settings, engine.provider
     )
 
     ledger: providers.Selector[Ledger] = providers.Selector(

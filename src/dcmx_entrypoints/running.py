@@ -78,11 +78,22 @@ def listening_socket(
     return sock
 
 
+SHUTDOWN_SECONDS = 5
+
+
 def api_server(app: FastAPI) -> uvicorn.Server:
     """A uvicorn server for ``app`` that logs warnings and errors only, and answers 503 at once
-    beyond the connections the app takes (``create_app``'s ``connections_max``)."""
+    beyond the connections the app takes (``create_app``'s ``connections_max``). Stopping, it
+    lets requests in flight finish for ``SHUTDOWN_SECONDS``, then ends what still runs: an event
+    stream never finishes by itself."""
     limit = getattr(app.state, "connections_max", None)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, limit_concurrency=limit)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        limit_concurrency=limit,
+        timeout_graceful_shutdown=SHUTDOWN_SECONDS,
+    )
     return uvicorn.Server(config)
 
 

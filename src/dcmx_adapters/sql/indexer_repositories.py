@@ -15,6 +15,7 @@ from sqlalchemy import CursorResult, Select, Table, bindparam, delete, func, sel
 
 from dcmx_adapters.sql.bulk import copy_events
 from dcmx_adapters.sql.event_json import decode_event, encode_event, kind_of
+from dcmx_adapters.sql.index_notices import announce
 from dcmx_adapters.sql.statements import (
     ALONG,
     LIMIT,
@@ -32,6 +33,7 @@ from dcmx_adapters.sql.tables import (
     StatRow,
 )
 from dcmx_core.events import LogPosition
+from dcmx_core.live import IndexNotice
 from dcmx_core.model.values import Hash32
 from dcmx_core.read_models import (
     Checkpoint,
@@ -105,7 +107,10 @@ class SqlEventRepository(SqlRepository):
     def remove_from(self, chain: str, block_number: int) -> int:
         c = self._table.c
         statement = delete(self._table).where(c.chain == chain, c.block_number >= block_number)
-        return cast(CursorResult[Any], self._session.execute(statement)).rowcount
+        removed = cast(CursorResult[Any], self._session.execute(statement)).rowcount
+        if removed:  # those who follow the events live withdraw them when this commits
+            announce(self._session, IndexNotice(chain, block_number, retracted=True))
+        return removed
 
     def count(self, chain: str) -> int:
         statement = select(func.count()).select_from(self._table)
@@ -150,6 +155,8 @@ class SqlCheckpointRepository(SqlRepository):
 
     def set_checkpoint(self, checkpoint: Checkpoint) -> None:
         self._upsert(CheckpointRow, values_of(checkpoint))
+        # Those who follow the events live read the new ones once this commits.
+        announce(self._session, IndexNotice(checkpoint.chain, checkpoint.block_number))
 
     def record_blocks(self, chain: str, blocks: Sequence[tuple[int, Hash32]]) -> None:
         if not blocks:

@@ -69,7 +69,7 @@ _REPOSITORIES: dict[str, type[SqlRepository]] = {
 _SESSIONS: WeakKeyDictionary[Engine, sessionmaker[Session]] = WeakKeyDictionary()
 
 
-def _sessions_of(engine: Engine) -> sessionmaker[Session]:
+def sessions_of(engine: Engine) -> sessionmaker[Session]:
     # One session factory an engine: each sessionmaker is a new Session subclass, and
     # SQLAlchemy sets up event dispatch for every new class on its first session.
     sessions = _SESSIONS.get(engine)
@@ -98,7 +98,7 @@ class SqlUnitOfWork:
     nonces: UsedNonceRepository
 
     def __init__(self, bind: Engine | sessionmaker[Session]) -> None:
-        self._sessions = bind if isinstance(bind, sessionmaker) else _sessions_of(bind)
+        self._sessions = bind if isinstance(bind, sessionmaker) else sessions_of(bind)
         self._session: Session | None = None
         self._reads_of: str | None = None
         self.fence: Callable[[Session], None] | None = None

@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Path
 from sqlalchemy.pool import Pool
 
 from dcmx_core import __version__
+from dcmx_core.live import IndexNotices
 from dcmx_core.model.values import Address, Keccak
 from dcmx_core.ports import UnitOfWork
 from dcmx_core.services.indexer import IndexerStatus
@@ -28,6 +29,7 @@ from dcmx_entrypoints.http.access import KeyCheck
 from dcmx_entrypoints.http.chain_watch import ChainBlocks, ChainSources, ChainWatch, FeePayer
 from dcmx_entrypoints.http.counted_ledger import counted
 from dcmx_entrypoints.http.docs import add_docs
+from dcmx_entrypoints.http.event_stream import event_frame, retraction_frame, stream_routes
 from dcmx_entrypoints.http.health import ReadinessChecks, health_routes
 from dcmx_entrypoints.http.limits import (
     BodyLimit,
@@ -36,6 +38,7 @@ from dcmx_entrypoints.http.limits import (
     RateCounter,
     RateLimiter,
 )
+from dcmx_entrypoints.http.live_feed import LiveFeed
 from dcmx_entrypoints.http.market import market_routes
 from dcmx_entrypoints.http.metrics import ChainGauges, Metrics, RequestMetrics, metrics_routes
 from dcmx_entrypoints.http.operator_routes import operator_routes
@@ -97,6 +100,9 @@ def create_app(
     pool: Callable[[], Pool] | None = None,
     ledger_watch: LedgerWatch | None = None,
     read_unit_of_work: Callable[[], UnitOfWork] | None = None,
+    notices: IndexNotices | None = None,
+    stream_buffer: int = 1_000,
+    stream_heartbeat: float = 15.0,
 ) -> FastAPI:
     """The API over the read models ``unit_of_work()`` gives (a fresh unit of work a request,
     or the same one when it is the in-memory kind), for the events of ``chain``. ``ledger`` is
@@ -108,14 +114,28 @@ def create_app(
     ``rate_counter`` (this process's own buckets by default). The metrics tell the database
     ``pool``'s figures when there is one, and read the ledger as ``ledger_watch`` says. The
     read endpoints read through ``read_unit_of_work()`` when it is given
-    (``reading_units_of_work``: one statement a read), else through ``unit_of_work()``."""
+    (``reading_units_of_work``: one statement a read), else through ``unit_of_work()``. With
+    ``notices`` (the indexer's commits) ``/v1/events/stream`` pushes the events as they are
+    indexed, each client with a buffer of ``stream_buffer`` messages and a heartbeat every
+    ``stream_heartbeat`` s."""
+    render = Render(AddressText(keccak, base58=tron_addresses))
+    feed = None
+    if notices is not None:
+        frame = event_frame(render)
+        feed = LiveFeed(notices, unit_of_work, chain, frame, retraction_frame, stream_heartbeat)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Synchronous handlers run on anyio's worker threads: no more at once than the database
         # pool has connections, so none opens a connection of its own or waits for one.
         to_thread.current_default_thread_limiter().total_tokens = HANDLER_THREADS
-        yield
+        if feed is not None:
+            feed.start()
+        try:
+            yield
+        finally:
+            if feed is not None:
+                await feed.stop()
 
     app = FastAPI(
         lifespan=lifespan,
@@ -133,12 +153,13 @@ def create_app(
     )
     app.add_middleware(BodyLimit, limit=request_body_max, seconds=request_body_seconds)
     app.add_middleware(RequestMetrics, metrics=metrics)
-    render = Render(AddressText(keccak, base58=tron_addresses))
     reads = Reads(read_unit_of_work or unit_of_work, chain, render, page_size_max)
     checks = ReadinessChecks(
         unit_of_work, chain, ledger, ready_max_lag, ping_database, _writes_state(operator)
     )
     app.include_router(market_routes(reads))
+    if feed is not None:  # before the records' routes: /v1/events/stream is not an event
+        app.include_router(stream_routes(feed, render, buffer=stream_buffer))
     app.include_router(records_routes(reads))
     if operator is not None:
         counter = rate_counter if rate_counter is not None else InProcessBuckets()
@@ -150,6 +171,7 @@ def create_app(
     app.state.metrics = metrics
     app.state.addresses = render.addresses
     app.state.connections_max = connections_max
+    app.state.live_feed = feed
     return app
 
 
@@ -255,6 +277,7 @@ def app_from_container(container: Container, *, writes: bool = True, processes: 
         pool=lambda: engine.pool,
         ledger_watch=LedgerWatch(balance_low=settings.operator_balance_low_mark),
         read_unit_of_work=container.read_units_of_work(),
+        notices=container.index_notices(),
     )
 
     serving = app.router.lifespan_context

@@ -1,0 +1,342 @@
+"""The live feed of one API process: one listener for the indexer's notices, fanned out to every
+follower of the event stream.
+
+On each notice the feed reads the events after the last one it has, once for all followers, and
+keeps the newest of them in a ring. A follower joins with the position of the last event it
+holds: it reads what it missed from the read models itself, then takes the rest from the ring.
+Order and exactly-once come from positions, never from the notices. A reorganization's notice
+withdraws the orphaned events from the ring and tells each follower that holds any of them.
+
+Each follower has a bounded buffer of frames to send: one that falls too far behind is cut, its
+buffer emptied, and told where to resume; the process's memory never grows with a slow client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from typing import Final
+
+from anyio import to_thread
+from attrs import define, field, frozen
+
+from dcmx_core.live import EventFilter, IndexNotice, IndexNotices
+from dcmx_core.ports import UnitOfWork
+from dcmx_core.read_models import StoredEvent
+
+Position = tuple[int, int]
+"""An event's place in its chain: (block number, log index)."""
+BLOCK_END: Final = 2**62
+"""The log index after every log of a block: ``(n, BLOCK_END)`` is the end of block ``n``."""
+START: Final = (-1, BLOCK_END)
+
+_log = logging.getLogger("dcmx.live")
+
+
+def position_id(position: Position) -> str:
+    """The text of a position as the stream's event ids write it: ``block-log``, or ``block``
+    for the end of a block."""
+    block, log = position
+    return str(block) if log == BLOCK_END else f"{block}-{log}"
+
+
+def parse_position_id(text: str) -> Position:
+    """The position an event id names; ValueError when ``text`` is not one."""
+    if text.strip() == position_id(START):
+        return START
+    parts = text.strip().split("-")
+    if not 1 <= len(parts) <= 2 or not all(p.isdigit() and len(p) <= 18 for p in parts):
+        raise ValueError(f"not an event id of this stream: {text[:40]!r}")
+    block = int(parts[0])
+    return (block, int(parts[1])) if len(parts) == 2 else (block, BLOCK_END)
+
+
+def position_of(stored: StoredEvent) -> Position:
+    return (stored.position.block_number, stored.position.log_index)
+
+
+Frame = tuple[bytes, Position | None]
+"""A frame of the stream, and the position of the event it carries (None: it carries none)."""
+
+
+@frozen
+class Delivery:
+    """An event and its frame, as every follower it concerns is sent it."""
+
+    stored: StoredEvent
+    position: Position
+    frame: bytes
+
+
+@define(eq=False)
+class Follower:
+    """One client of the stream: what it asked for, the last position it holds, and the frames
+    waiting to be sent to it (at most ``buffer``)."""
+
+    filter: EventFilter
+    cursor: Position
+    buffer: int
+    frames: deque[Frame] = field(factory=deque)
+    recent: deque[Position] = field(factory=lambda: deque(maxlen=1_000))
+    """The positions last sent, for a reorganization to say which it withdrew."""
+    resume: Position = START
+    """Where the client resumes from if cut now: the last position it was sent and still holds."""
+    live: bool = False
+    epoch: int = 0
+    """Counts the withdrawals: a read that began in another epoch may hold orphaned events."""
+    cut: bool = False
+    beat: bool = False
+    """A heartbeat is due: nothing was sent for a while."""
+    wake: asyncio.Event = field(factory=asyncio.Event)
+
+    def __attrs_post_init__(self) -> None:
+        self.resume = self.cursor
+
+    def offer(self, deliveries: list[Delivery]) -> bool:
+        """Queue the frames of ``deliveries``; False (and cut) when they do not fit."""
+        if len(self.frames) + len(deliveries) > self.buffer:
+            self.frames.clear()
+            self.cut = True
+            self.wake.set()
+            return False
+        for delivery in deliveries:
+            self.frames.append((delivery.frame, delivery.position))
+            self.recent.append(delivery.position)
+        if deliveries:
+            self.cursor = max(self.cursor, deliveries[-1].position)
+            self.wake.set()
+        return True
+
+    def take(self) -> list[Frame]:
+        """The frames waiting, taken out of the buffer."""
+        taken = list(self.frames)
+        self.frames.clear()
+        return taken
+
+    def sent(self, frames: list[Frame]) -> None:
+        """The client has been sent ``frames``."""
+        for _frame, position in frames:
+            if position is not None:
+                self.resume = position
+
+    def withdraw(self, from_block: int, frame: Callable[[int, list[Position]], bytes]) -> None:
+        """The events from ``from_block`` on are gone: say which of them it was sent."""
+        self.epoch += 1
+        if self.cursor < (from_block, 0):
+            return
+        gone = [p for p in self.recent if p[0] >= from_block]
+        kept = [p for p in self.recent if p[0] < from_block]
+        self.recent.clear()
+        self.recent.extend(kept)
+        self.cursor = (from_block - 1, BLOCK_END)
+        self.resume = min(self.resume, self.cursor)
+        if len(self.frames) >= self.buffer:
+            self.frames.clear()
+            self.cut = True
+        else:
+            self.frames.append((frame(from_block, gone), None))
+        self.wake.set()
+
+
+@define(eq=False)
+class LiveFeed:
+    """Fans the notices of ``notices`` for ``chain`` out to the followers; reads the read models
+    through ``unit_of_work()``; ``frame`` renders an event, ``retraction`` a withdrawal."""
+
+    notices: IndexNotices
+    unit_of_work: Callable[[], UnitOfWork]
+    chain: str
+    frame: Callable[[StoredEvent], bytes]
+    retraction: Callable[[int, list[Position]], bytes]
+    heartbeat: float = 15.0
+    """Seconds between two heartbeats to every follower (one timer for all of them)."""
+    ring_size: int = 10_000
+    page: int = 1_000
+    followers: set[Follower] = field(factory=set)
+    ring: deque[Delivery] = field(factory=deque)
+    cursor: Position = START
+    floor: Position = START
+    """The ring holds every event after ``floor`` up to ``cursor``."""
+    ready: asyncio.Event = field(factory=asyncio.Event)
+    cuts: int = 0
+    _tasks: list[asyncio.Task[None]] = field(factory=list)
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._run(), name="dcmx-live-feed"),
+            loop.create_task(self._beat(), name="dcmx-live-feed-heartbeat"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for follower in list(self.followers):
+            self._cut(follower)
+
+    async def _run(self) -> None:
+        async for notice in self.notices.notices():
+            if notice.chain not in ("", self.chain):
+                continue
+            try:
+                await self._take(notice)
+            except Exception as error:  # the next notice reads again from the same cursor
+                _log.warning("live_feed=read_failed error=%r", f"{type(error).__name__}: {error}")
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat)
+            for follower in list(self.followers):
+                follower.beat = True
+                follower.wake.set()
+
+    async def _take(self, notice: IndexNotice) -> None:
+        if not self.ready.is_set():
+            await self._begin()
+        if notice.retracted:
+            self._withdraw(notice.block_number)
+        elif not notice.chain and self.ring:  # notices may have been missed: a rollback too?
+            orphaned = await to_thread.run_sync(self._orphaned_from)
+            if orphaned is not None:
+                self._withdraw(orphaned)
+        while await self._read_new() == self.page:
+            pass
+
+    async def _begin(self) -> None:
+        """Start at the indexer's checkpoint: the feed carries what is indexed from now on."""
+
+        def checkpoint() -> Position:
+            with (uow := self.unit_of_work()):
+                found = uow.checkpoints.get_checkpoint(self.chain)
+            return START if found is None else (found.block_number, BLOCK_END)
+
+        self.cursor = self.floor = await to_thread.run_sync(checkpoint)
+        self.ready.set()
+
+    async def _read_new(self) -> int:
+        """Read a page of the events after the cursor and hand them out; return how many."""
+        fresh = await to_thread.run_sync(self._read_after, self.cursor)
+        if not fresh:
+            return 0
+        deliveries = [Delivery(s, position_of(s), self.frame(s)) for s in fresh]
+        before = self.cursor
+        self.ring.extend(deliveries)
+        self.cursor = deliveries[-1].position
+        while len(self.ring) > self.ring_size:
+            self.floor = self.ring.popleft().position
+        self._dispatch(deliveries, before)
+        return len(fresh)
+
+    def _read_after(self, cursor: Position) -> list[StoredEvent]:
+        with (uow := self.unit_of_work()):
+            return uow.events.list(self.chain, after=cursor, limit=self.page)
+
+    def _orphaned_from(self) -> int | None:
+        """The first block whose events in the ring are no longer those stored (a rollback
+        whose notice was missed), or None."""
+        ring = list(self.ring)
+        stored: list[StoredEvent] = []
+        with (uow := self.unit_of_work()):
+            while len(stored) < len(ring):
+                after = position_of(stored[-1]) if stored else self.floor
+                page = uow.events.list(self.chain, after=after, limit=self.page)
+                if not page:
+                    break
+                stored += page
+        for held, now in zip(ring, stored, strict=False):
+            if held.stored.position != now.position:
+                return min(held.position[0], now.position.block_number)
+        return ring[len(stored)].position[0] if len(stored) < len(ring) else None
+
+    def _dispatch(self, deliveries: list[Delivery], before: Position) -> None:
+        # One match a filter, not a follower: most followers ask for the same few things.
+        matched: dict[EventFilter, list[Delivery]] = {}
+        for follower in list(self.followers):
+            if not follower.live:
+                continue
+            chosen = matched.get(follower.filter)
+            if chosen is None:
+                chosen = matched[follower.filter] = [
+                    d for d in deliveries if follower.filter.matches(d.stored)
+                ]
+            if follower.cursor > before:  # it read some of them itself as it joined
+                chosen = [d for d in chosen if d.position > follower.cursor]
+            if not follower.offer(chosen):
+                self._cut(follower)
+            follower.cursor = max(follower.cursor, self.cursor)
+
+    def _withdraw(self, from_block: int) -> None:
+        while self.ring and self.ring[-1].position[0] >= from_block:
+            self.ring.pop()
+        self.cursor = min(self.cursor, (from_block - 1, BLOCK_END))
+        self.floor = min(self.floor, self.cursor)
+        for follower in list(self.followers):
+            follower.withdraw(from_block, self.retraction)
+            if follower.cut:
+                self._cut(follower)
+
+    def _cut(self, follower: Follower) -> None:
+        follower.cut = True
+        follower.frames.clear()
+        follower.wake.set()
+        if follower in self.followers:
+            self.followers.discard(follower)
+            self.cuts += 1
+
+    async def catch_up(self, follower: Follower) -> AsyncIterator[list[Frame]]:
+        """The frames that bring ``follower`` up to date, read from the read models a page at a
+        time (the next page once the last is sent); then it is live: from then on the feed
+        queues each new event it asked for in its buffer."""
+        await self.ready.wait()
+        self.followers.add(follower)  # from now on told of every withdrawal
+        while not follower.cut:
+            if follower.frames:  # a withdrawal, said before the events that replace it
+                yield follower.take()
+            epoch = follower.epoch
+            found, checkpoint = await to_thread.run_sync(self._read_for, follower)
+            if follower.epoch != epoch:
+                continue  # a reorganization came while it read: read again from where it is
+            chosen = [s for s in found if follower.filter.matches(s)]
+            if found:
+                follower.cursor = max(follower.cursor, position_of(found[-1]))
+            if chosen:
+                follower.recent.extend(position_of(s) for s in chosen)
+                yield [(self.frame(s), position_of(s)) for s in chosen]
+            if len(found) == self.page or follower.epoch != epoch:
+                continue
+            # It holds every event it asked for up to the checkpoint read before its events.
+            follower.cursor = max(follower.cursor, checkpoint)
+            if self.floor <= follower.cursor:
+                self._join(follower)
+                return
+
+    def _join(self, follower: Follower) -> None:
+        ring = [d for d in self.ring if d.position > follower.cursor]
+        if not follower.offer([d for d in ring if follower.filter.matches(d.stored)]):
+            self._cut(follower)
+            return
+        follower.cursor = max(follower.cursor, self.cursor)
+        follower.live = True
+
+    def _read_for(self, follower: Follower) -> tuple[list[StoredEvent], Position]:
+        kind = follower.filter.kind
+        with (uow := self.unit_of_work()):
+            checkpoint = uow.checkpoints.get_checkpoint(self.chain)
+            found = uow.events.list(self.chain, after=follower.cursor, limit=self.page, kind=kind)
+        held = START if checkpoint is None else (checkpoint.block_number, BLOCK_END)
+        return found, held
+
+    def leave(self, follower: Follower) -> None:
+        self.followers.discard(follower)
+
+    def still_there(self, position: Position) -> bool:
+        """Whether an event is stored at ``position`` (a reorganization may have removed it)."""
+        block, log = position
+        if log == BLOCK_END:
+            return True
+        with (uow := self.unit_of_work()):
+            found = uow.events.list(self.chain, after=(block, log - 1), limit=1)
+        return bool(found) and position_of(found[0]) == position

@@ -223,8 +223,8 @@ PHASES_CHILD = """
 import sys, time
 started = float(sys.argv[1])
 import dcmx_entrypoints.cli as cli
-import dcmx_entrypoints.verbs
-import dcmx_entrypoints.verbs.chain as chain
+import dcmx_entrypoints.cli.verbs
+import dcmx_entrypoints.cli.verbs.chain as chain
 imported = time.perf_counter()
 opening = []
 def timed(*args, **kwargs):

@@ -70,8 +70,8 @@ def test_the_version_and_the_help_load_no_command(
 
 def test_the_node_loads_its_own_stack_only(tmp_path: Path) -> None:
     loaded = loaded_after(tmp_path, "node", "--help")
-    assert "dcmx_entrypoints.node_cli" in loaded
-    assert not loaded & (COMMAND_MODULES - {"dcmx_entrypoints.node_cli"})
+    assert "dcmx_entrypoints.cli.node" in loaded
+    assert not loaded & (COMMAND_MODULES - {"dcmx_entrypoints.cli.node"})
     assert not loaded & SERVER_STACK
     # The node speaks HTTP; it is no client of one.
     assert not loaded & {"tronpy", "eth_account", "eth_abi", "requests", "httpx"}

@@ -13,7 +13,7 @@ import typer
 from dcmx_devnode import journal
 from dcmx_devnode.journal import JournaledNode, JournalInUse
 from dcmx_devnode.server import ACCOUNT_FUNDS, dev_accounts
-from dcmx_entrypoints.node_cli import ChainOptions, OpenNode, _journaled
+from dcmx_entrypoints.cli.node import ChainOptions, OpenNode, _journaled
 
 
 def opened(

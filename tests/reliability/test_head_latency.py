@@ -17,10 +17,10 @@ from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
 from dcmx_core.commands import AddMinter, Mint
 from dcmx_core.model.values import Address, Hash32
 from dcmx_core.services.indexer import Indexer, IndexerSettings
+from dcmx_entrypoints.cli.up import INDEXER_POLL_SECONDS
 from dcmx_entrypoints.demo.stacks import memory_stack
 from dcmx_entrypoints.http import create_app
 from dcmx_entrypoints.running import IndexerThread
-from dcmx_entrypoints.up import INDEXER_POLL_SECONDS
 from tests.http.client import api_client
 from tests.http.conftest import CRYPTO
 

@@ -11,15 +11,15 @@ import typer
 from dcmx_adapters.crypto import EthCrypto
 from dcmx_core.model.enums import DocumentType, Pool, Regime
 from dcmx_core.model.values import UINT256_MAX, Address, Hash32
-from dcmx_entrypoints.demo.cast import demo_cast
-from dcmx_entrypoints.verbs.accounts import DemoAccounts
-from dcmx_entrypoints.verbs.inputs import (
+from dcmx_entrypoints.cli.verbs.accounts import DemoAccounts
+from dcmx_entrypoints.cli.verbs.inputs import (
     one_hash,
     parse_amount,
     parse_choice,
     parse_hash,
     parse_split,
 )
+from dcmx_entrypoints.demo.cast import demo_cast
 
 ACCOUNTS = DemoAccounts(tuple(demo_cast(EthCrypto())), EthCrypto().keccak256)
 KECCAK = EthCrypto().keccak256

@@ -18,6 +18,7 @@ from dcmx_core.exceptions import DcmxError
 from dcmx_core.model.enums import DocumentType
 from dcmx_core.model.values import Hash32
 from dcmx_core.ports import Block
+from dcmx_entrypoints.cli.up import solidify
 from dcmx_entrypoints.demo.cast import demo_cast
 from dcmx_entrypoints.demo.scenario import run_demo
 from dcmx_entrypoints.local_chain import (
@@ -29,7 +30,6 @@ from dcmx_entrypoints.local_chain import (
     open_local_chain,
 )
 from dcmx_entrypoints.settings import LedgerKind
-from dcmx_entrypoints.up import solidify
 
 START = 1_767_225_600
 

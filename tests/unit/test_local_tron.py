@@ -16,6 +16,7 @@ from dcmx_core.model.enums import DocumentType
 from dcmx_core.model.values import Hash32
 from dcmx_devnode.api import dispatch
 from dcmx_devnode.transaction import Transaction
+from dcmx_entrypoints.cli.up import solidify
 from dcmx_entrypoints.demo.cast import demo_cast
 from dcmx_entrypoints.local_chain import (
     LocalChainMismatch,
@@ -25,7 +26,6 @@ from dcmx_entrypoints.local_chain import (
 )
 from dcmx_entrypoints.local_tron import NodeJournaledLedger
 from dcmx_entrypoints.settings import LedgerKind
-from dcmx_entrypoints.up import solidify
 
 START = 1_767_225_600
 OPERATOR = demo_cast(EthCrypto())[0]

@@ -13,11 +13,11 @@ from eth_account import Account
 
 from dcmx_adapters.crypto import EthCrypto
 from dcmx_adapters.signing import KeySigner
+from dcmx_entrypoints.cli.verbs.accounts import NetworkAccounts
 from dcmx_entrypoints.container import container_for
 from dcmx_entrypoints.http.schemas import AddressText
 from dcmx_entrypoints.running import CommandFailed
 from dcmx_entrypoints.settings import Settings
-from dcmx_entrypoints.verbs.accounts import NetworkAccounts
 from tests.factories import address, key
 
 CRYPTO = EthCrypto()

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import typer
 
-from dcmx_entrypoints.verbs.compliance import deletion, doc
-from dcmx_entrypoints.verbs.music import edition, payout, release, royalty
-from dcmx_entrypoints.verbs.rewards import reward
-from dcmx_entrypoints.verbs.token import token
-from dcmx_entrypoints.verbs.wallet import tx
+from dcmx_entrypoints.cli.verbs.compliance import deletion, doc
+from dcmx_entrypoints.cli.verbs.music import edition, payout, release, royalty
+from dcmx_entrypoints.cli.verbs.rewards import reward
+from dcmx_entrypoints.cli.verbs.token import token
+from dcmx_entrypoints.cli.verbs.wallet import tx
 
 
 def register(app: typer.Typer) -> None:

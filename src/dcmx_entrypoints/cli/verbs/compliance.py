@@ -14,16 +14,22 @@ from dcmx_adapters.clock import SystemClock
 from dcmx_core.commands import RegisterDocument, RequestDeletion
 from dcmx_core.model.enums import DocumentType, Regime
 from dcmx_core.services import compliance
-from dcmx_entrypoints.verbs.accounts import Account, Accounts
-from dcmx_entrypoints.verbs.chain import OpenChain, Outcome, VerbOptions, known_accounts, run_verb
-from dcmx_entrypoints.verbs.inputs import OPERATOR, bad, parse_choice, parse_hash
-from dcmx_entrypoints.verbs.options import (
+from dcmx_entrypoints.cli.verbs.accounts import Account, Accounts
+from dcmx_entrypoints.cli.verbs.chain import (
+    OpenChain,
+    Outcome,
+    VerbOptions,
+    known_accounts,
+    run_verb,
+)
+from dcmx_entrypoints.cli.verbs.inputs import OPERATOR, bad, parse_choice, parse_hash
+from dcmx_entrypoints.cli.verbs.options import (
     JsonOption,
     KeystoreOption,
     LocalChainOption,
     SenderOption,
 )
-from dcmx_entrypoints.verbs.wallet import PrepareOption, run_prepare
+from dcmx_entrypoints.cli.verbs.wallet import PrepareOption, run_prepare
 
 doc = typer.Typer(
     help="Legal documents: versions registered by hash, accepted by users.", no_args_is_help=True

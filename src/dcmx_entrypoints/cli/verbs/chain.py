@@ -33,6 +33,8 @@ from dcmx_core.model.platform import Deployment
 from dcmx_core.model.values import Address
 from dcmx_core.ports import Ledger, Receipt
 from dcmx_entrypoints.chain_lock import holding_local_chain
+from dcmx_entrypoints.cli.verbs.accounts import Accounts, DemoAccounts, NetworkAccounts
+from dcmx_entrypoints.cli.verbs.inputs import bad
 from dcmx_entrypoints.demo.cast import demo_cast
 from dcmx_entrypoints.failures import CommandFailed, unreachable
 from dcmx_entrypoints.http.schemas import AddressText, Render
@@ -45,8 +47,6 @@ from dcmx_entrypoints.local_chain import (
 )
 from dcmx_entrypoints.settings import LedgerKind, Settings, SettingsError
 from dcmx_entrypoints.units import format_units
-from dcmx_entrypoints.verbs.accounts import Accounts, DemoAccounts, NetworkAccounts
-from dcmx_entrypoints.verbs.inputs import bad
 
 if TYPE_CHECKING:
     from dcmx_entrypoints.container import Container

@@ -22,7 +22,7 @@ from dcmx_core.exceptions import InvalidHash
 from dcmx_core.model.values import UINT256_MAX, Address, Hash32
 
 if TYPE_CHECKING:
-    from dcmx_entrypoints.verbs.accounts import Accounts
+    from dcmx_entrypoints.cli.verbs.accounts import Accounts
 
 E = TypeVar("E", bound=IntEnum)
 

@@ -12,9 +12,15 @@ from dcmx_core.commands import Withdraw
 from dcmx_core.model.royalties import Split
 from dcmx_core.model.values import Address
 from dcmx_core.services import catalog, sales
-from dcmx_entrypoints.verbs.chain import OpenChain, Outcome, VerbOptions, known_accounts, run_verb
-from dcmx_entrypoints.verbs.inputs import OPERATOR, one_hash, parse_amount, parse_split
-from dcmx_entrypoints.verbs.options import (
+from dcmx_entrypoints.cli.verbs.chain import (
+    OpenChain,
+    Outcome,
+    VerbOptions,
+    known_accounts,
+    run_verb,
+)
+from dcmx_entrypoints.cli.verbs.inputs import OPERATOR, one_hash, parse_amount, parse_split
+from dcmx_entrypoints.cli.verbs.options import (
     CurrencyOption,
     DecimalsOption,
     JsonOption,
@@ -23,7 +29,7 @@ from dcmx_entrypoints.verbs.options import (
     SenderOption,
     UnitsOption,
 )
-from dcmx_entrypoints.verbs.wallet import PrepareOption, run_prepare
+from dcmx_entrypoints.cli.verbs.wallet import PrepareOption, run_prepare
 
 release = typer.Typer(
     help="Releases: tracks published as numbered NFT editions.", no_args_is_help=True

@@ -20,11 +20,11 @@ from dcmx_adapters.signing import KeyRefused, open_keystore
 from dcmx_core.exceptions import InvalidAddress
 from dcmx_core.model.signing import Signer
 from dcmx_core.model.values import Address, Keccak
+from dcmx_entrypoints.cli.verbs.inputs import bad
 from dcmx_entrypoints.demo.cast import CAST, OPERATOR, Person
 from dcmx_entrypoints.failures import CommandFailed
 from dcmx_entrypoints.http.schemas import AddressText
 from dcmx_entrypoints.settings import SettingsError
-from dcmx_entrypoints.verbs.inputs import bad
 
 if TYPE_CHECKING:
     from dcmx_entrypoints.container import Container

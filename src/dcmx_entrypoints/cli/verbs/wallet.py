@@ -19,10 +19,16 @@ from dcmx_adapters.tron.refusals import Refused
 from dcmx_core.commands import Command
 from dcmx_core.model.values import Address
 from dcmx_core.ports import WalletLedger
+from dcmx_entrypoints.cli.verbs.chain import (
+    OpenChain,
+    Outcome,
+    VerbOptions,
+    known_accounts,
+    run_verb,
+)
+from dcmx_entrypoints.cli.verbs.options import JsonOption
 from dcmx_entrypoints.failures import CommandFailed
 from dcmx_entrypoints.settings import Settings
-from dcmx_entrypoints.verbs.chain import OpenChain, Outcome, VerbOptions, known_accounts, run_verb
-from dcmx_entrypoints.verbs.options import JsonOption
 
 PrepareOption = Annotated[
     bool,

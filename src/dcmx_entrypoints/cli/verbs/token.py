@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 
 from dcmx_core.commands import Approve, Transfer
-from dcmx_entrypoints.units import format_units
-from dcmx_entrypoints.verbs.chain import (
+from dcmx_entrypoints.cli.verbs.chain import (
     DCMX_DECIMALS,
     OpenChain,
     Outcome,
@@ -16,15 +15,16 @@ from dcmx_entrypoints.verbs.chain import (
     known_accounts,
     run_verb,
 )
-from dcmx_entrypoints.verbs.inputs import OPERATOR, parse_amount
-from dcmx_entrypoints.verbs.options import (
+from dcmx_entrypoints.cli.verbs.inputs import OPERATOR, parse_amount
+from dcmx_entrypoints.cli.verbs.options import (
     JsonOption,
     KeystoreOption,
     LocalChainOption,
     SenderOption,
     UnitsOption,
 )
-from dcmx_entrypoints.verbs.wallet import PrepareOption, run_prepare
+from dcmx_entrypoints.cli.verbs.wallet import PrepareOption, run_prepare
+from dcmx_entrypoints.units import format_units
 
 token = typer.Typer(help="The DCMX token.", no_args_is_help=True)
 

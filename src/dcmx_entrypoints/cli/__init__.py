@@ -30,63 +30,67 @@ COMMANDS: Final = (
     # (name, module whose register(app) adds the command, the first paragraph of its help)
     (
         "demo",
-        "dcmx_entrypoints.demo_cli",
+        "dcmx_entrypoints.cli.demo",
         "Run a scripted day on a fresh ledger and print what happened and who holds what.",
     ),
     (
         "up",
-        "dcmx_entrypoints.operations",
+        "dcmx_entrypoints.cli.operations",
         "Run a local chain, the indexer following it and the HTTP API, all in one process (on a\n"
         "TRON chain, its node's java-tron API too).",
     ),
     (
         "index",
-        "dcmx_entrypoints.operations",
+        "dcmx_entrypoints.cli.operations",
         "Index the configured ledger into the configured database (migrated first).",
     ),
     (
         "serve",
-        "dcmx_entrypoints.operations",
+        "dcmx_entrypoints.cli.operations",
         "Serve the HTTP API over the read models (no indexer: run one beside it).",
     ),
     (
         "status",
-        "dcmx_entrypoints.operations",
+        "dcmx_entrypoints.cli.operations",
         "Where the chain is, where the read models are, and whether the database is healthy.",
     ),
     (
         "deploy",
-        "dcmx_entrypoints.deploying",
+        "dcmx_entrypoints.cli.deploy",
         "Deploy and wire the five contracts, check their code, and write the deployment file\n"
         "the settings read (DCMX_TRON_DEPLOYMENT / DCMX_EVM_DEPLOYMENT); a stopped run resumes.",
     ),
     (
         "node",
-        "dcmx_entrypoints.node_cli",
+        "dcmx_entrypoints.cli.node",
         "Run a local TRON node: java-tron's HTTP API (wallet/..., walletsolidity/...) on revm,\n"
         "with funded accounts and a faucet, until Ctrl-C.",
     ),
-    ("db", "dcmx_entrypoints.db_cli", "The read-model database."),
-    ("release", "dcmx_entrypoints.verbs", "Releases: tracks published as numbered NFT editions."),
-    ("edition", "dcmx_entrypoints.verbs", "Editions: mint them, list them for sale, buy them."),
-    ("royalty", "dcmx_entrypoints.verbs", "Royalties paid in for a release from outside DCMX."),
-    ("payout", "dcmx_entrypoints.verbs", "What the royalty distributor owes an account."),
-    ("reward", "dcmx_entrypoints.verbs", "Reward pools and claims, paid in DCMX."),
+    ("db", "dcmx_entrypoints.cli.db", "The read-model database."),
+    (
+        "release",
+        "dcmx_entrypoints.cli.verbs",
+        "Releases: tracks published as numbered NFT editions.",
+    ),
+    ("edition", "dcmx_entrypoints.cli.verbs", "Editions: mint them, list them for sale, buy them."),
+    ("royalty", "dcmx_entrypoints.cli.verbs", "Royalties paid in for a release from outside DCMX."),
+    ("payout", "dcmx_entrypoints.cli.verbs", "What the royalty distributor owes an account."),
+    ("reward", "dcmx_entrypoints.cli.verbs", "Reward pools and claims, paid in DCMX."),
     (
         "doc",
-        "dcmx_entrypoints.verbs",
+        "dcmx_entrypoints.cli.verbs",
         "Legal documents: versions registered by hash, accepted by users.",
     ),
     (
         "deletion",
-        "dcmx_entrypoints.verbs",
+        "dcmx_entrypoints.cli.verbs",
         "Requests to delete a user's personal data (GDPR, CCPA).",
     ),
-    ("token", "dcmx_entrypoints.verbs", "The DCMX token."),
-    ("tx", "dcmx_entrypoints.verbs", "Transactions signed in a user's own wallet."),
+    ("token", "dcmx_entrypoints.cli.verbs", "The DCMX token."),
+    ("tx", "dcmx_entrypoints.cli.verbs", "Transactions signed in a user's own wallet."),
     (
         "apikey",
-        "dcmx_entrypoints.apikeys_cli",
+        "dcmx_entrypoints.cli.apikey",
         "API keys of the operator's write endpoints (stored hashed).",
     ),
 )

@@ -12,8 +12,7 @@ from dcmx_core.commands import AddVerifier, SubmitClaim
 from dcmx_core.model.enums import Pool
 from dcmx_core.model.values import Hash32
 from dcmx_core.services import rewards
-from dcmx_entrypoints.units import format_units
-from dcmx_entrypoints.verbs.chain import (
+from dcmx_entrypoints.cli.verbs.chain import (
     DCMX_DECIMALS,
     OpenChain,
     Outcome,
@@ -21,15 +20,16 @@ from dcmx_entrypoints.verbs.chain import (
     known_accounts,
     run_verb,
 )
-from dcmx_entrypoints.verbs.inputs import OPERATOR, parse_amount, parse_choice
-from dcmx_entrypoints.verbs.options import (
+from dcmx_entrypoints.cli.verbs.inputs import OPERATOR, parse_amount, parse_choice
+from dcmx_entrypoints.cli.verbs.options import (
     JsonOption,
     KeystoreOption,
     LocalChainOption,
     SenderOption,
     UnitsOption,
 )
-from dcmx_entrypoints.verbs.wallet import PrepareOption, run_prepare
+from dcmx_entrypoints.cli.verbs.wallet import PrepareOption, run_prepare
+from dcmx_entrypoints.units import format_units
 
 reward = typer.Typer(help="Reward pools and claims, paid in DCMX.", no_args_is_help=True)
 

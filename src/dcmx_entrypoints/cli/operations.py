@@ -16,9 +16,10 @@ from rich.console import Console
 from rich.table import Table
 
 from dcmx_adapters.clock import SystemClock
+from dcmx_entrypoints.cli.index import IndexRun, run_index, summary
+from dcmx_entrypoints.cli.up import UpOptions, run_up
 from dcmx_entrypoints.container import Container, container_for
 from dcmx_entrypoints.http import app_from_container
-from dcmx_entrypoints.indexing import IndexRun, run_index, summary
 from dcmx_entrypoints.local_chain import (
     LocalChainMismatch,
     LocalEngine,
@@ -37,7 +38,6 @@ from dcmx_entrypoints.running import (
     serve_in_processes,
 )
 from dcmx_entrypoints.settings import KeystoreSetting, LedgerKind, Settings
-from dcmx_entrypoints.up import UpOptions, run_up
 
 LocalChainOption = Annotated[
     bool,

@@ -18,9 +18,7 @@ from rich.table import Table
 
 from dcmx_core.model.access import ApiKey, Scope, issue_key
 from dcmx_core.ports import Clock, UnitOfWork
-from dcmx_entrypoints.container import container_for
-from dcmx_entrypoints.running import CommandFailed, migrate
-from dcmx_entrypoints.settings import Settings
+from dcmx_entrypoints.failures import CommandFailed
 
 apikey = typer.Typer(
     help="API keys of the operator's write endpoints (stored hashed).", no_args_is_help=True
@@ -89,6 +87,10 @@ def revoke(
 @contextmanager
 def _api_keys() -> Iterator[tuple[UnitOfWork, Clock]]:
     """A unit of work on the configured database (migrated first), and the clock."""
+    from dcmx_entrypoints.container import container_for
+    from dcmx_entrypoints.running import migrate
+    from dcmx_entrypoints.settings import Settings
+
     settings = Settings.load()
     migrate(settings)
     container = container_for(settings)

@@ -5,11 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
-
-from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, upgrade
-from dcmx_entrypoints.settings import Settings
 
 db = typer.Typer(help="The read-model database.", no_args_is_help=True)
 
@@ -26,6 +21,11 @@ def db_upgrade(
     ] = None,
 ) -> None:
     """Bring the database to the newest schema (an empty one gets every table)."""
+    from sqlalchemy.exc import OperationalError
+
+    from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, upgrade
+    from dcmx_entrypoints.settings import Settings
+
     if not url:
         settings = Settings.load()
         url = settings.database
@@ -42,6 +42,8 @@ def db_upgrade(
 
 
 def _without_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 

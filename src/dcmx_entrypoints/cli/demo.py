@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from dcmx_core.model.values import Address, Keccak
-from dcmx_entrypoints.demo.scenario import DemoResult, run_demo
-from dcmx_entrypoints.demo.stacks import evm_stack, memory_stack, tron_stack
 from dcmx_entrypoints.units import format_units
+
+if TYPE_CHECKING:  # the ledgers load when the demo runs
+    from dcmx_entrypoints.demo.scenario import DemoResult
 
 
 class LedgerChoice(StrEnum):
@@ -44,6 +45,9 @@ def demo(
     ] = 1_767_225_600,
 ) -> None:
     """Run a scripted day on a fresh ledger and print what happened and who holds what."""
+    from dcmx_entrypoints.demo.scenario import run_demo
+    from dcmx_entrypoints.demo.stacks import evm_stack, memory_stack, tron_stack
+
     if ledger is LedgerChoice.memory:
         stack = memory_stack(start=start)
     elif ledger is LedgerChoice.tron:

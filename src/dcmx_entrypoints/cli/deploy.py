@@ -5,36 +5,26 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Final
 
-import requests
 import typer
 from attrs import frozen
-from tronpy import Tron  # type: ignore[import-untyped]
-from tronpy.providers import HTTPProvider as TronHttp  # type: ignore[import-untyped]
-from web3 import HTTPProvider, Web3
 
-from dcmx_adapters.deployment import (
-    Confirmation,
-    Deployer,
-    DeploymentRefused,
-    NotConfirmed,
-    Outcome,
-)
-from dcmx_adapters.evm.chain import Chain, Reverted, Web3Chain
-from dcmx_adapters.evm.deploy import DEFAULT_BASE_URI
-from dcmx_adapters.tron import fees
-from dcmx_adapters.tron.chain import TronChain
-from dcmx_adapters.tron.ledger import node_url
 from dcmx_core.model.signing import Signer
-from dcmx_entrypoints.container import OPERATOR_KEY_SETTINGS, terminal_password
-from dcmx_entrypoints.running import CommandFailed
-from dcmx_entrypoints.settings import LedgerKind, Settings
+from dcmx_entrypoints.failures import CommandFailed
+
+if TYPE_CHECKING:  # web3, tronpy and the deployer load when a deployment runs
+    from dcmx_adapters.deployment import Outcome
+    from dcmx_adapters.tron.chain import TronChain
+    from dcmx_entrypoints.settings import Settings
 
 LOCAL_TRON_NODE: Final = "http://127.0.0.1:8090"
 """``--network local``: a TRON node on this machine, at java-tron's HTTP API port."""
 TRON_NETWORKS: Final = ("shasta", "nile", "mainnet", "local")
 EVM_MAINNET: Final = 1
+DEFAULT_BASE_URI: Final = "https://dcmx.local/nft/"
+"""The NFT's base token URI when ``--base-uri`` gives none: the deployer's own default
+(``dcmx_adapters.evm.deploy.DEFAULT_BASE_URI``; a test holds the two together)."""
 
 
 class ChainChoice(StrEnum):
@@ -87,6 +77,12 @@ def deploy(
     request = DeployRequest(
         chain, network, rpc, yes_mainnet, redeploy, file, base_uri, confirmations, timeout
     )
+    import requests
+
+    from dcmx_adapters.deployment import DeploymentRefused, NotConfirmed
+    from dcmx_adapters.evm.chain import Reverted
+    from dcmx_entrypoints.settings import Settings
+
     try:
         outcome = _deploy(Settings.load(), request)
     except (DeploymentRefused, NotConfirmed) as refused:
@@ -117,6 +113,13 @@ class DeployRequest:
 
 
 def _deploy(settings: Settings, request: DeployRequest) -> Outcome:
+    from web3 import HTTPProvider, Web3
+
+    from dcmx_adapters.deployment import Confirmation, Deployer
+    from dcmx_adapters.evm.chain import Chain, Web3Chain
+    from dcmx_entrypoints.container import OPERATOR_KEY_SETTINGS, terminal_password
+    from dcmx_entrypoints.settings import LedgerKind
+
     tron_chain = request.chain is ChainChoice.tron
     kind = LedgerKind.TRON if tron_chain else LedgerKind.EVM
     signer = settings.operator_signer(kind, prompt=terminal_password)
@@ -149,6 +152,13 @@ def _deploy(settings: Settings, request: DeployRequest) -> Outcome:
 
 
 def _tron_chain(settings: Settings, network: str, signer: Signer) -> TronChain:
+    from tronpy import Tron  # type: ignore[import-untyped]
+    from tronpy.providers import HTTPProvider as TronHttp  # type: ignore[import-untyped]
+
+    from dcmx_adapters.tron import fees
+    from dcmx_adapters.tron.chain import TronChain
+    from dcmx_adapters.tron.ledger import node_url
+
     if network not in TRON_NETWORKS and not network.startswith(("http://", "https://")):
         raise typer.BadParameter(
             f"--network {network!r}: use shasta, nile, mainnet, local or an http(s) URL"

@@ -8,28 +8,20 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Annotated, Final, NoReturn
+from typing import TYPE_CHECKING, Annotated, Final, NoReturn
 
 import typer
 from attrs import frozen
 from rich.console import Console
 from rich.table import Table
 
-from dcmx_adapters.journal import JournalError, first_entry
-from dcmx_devnode import journal
-from dcmx_devnode.journal import JournaledNode, JournalInUse
-from dcmx_devnode.node import LocalTronNode
-from dcmx_devnode.server import (
-    ACCOUNT_FUNDS,
-    ACCOUNTS_PATH,
-    FAUCET_PATH,
-    TRX,
-    DevAccount,
-    NodeServer,
-    dev_accounts,
-)
 from dcmx_entrypoints.failures import CommandFailed
 from dcmx_entrypoints.stopping import stop_on_signals
+
+if TYPE_CHECKING:  # the node (revm) loads when it runs, not when dcmx reads its options
+    from dcmx_devnode.journal import JournaledNode
+    from dcmx_devnode.node import LocalTronNode
+    from dcmx_devnode.server import DevAccount
 
 NODE_JOURNAL: Final = "node.jsonl"
 NODE_OWNER: Final = "dcmx node"
@@ -87,6 +79,9 @@ def node(
 ) -> None:
     """Run a local TRON node: java-tron's HTTP API (wallet/..., walletsolidity/...) on revm,
     with funded accounts and a faucet, until Ctrl-C."""
+    from dcmx_devnode import journal
+    from dcmx_devnode.journal import JournaledNode, JournalInUse
+
     chain = ChainOptions(accounts, solidify_depth, 1 if block_time > 0 else 0, free)
     if data_dir is None:
         if reset:
@@ -124,6 +119,9 @@ class OpenNode:
 
 
 def _in_memory(chain: ChainOptions) -> OpenNode:
+    from dcmx_devnode.node import LocalTronNode
+    from dcmx_devnode.server import ACCOUNT_FUNDS, dev_accounts
+
     depth = chain.solidify_depth if chain.solidify_depth is not None else chain.default_depth
     local = LocalTronNode(solidify_depth=depth, free=chain.free)
     funded = dev_accounts(chain.accounts if chain.accounts is not None else DEFAULT_ACCOUNTS)
@@ -135,6 +133,10 @@ def _in_memory(chain: ChainOptions) -> OpenNode:
 def _journaled(path: Path, chain: ChainOptions, reset: bool) -> OpenNode:
     """The chain journaled at ``path``, replayed, or a new one (``reset``: whatever is there
     set aside first); one line and exit code 2 for a journal that cannot be replayed."""
+    from dcmx_adapters.journal import JournalError
+    from dcmx_devnode import journal
+    from dcmx_devnode.server import dev_accounts
+
     kept = _set_aside(path) if reset else None
     if _first_entry(path) is None:
         opened = _new(path, chain)
@@ -162,6 +164,8 @@ def _journaled(path: Path, chain: ChainOptions, reset: bool) -> OpenNode:
 
 def _first_entry(path: Path) -> dict[str, object] | None:
     """The journal's first line (None: no chain yet); one line and exit 2 for garbage."""
+    from dcmx_adapters.journal import JournalError, first_entry
+
     try:
         return first_entry(path)
     except JournalError as error:
@@ -172,6 +176,9 @@ def _first_entry(path: Path) -> dict[str, object] | None:
 
 
 def _new(path: Path, chain: ChainOptions) -> OpenNode:
+    from dcmx_devnode import journal
+    from dcmx_devnode.server import ACCOUNT_FUNDS, dev_accounts
+
     depth = chain.solidify_depth if chain.solidify_depth is not None else chain.default_depth
     count = chain.accounts if chain.accounts is not None else DEFAULT_ACCOUNTS
     described = {"by": NODE_OWNER, "accounts": count}
@@ -219,6 +226,9 @@ def _set_aside(path: Path) -> Path | None:
 
 
 def _serve(opened: OpenNode, host: str, port: int, block_time: float) -> None:
+    from dcmx_devnode.journal import JournaledNode
+    from dcmx_devnode.server import NodeServer
+
     lock = opened.node.lock if isinstance(opened.node, JournaledNode) else None
     try:
         server = NodeServer(opened.node, host, port, block_time, opened.funded, lock=lock)
@@ -242,6 +252,8 @@ def _refuse(line: str) -> NoReturn:
 
 
 def _introduce(url: str, funded: list[DevAccount], block_time: float, depth: int, how: str) -> None:
+    from dcmx_devnode.server import ACCOUNT_FUNDS, ACCOUNTS_PATH, FAUCET_PATH, TRX
+
     console = Console() if sys.stdout.isatty() else Console(width=140)
     blocks = f"a block every {block_time:g} s" if block_time else "a block per transaction"
     console.print(f"a local TRON node at {url} ({blocks}, solidified {depth} behind the head)")

@@ -9,35 +9,16 @@ from __future__ import annotations
 import json
 import sys
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from dcmx_adapters.clock import SystemClock
-from dcmx_entrypoints.cli.index import IndexRun, run_index, summary
-from dcmx_entrypoints.cli.up import UpOptions, run_up
-from dcmx_entrypoints.container import Container, container_for
-from dcmx_entrypoints.http import app_from_container
-from dcmx_entrypoints.local_chain import (
-    LocalChainMismatch,
-    LocalEngine,
-    journal_path,
-    open_local_chain,
-)
-from dcmx_entrypoints.running import (
-    CommandFailed,
-    api_server,
-    container_on_local_chain,
-    database_health,
-    indexed_block,
-    listening_socket,
-    migrate,
-    serve,
-    serve_in_processes,
-)
-from dcmx_entrypoints.settings import KeystoreSetting, LedgerKind, Settings
+from dcmx_entrypoints.failures import CommandFailed
+
+if TYPE_CHECKING:  # each command loads its stack when it runs
+    from rich.console import Console
+
+    from dcmx_entrypoints.container import Container
 
 LocalChainOption = Annotated[
     bool,
@@ -60,6 +41,12 @@ class UpChain(StrEnum):
 
 
 def _container(local_chain: bool) -> Container:
+    from dcmx_adapters.clock import SystemClock
+    from dcmx_entrypoints.container import container_for
+    from dcmx_entrypoints.local_chain import LocalChainMismatch, journal_path, open_local_chain
+    from dcmx_entrypoints.running import container_on_local_chain
+    from dcmx_entrypoints.settings import Settings
+
     settings = Settings.load()
     if not local_chain:
         return container_for(settings)
@@ -80,6 +67,8 @@ PortOption = Annotated[
 
 
 def _stdout() -> Console:
+    from rich.console import Console
+
     # A pipe or a log file gets the full width, not rich's 80-column fallback.
     return Console() if sys.stdout.isatty() else Console(width=120)
 
@@ -122,6 +111,10 @@ def up(
     TRON chain, its node's java-tron API too)."""
     if chain is UpChain.tron and engine is not None:
         raise typer.BadParameter("--engine chooses the EVM of an EVM chain, not of a TRON one")
+    from dcmx_entrypoints.cli.up import UpOptions, run_up
+    from dcmx_entrypoints.local_chain import LocalEngine
+    from dcmx_entrypoints.settings import LedgerKind, Settings
+
     settings = Settings.load()
     options = UpOptions(
         host=host or settings.api_host,
@@ -162,6 +155,11 @@ def index(
         raise typer.BadParameter(f"--from {first} is after --to {last}")
     if follow and last is not None:
         raise typer.BadParameter("--follow keeps going past any --to: give one of them")
+    from rich.console import Console
+
+    from dcmx_entrypoints.cli.index import IndexRun, run_index, summary
+    from dcmx_entrypoints.running import migrate
+
     container = _container(local_chain)
     migrate(container.settings())
     errors = Console(stderr=True)
@@ -193,6 +191,15 @@ def serve_api(
     """Serve the HTTP API over the read models (no indexer: run one beside it)."""
     if workers > 1 and local_chain:
         raise CommandFailed("--workers needs a shared ledger; --local-chain serves one process")
+    from dcmx_entrypoints.http import app_from_container
+    from dcmx_entrypoints.running import (
+        api_server,
+        listening_socket,
+        serve,
+        serve_in_processes,
+    )
+    from dcmx_entrypoints.settings import KeystoreSetting
+
     container = _container(local_chain)
     settings = container.settings()
     operator = container.operator_signer()
@@ -236,6 +243,8 @@ def status(
     if as_json:
         typer.echo(json.dumps(record))
         return
+    from rich.table import Table
+
     table = Table(title="DCMX status", title_justify="left", show_header=False)
     table.add_column("what")
     table.add_column("value")
@@ -245,6 +254,8 @@ def status(
 
 
 def _status_record(container: Container) -> dict[str, Any]:
+    from dcmx_entrypoints.running import database_health, indexed_block
+
     health = database_health(container)
     chain = container.chain()
     try:

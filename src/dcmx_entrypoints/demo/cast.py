@@ -6,13 +6,14 @@ a user signs in their own wallet."""
 from __future__ import annotations
 
 import hashlib
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from attrs import field, frozen
 
-from dcmx_adapters.crypto import EthCrypto
-from dcmx_adapters.signing import KeySigner
-from dcmx_core.model.values import Address
+if TYPE_CHECKING:  # the names alone are what a command's --help needs of the cast
+    from dcmx_adapters.crypto import EthCrypto
+    from dcmx_adapters.signing import KeySigner
+    from dcmx_core.model.values import Address
 
 CAST: Final = ("Ayla", "Bo", "Cy", "Dee", "Eli", "Mkt", "Vera")
 """Everyone in the scenario but the operator."""
@@ -27,11 +28,15 @@ class Person:
 
     @property
     def signer(self) -> KeySigner:
+        from dcmx_adapters.signing import KeySigner
+
         return KeySigner(self.key)
 
 
 def person(name: str, crypto: EthCrypto | None = None) -> Person:
     """The demo's account called ``name``: its key is the SHA-256 of a phrase with the name."""
+    from dcmx_adapters.crypto import EthCrypto
+
     key = hashlib.sha256(f"dcmx demo key: {name}".encode()).digest()
     return Person(name, key, (crypto or EthCrypto()).address_of(key))
 

@@ -16,18 +16,15 @@ from typing import TYPE_CHECKING, Protocol
 
 from attrs import frozen
 
-from dcmx_adapters.signing import KeyRefused, open_keystore
-from dcmx_core.exceptions import InvalidAddress
-from dcmx_core.model.signing import Signer
-from dcmx_core.model.values import Address, Keccak
 from dcmx_entrypoints.cli.verbs.inputs import bad
 from dcmx_entrypoints.demo.cast import CAST, OPERATOR, Person
 from dcmx_entrypoints.failures import CommandFailed
-from dcmx_entrypoints.http.schemas import AddressText
-from dcmx_entrypoints.settings import SettingsError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the domain, the container and the API's schemas load when a verb runs
+    from dcmx_core.model.signing import Signer
+    from dcmx_core.model.values import Address, Keccak
     from dcmx_entrypoints.container import Container
+    from dcmx_entrypoints.http.schemas import AddressText
 
 
 @frozen
@@ -70,6 +67,9 @@ class DemoAccounts:
     def sender(self, text: str, option: str = "--as") -> Account:
         found = self._named(text)
         if found is None:
+            from dcmx_core.exceptions import InvalidAddress
+            from dcmx_core.model.values import Address
+
             try:
                 address = Address.parse(text.strip(), self._keccak)
             except InvalidAddress:
@@ -88,6 +88,9 @@ class DemoAccounts:
         if found is not None:
             return found.address
         text = text.strip()
+        from dcmx_core.exceptions import InvalidAddress
+        from dcmx_core.model.values import Address
+
         try:
             return Address.parse(text, self._keccak)
         except InvalidAddress as error:
@@ -141,6 +144,8 @@ class NetworkAccounts:
     def _given(self) -> Signer | None:
         if self._keystore is None:
             return None
+        from dcmx_adapters.signing import KeyRefused, open_keystore
+
         try:
             return open_keystore(self._keystore, keystore_password(self._keystore))
         except KeyRefused as refused:
@@ -176,6 +181,8 @@ class NetworkAccounts:
         )
 
     def _operator_matches(self, address: Address) -> bool:
+        from dcmx_entrypoints.settings import SettingsError
+
         try:
             signer = self._operator
         except SettingsError:
@@ -191,6 +198,8 @@ class NetworkAccounts:
         return self._parse(wanted, option)
 
     def _parse(self, text: str, option: str) -> Address:
+        from dcmx_core.exceptions import InvalidAddress
+
         try:
             return self._addresses.parse(text)
         except InvalidAddress as error:

@@ -20,36 +20,22 @@ from typing import TYPE_CHECKING, Any, Final
 
 import typer
 from attrs import define, field, frozen
-from rich.console import Console
-from rich.table import Table
 
-from dcmx_adapters.clock import SystemClock
-from dcmx_adapters.crypto import EthCrypto
-from dcmx_core.commands import Command
-from dcmx_core.events import DomainEvent
-from dcmx_core.exceptions import DcmxError
-from dcmx_core.model.distributor import NATIVE
-from dcmx_core.model.platform import Deployment
-from dcmx_core.model.values import Address
-from dcmx_core.ports import Ledger, Receipt
-from dcmx_entrypoints.chain_lock import holding_local_chain
 from dcmx_entrypoints.cli.verbs.accounts import Accounts, DemoAccounts, NetworkAccounts
 from dcmx_entrypoints.cli.verbs.inputs import bad
-from dcmx_entrypoints.demo.cast import demo_cast
 from dcmx_entrypoints.failures import CommandFailed, unreachable
-from dcmx_entrypoints.http.schemas import AddressText, Render
-from dcmx_entrypoints.local_chain import (
-    LocalChainMismatch,
-    container_on_local_chain,
-    journal_path,
-    kind_of,
-    open_local_chain,
-)
-from dcmx_entrypoints.settings import LedgerKind, Settings, SettingsError
 from dcmx_entrypoints.units import format_units
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # a verb's stack loads when it runs, not when dcmx reads its options
+    from dcmx_adapters.crypto import EthCrypto
+    from dcmx_core.commands import Command
+    from dcmx_core.events import DomainEvent
+    from dcmx_core.model.platform import Deployment
+    from dcmx_core.model.values import Address
+    from dcmx_core.ports import Ledger, Receipt
     from dcmx_entrypoints.container import Container
+    from dcmx_entrypoints.http.schemas import Render
+    from dcmx_entrypoints.settings import Settings
 
 COIN_DECIMALS: Final = 18
 DCMX_DECIMALS: Final = 18
@@ -61,6 +47,11 @@ def known_accounts(
 ) -> Accounts:
     """The accounts ``--as`` may name where the verb runs: the demo's cast on a local chain;
     on a network the operator's configured key and the keystore given (``--keystore``)."""
+    from dcmx_adapters.crypto import EthCrypto
+    from dcmx_entrypoints.demo.cast import demo_cast
+    from dcmx_entrypoints.http.schemas import AddressText
+    from dcmx_entrypoints.settings import LedgerKind, Settings
+
     settings = settings or Settings.load()
     crypto = EthCrypto()
     if local_chain or settings.on_local_chain:
@@ -136,6 +127,8 @@ class OpenChain:
 
     def currency(self, text: str, option: str = "--currency") -> Address:
         """``native`` (the chain's coin), ``dcmx`` (the DCMX token) or a token's address."""
+        from dcmx_core.model.distributor import NATIVE
+
         if text.strip().casefold() in NATIVE_NAMES:
             return NATIVE
         if text.strip().casefold() == "dcmx":
@@ -144,6 +137,8 @@ class OpenChain:
 
     def decimals(self, currency: Address, given: int | None) -> int | None:
         """The currency's decimals: 18 for the coin and DCMX, else as ``--decimals`` says."""
+        from dcmx_core.model.distributor import NATIVE
+
         if currency in (NATIVE, self.ledger.deployment.token):
             known = COIN_DECIMALS if currency == NATIVE else DCMX_DECIMALS
             if given is not None and given != known:
@@ -153,6 +148,8 @@ class OpenChain:
 
     def money(self, amount: int, currency: Address) -> str:
         """An amount as people read it: whole units where the decimals are known."""
+        from dcmx_core.model.distributor import NATIVE
+
         if currency == NATIVE:
             return f"{format_units(amount, COIN_DECIMALS)} coin"
         if currency == self.ledger.deployment.token:
@@ -182,6 +179,9 @@ def run_verb(
     """Open the ledger, run ``action`` on it (sending as ``accounts``) and print the outcome
     and the transactions it sent. A refusal of the domain fails the command with one line
     naming the rule."""
+    from dcmx_core.exceptions import DcmxError
+    from dcmx_entrypoints.settings import Settings, SettingsError
+
     settings = Settings.load()
     with _opened(settings, options, accounts, changes) as chain:
         try:
@@ -202,6 +202,10 @@ def run_verb(
 def _opened(
     settings: Settings, options: VerbOptions, accounts: Accounts, changes: bool
 ) -> Iterator[OpenChain]:
+    from dcmx_adapters.crypto import EthCrypto
+    from dcmx_entrypoints.http.schemas import AddressText, Render
+    from dcmx_entrypoints.settings import LedgerKind
+
     crypto = EthCrypto()
     tron = settings.ledger is LedgerKind.TRON and not options.local_chain
     render = Render(AddressText(crypto.keccak256, base58=tron))
@@ -224,6 +228,15 @@ def _opened(
         finally:
             container.shutdown_resources()
         return
+    from dcmx_adapters.clock import SystemClock
+    from dcmx_entrypoints.local_chain import (
+        LocalChainMismatch,
+        container_on_local_chain,
+        journal_path,
+        kind_of,
+        open_local_chain,
+    )
+
     path = journal_path(settings.data_dir)
     with _held(settings, options, changes):
         try:
@@ -252,6 +265,8 @@ def _held(settings: Settings, options: VerbOptions, changes: bool) -> Iterator[N
     if not changes:
         yield  # a reader takes no lock: a replay ignores a line still being written
         return
+    from dcmx_entrypoints.chain_lock import holding_local_chain
+
     with holding_local_chain(settings.data_dir, options.name):
         yield
 
@@ -260,6 +275,9 @@ def _held(settings: Settings, options: VerbOptions, changes: bool) -> Iterator[N
 
 
 def _print(options: VerbOptions, chain: OpenChain, outcome: Outcome) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     receipts = chain.ledger.receipts
     if options.as_json:
         record = {

@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 
-from dcmx_adapters.clock import SystemClock
 from dcmx_core.commands import RegisterDocument, RequestDeletion
 from dcmx_core.model.enums import DocumentType, Regime
 from dcmx_core.services import compliance
@@ -60,7 +59,7 @@ def _relayer(accounts: Accounts, relayed_by: str | None) -> Account | None:
 
 
 @doc.command("register")
-def register(
+def register_version(
     doc_type: DocTypeArgument,
     version: VersionArgument,
     file: Annotated[
@@ -227,6 +226,7 @@ def process(
 
     def act(chain: OpenChain) -> Outcome:
         # The database's machinery loads for this verb alone, not for every verb.
+        from dcmx_adapters.clock import SystemClock
         from dcmx_entrypoints.running import CommittedProfiles, migrate
 
         migrate(chain.container.settings())
@@ -245,3 +245,9 @@ def process(
         )
 
     run_verb(VerbOptions("deletion process", local_chain, as_json), act, accounts)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``dcmx doc`` and ``dcmx deletion`` to the ``dcmx`` command."""
+    for group, name in ((doc, "doc"), (deletion, "deletion")):
+        app.add_typer(group, name=name)

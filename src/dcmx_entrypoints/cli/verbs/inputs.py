@@ -18,10 +18,8 @@ from typing import TYPE_CHECKING, Final, TypeVar
 
 import typer
 
-from dcmx_core.exceptions import InvalidHash
-from dcmx_core.model.values import UINT256_MAX, Address, Hash32
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the domain loads when a verb runs, not when dcmx reads its options
+    from dcmx_core.model.values import Address, Hash32
     from dcmx_entrypoints.cli.verbs.accounts import Accounts
 
 E = TypeVar("E", bound=IntEnum)
@@ -64,6 +62,8 @@ def parse_amount(text: str, option: str, *, units: bool, decimals: int | None) -
 
 
 def _in_range(option: str, text: str, amount: int) -> int:
+    from dcmx_core.model.values import UINT256_MAX
+
     if amount > UINT256_MAX:
         raise bad(option, f"{text} is more than an amount can be (2**256 - 1 base units)")
     return amount
@@ -80,6 +80,9 @@ def parse_choice(text: str, kind: type[E], option: str) -> E:
 
 
 def parse_hash(text: str, option: str) -> Hash32:
+    from dcmx_core.exceptions import InvalidHash
+    from dcmx_core.model.values import Hash32
+
     """A 32-byte hash written as 64 hex digits, with or without ``0x``."""
     try:
         return Hash32.from_hex(text.strip())
@@ -88,6 +91,8 @@ def parse_hash(text: str, option: str) -> Hash32:
 
 
 def hash_of_file(path: Path, option: str) -> Hash32:
+    from dcmx_core.model.values import Hash32
+
     """The SHA-256 of a file's bytes: how content and documents are fingerprinted."""
     try:
         return Hash32.of(path.read_bytes())

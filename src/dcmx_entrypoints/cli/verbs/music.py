@@ -4,14 +4,10 @@ withdraw payouts (``dcmx_core.services.catalog`` and ``sales``)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dcmx_core.commands import Withdraw
-from dcmx_core.model.royalties import Split
-from dcmx_core.model.values import Address
-from dcmx_core.services import catalog, sales
 from dcmx_entrypoints.cli.verbs.chain import (
     OpenChain,
     Outcome,
@@ -30,6 +26,9 @@ from dcmx_entrypoints.cli.verbs.options import (
     UnitsOption,
 )
 from dcmx_entrypoints.cli.verbs.wallet import PrepareOption, run_prepare
+
+if TYPE_CHECKING:  # the domain loads when a verb runs, not when dcmx reads its options
+    from dcmx_core.model.values import Address
 
 release = typer.Typer(
     help="Releases: tracks published as numbered NFT editions.", no_args_is_help=True
@@ -71,6 +70,9 @@ def create_release(
     as_json: JsonOption = False,
 ) -> None:
     """Publish a track as a release with its royalty split (the admin of the NFT contract)."""
+    from dcmx_core.model.royalties import Split
+    from dcmx_core.services import catalog
+
     accounts = known_accounts(local_chain, keystore)
     admin = accounts.sender(sender)
     artist_address = accounts.address(artist, "--artist")
@@ -110,6 +112,8 @@ def mint_edition(
     as_json: JsonOption = False,
 ) -> None:
     """Mint the release's next edition (the admin of the NFT contract)."""
+    from dcmx_core.services import catalog
+
     accounts = known_accounts(local_chain, keystore)
     admin = accounts.sender(sender)
     recipient = accounts.address(to, "--to")
@@ -139,6 +143,7 @@ def list_edition(
 ) -> None:
     """List an edition for sale (its owner; lets the distributor move the owner's editions
     first if the owner has not yet)."""
+    from dcmx_core.services import sales
 
     def price_in(chain: OpenChain) -> tuple[Address, int]:
         paid_in = chain.currency(currency)
@@ -182,6 +187,8 @@ def buy_edition(
 ) -> None:
     """Buy a listed edition at its listed price (approving a token payment first when the
     buyer's allowance falls short)."""
+    from dcmx_core.services import sales
+
     if prepare:
         run_prepare(
             "edition buy",
@@ -224,6 +231,8 @@ def deposit_royalties(
     as_json: JsonOption = False,
 ) -> None:
     """Pay royalties for a release in from outside DCMX; they are shared by its split."""
+    from dcmx_core.services import sales
+
     accounts = known_accounts(local_chain, keystore)
     payer = accounts.sender(sender)
 
@@ -257,6 +266,9 @@ def withdraw_payout(
     prepare: PrepareOption = False,
 ) -> None:
     """Withdraw everything the sender is owed in a currency."""
+    from dcmx_core.commands import Withdraw
+    from dcmx_core.services import sales
+
     if prepare:
         run_prepare(
             "payout withdraw",
@@ -277,3 +289,14 @@ def withdraw_payout(
         )
 
     run_verb(VerbOptions("payout withdraw", local_chain, as_json), act, accounts)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the groups of releases, editions, royalties and payouts to the ``dcmx`` command."""
+    for group, name in (
+        (release, "release"),
+        (edition, "edition"),
+        (royalty, "royalty"),
+        (payout, "payout"),
+    ):
+        app.add_typer(group, name=name)

@@ -207,3 +207,8 @@ def pay(
         )
 
     run_verb(VerbOptions("reward pay", local_chain, as_json), act, accounts)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``dcmx reward`` to the ``dcmx`` command."""
+    app.add_typer(reward, name="reward")

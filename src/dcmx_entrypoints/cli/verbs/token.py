@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from dcmx_core.commands import Approve, Transfer
 from dcmx_entrypoints.cli.verbs.chain import (
     DCMX_DECIMALS,
     OpenChain,
@@ -41,6 +40,8 @@ def transfer(
     prepare: PrepareOption = False,
 ) -> None:
     """Send DCMX from the sender's balance (ERC-20 transfer)."""
+    from dcmx_core.commands import Transfer
+
     value = parse_amount(amount, "AMOUNT", units=units, decimals=DCMX_DECIMALS)
     if prepare:
         run_prepare(
@@ -79,6 +80,8 @@ def approve(
     prepare: PrepareOption = False,
 ) -> None:
     """Let SPENDER spend up to AMOUNT of the sender's DCMX (ERC-20 approve)."""
+    from dcmx_core.commands import Approve
+
     value = parse_amount(amount, "AMOUNT", units=units, decimals=DCMX_DECIMALS)
     if prepare:
         run_prepare(
@@ -124,3 +127,8 @@ def balance(
         )
 
     run_verb(VerbOptions("token balance", local_chain, as_json), act, accounts, changes=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``dcmx token`` to the ``dcmx`` command."""
+    app.add_typer(token, name="token")

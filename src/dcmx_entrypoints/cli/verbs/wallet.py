@@ -9,16 +9,10 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from dcmx_adapters.evm.ledger import WalletsUnsupported
-from dcmx_adapters.evm.wallet import RelayRefused, SendRefused
-from dcmx_adapters.tron.refusals import Refused
-from dcmx_core.commands import Command
-from dcmx_core.model.values import Address
-from dcmx_core.ports import WalletLedger
 from dcmx_entrypoints.cli.verbs.chain import (
     OpenChain,
     Outcome,
@@ -28,7 +22,14 @@ from dcmx_entrypoints.cli.verbs.chain import (
 )
 from dcmx_entrypoints.cli.verbs.options import JsonOption
 from dcmx_entrypoints.failures import CommandFailed
-from dcmx_entrypoints.settings import Settings
+
+if TYPE_CHECKING:  # the ledgers' wallet support loads when a verb runs
+    from dcmx_core.commands import Command
+    from dcmx_core.model.values import Address
+    from dcmx_core.ports import WalletLedger
+    from dcmx_entrypoints.settings import Settings
+
+    Plan = Callable[[OpenChain, Address], Sequence[Command]]
 
 PrepareOption = Annotated[
     bool,
@@ -39,12 +40,12 @@ PrepareOption = Annotated[
     ),
 ]
 
-Plan = Callable[[OpenChain, Address], Sequence[Command]]
-
 tx = typer.Typer(help="Transactions signed in a user's own wallet.", no_args_is_help=True)
 
 
 def _on_a_network(local_chain: bool, what: str) -> Settings:
+    from dcmx_entrypoints.settings import Settings
+
     settings = Settings.load()
     if local_chain or settings.on_local_chain:
         raise CommandFailed(
@@ -54,6 +55,8 @@ def _on_a_network(local_chain: bool, what: str) -> Settings:
 
 
 def _wallet(chain: OpenChain) -> WalletLedger:
+    from dcmx_core.ports import WalletLedger
+
     ledger = chain.ledger.ledger
     if not isinstance(ledger, WalletLedger):
         raise CommandFailed("this ledger takes no transactions signed in wallets")
@@ -66,6 +69,7 @@ def run_prepare(name: str, sender: str, plan: Plan, *, local_chain: bool) -> Non
     settings = _on_a_network(local_chain, "--prepare")
     accounts = known_accounts(False, settings=settings)
     user = accounts.address(sender, "--as")
+    from dcmx_adapters.evm.ledger import WalletsUnsupported
 
     def act(chain: OpenChain) -> Outcome:
         try:
@@ -97,6 +101,8 @@ def send(
     _on_a_network(False, "dcmx tx send")
     signed = read_signed_file(file)
     accounts = known_accounts(False)
+    from dcmx_adapters.evm.wallet import RelayRefused, SendRefused
+    from dcmx_adapters.tron.refusals import Refused
 
     def act(chain: OpenChain) -> Outcome:
         ledger = _wallet(chain)
@@ -137,3 +143,8 @@ def _one(item: Any) -> Any:
             if isinstance(item.get(key), str):
                 return item[key]
     return item
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``dcmx tx`` to the ``dcmx`` command."""
+    app.add_typer(tx, name="tx")

@@ -1,16 +1,18 @@
 """How fast the ``dcmx`` command starts: seconds from exec to the end of ``dcmx --version``,
-``dcmx --help``, a verb group's help (``dcmx token --help``) and a verb that reads the configured
-ledger (``dcmx token balance Ayla`` on the default in-memory ledger, in an empty data directory),
-and from exec to the first HTTP answer of ``dcmx node``. Three runs of each; the targets are
-0.3 s for ``--version`` and ``--help``, well under a second for a verb.
+``dcmx --help``, two verb groups' help (``dcmx token --help``, ``dcmx release --help``) and a
+verb that reads the configured ledger (``dcmx token balance Ayla`` on the default in-memory
+ledger, in an empty data directory), and from exec to the first HTTP answer of ``dcmx node``.
+Three runs of each; the targets are 0.3 s for ``--version``, ``--help`` and a group's help,
+well under a second for a verb.
 
 Then how long a verb on the local chain takes, as a whole process: a read verb (``dcmx token
 balance``) and a write verb (``dcmx edition mint``) with ``--local-chain``, on the chain a
 ``dcmx up`` seeds and on that chain grown by ``--grow`` more blocks (500 by default: token
 approvals, one a block). Every run starts from a fresh copy of the data directory, so that
 every run does the same. A second table splits each verb's time in three, measured inside the
-process: the interpreter and the imports (exec to the command's module loaded), opening the
-chain (``open_local_chain``: its replay, and whatever it imports), and the rest of the command.
+process: the interpreter and the imports (exec to the command's module and the local chain's
+loaded), opening the chain (``open_local_chain``: its replay, and whatever it imports), and the
+rest of the command.
 
 Run with ``nox -s bench`` (``python -m benchmarks.startup`` alone). The command is the console
 script beside this Python, as a user runs it; ``PYTHONPATH`` is passed on, so it measures the
@@ -127,6 +129,7 @@ MEASURES: dict[str, Callable[[], float]] = {
     "dcmx --version (to exit)": lambda: run_time("--version"),
     "dcmx --help (to exit)": lambda: run_time("--help"),
     "dcmx token --help (to exit)": lambda: run_time("token", "--help"),
+    "dcmx release --help (to exit)": lambda: run_time("release", "--help"),
     "dcmx token balance Ayla (to exit)": lambda: run_time("token", "balance", "Ayla"),
     "dcmx node (to first HTTP answer)": node_start_time,
 }
@@ -223,8 +226,8 @@ PHASES_CHILD = """
 import sys, time
 started = float(sys.argv[1])
 import dcmx_entrypoints.cli as cli
-import dcmx_entrypoints.cli.verbs
-import dcmx_entrypoints.cli.verbs.chain as chain
+import dcmx_entrypoints.cli.verbs.chain
+import dcmx_entrypoints.local_chain as local_chain
 imported = time.perf_counter()
 opening = []
 def timed(*args, **kwargs):
@@ -233,7 +236,7 @@ def timed(*args, **kwargs):
         return chain_open(*args, **kwargs)
     finally:
         opening.append(time.perf_counter() - begun)
-chain_open, chain.open_local_chain = chain.open_local_chain, timed
+chain_open, local_chain.open_local_chain = local_chain.open_local_chain, timed
 sys.argv = ["dcmx", *sys.argv[2:]]
 try:
     cli.main()

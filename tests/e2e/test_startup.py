@@ -1,6 +1,7 @@
 """``dcmx`` starts with what the chosen command needs and nothing else (``--version`` and
-``--help`` with no command's module at all, ``dcmx node`` without the server stack of the other
-commands), and Ctrl-C while it starts prints one line and exits 130, never a traceback."""
+``--help`` with no command's module at all, a group's help with its own module and neither the
+domain nor a ledger, ``dcmx node`` without the server stack of the other commands), and Ctrl-C
+while it starts prints one line and exits 130, never a traceback."""
 
 from __future__ import annotations
 
@@ -75,6 +76,24 @@ def test_the_node_loads_its_own_stack_only(tmp_path: Path) -> None:
     assert not loaded & SERVER_STACK
     # The node speaks HTTP; it is no client of one.
     assert not loaded & {"tronpy", "eth_account", "eth_abi", "requests", "httpx"}
+
+
+@pytest.mark.parametrize(
+    ("group", "module"),
+    [
+        ("token", "dcmx_entrypoints.cli.verbs.token"),
+        ("release", "dcmx_entrypoints.cli.verbs.music"),
+    ],
+)
+def test_a_groups_help_loads_its_module_and_no_stack(
+    tmp_path: Path, group: str, module: str
+) -> None:
+    loaded = loaded_after(tmp_path, group, "--help")
+    assert module in loaded
+    assert not loaded & SERVER_STACK
+    # Neither a ledger nor the domain's rules: the help is made of the options alone.
+    assert not loaded & {"dcmx_adapters", "dcmx_devnode", "tronpy", "pyrevm", "eth_keys"}
+    assert not {name for name in loaded if name.startswith("dcmx_core.")}
 
 
 # Points of the start at which Ctrl-C comes: the first import time line (python -X importtime

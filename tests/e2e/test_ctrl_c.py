@@ -31,6 +31,9 @@ def _said_after(process: subprocess.Popen[str], sig: int) -> tuple[int, list[str
 
 def _running(tmp_path: Path, arguments: tuple[str, ...], path: str | None) -> subprocess.Popen[str]:
     port = free_port()
+    if arguments[0] == "serve":  # a server serves a database that holds the read models
+        upgrade = [dcmx_script(), "db", "upgrade"]
+        subprocess.run(upgrade, env=environment(tmp_path / "data"), check=True, timeout=60)
     if path is not None:
         arguments = (*arguments, "--port", str(port))
     process = subprocess.Popen(

@@ -178,13 +178,19 @@ class LiveFeed:
             self._cut(follower)
 
     async def _run(self) -> None:
+        said = ""
         async for notice in self.notices.notices():
             if notice.chain not in ("", self.chain):
                 continue
             try:
                 await self._take(notice)
             except Exception as error:  # the next notice reads again from the same cursor
-                _log.warning("live_feed=read_failed error=%r", f"{type(error).__name__}: {error}")
+                reason = _reason(error)
+                if reason != said:  # once a reason, not once a notice
+                    _log.warning("live_feed=read_failed reason=%r", reason)
+                said = reason
+            else:
+                said = ""
 
     async def _beat(self) -> None:
         while True:
@@ -340,3 +346,11 @@ class LiveFeed:
         with (uow := self.unit_of_work()):
             found = uow.events.list(self.chain, after=(block, log - 1), limit=1)
         return bool(found) and position_of(found[0]) == position
+
+
+def _reason(error: Exception) -> str:
+    """What went wrong, in the words of whatever refused (a database driver's message rather
+    than the wrapper's class and its statement), on one line."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__

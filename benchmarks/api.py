@@ -274,7 +274,7 @@ def main() -> None:
     steps: list[Run] = []
     # A database of this run's own: two runs at once on one server do not drop each other's.
     with scratch_database(f"dcmx_bench_api_{os.getpid()}") as url:
-        seconds, engine = ingest(url, stream, 500)
+        seconds, engine, _, _ = ingest(url, stream, 500)
         settle(engine)
         total = sum(len(placed) for _, placed in stream)
         del stream

@@ -14,13 +14,9 @@ import pytest
 
 from dcmx_adapters.clock import ManualClock
 from dcmx_adapters.evm.ledger import EvmLedger, local_evm_ledger
-from dcmx_adapters.memory.repositories import MemoryUnitOfWork
-from dcmx_core.model.access import Scope, issue_key
-from dcmx_entrypoints.http import create_app
-from dcmx_entrypoints.http.writing import Operator
 from dcmx_entrypoints.running import api_server
 from tests.factories import ADMIN, signers
-from tests.http.test_wallet_routes import CRYPTO, START, an_edition, hex_of
+from tests.http.test_wallet_routes import CRYPTO, START, an_edition, app_over, hex_of
 
 
 @pytest.fixture(scope="module")
@@ -28,18 +24,7 @@ def served() -> Iterator[tuple[int, str, EvmLedger]]:
     """The API over a local EVM chain holding one edition, served by uvicorn on a free port."""
     ledger = local_evm_ledger(ADMIN, ManualClock(START), signers=signers(0))
     an_edition(ledger)
-    uow = MemoryUnitOfWork()
-    issued = issue_key("desk", frozenset({Scope.ADMIN}), START)
-    with uow:
-        uow.api_keys.add_key(issued.key)
-        uow.commit()
-    app = create_app(
-        unit_of_work=lambda: uow,
-        chain="evm:test",
-        ledger=ledger,
-        keccak=CRYPTO.keccak256,
-        operator=Operator(ledger=ledger, address=ADMIN, crypto=CRYPTO, clock=ManualClock(START)),
-    )
+    app, token = app_over(ledger)
     server = api_server(app)
     sock = socket.create_server(("127.0.0.1", 0))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -47,7 +32,7 @@ def served() -> Iterator[tuple[int, str, EvmLedger]]:
     while not server.started:
         thread.join(0.05)
     try:
-        yield sock.getsockname()[1], issued.token, ledger
+        yield sock.getsockname()[1], token, ledger
     finally:
         server.should_exit = True
         thread.join(10)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from eth_account import Account
+from fastapi import FastAPI
 
 from dcmx_adapters.clock import ManualClock
 from dcmx_adapters.crypto import EthCrypto
@@ -38,7 +39,8 @@ def hex_of(number: int) -> str:
     return address(number).to_checksum_hex(CRYPTO.keccak256)
 
 
-def api_over(ledger: Ledger, operator: Any = ADMIN) -> Iterator[tuple[ApiClient, str]]:
+def app_over(ledger: Ledger, operator: Any = ADMIN) -> tuple[FastAPI, str]:
+    """The API over ``ledger`` with ``operator`` behind its writes, and an admin key's token."""
     uow = MemoryUnitOfWork()
     issued = issue_key("desk", frozenset({Scope.ADMIN}), START)
     with uow:
@@ -51,8 +53,13 @@ def api_over(ledger: Ledger, operator: Any = ADMIN) -> Iterator[tuple[ApiClient,
         keccak=CRYPTO.keccak256,
         operator=Operator(ledger=ledger, address=operator, crypto=CRYPTO, clock=ManualClock(START)),
     )
+    return app, issued.token
+
+
+def api_over(ledger: Ledger, operator: Any = ADMIN) -> Iterator[tuple[ApiClient, str]]:
+    app, token = app_over(ledger, operator)
     with api_client(app) as api:
-        yield api, issued.token
+        yield api, token
 
 
 @pytest.fixture

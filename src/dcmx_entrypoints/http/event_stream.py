@@ -42,17 +42,7 @@ def event_frame(render: Render) -> Callable[[StoredEvent], bytes]:
     """How an event is written on the stream: its id, and its JSON as ``/v1/events`` has it."""
 
     def frame(stored: StoredEvent) -> bytes:
-        position = stored.position
-        document = {
-            "chain": stored.chain,
-            "block_number": position.block_number,
-            "block_hash": position.block_hash.to_hex(),
-            "tx_id": position.tx_id.to_hex(),
-            "log_index": position.log_index,
-            "kind": type(stored.event).__name__,
-            "data": render.event_fields(stored.event),
-        }
-        text = json.dumps(document, separators=(",", ":"))
+        text = json.dumps(render.event(stored), separators=(",", ":"))
         return f"id: {position_id(position_of(stored))}\ndata: {text}\n\n".encode()
 
     return frame

@@ -7,7 +7,7 @@ import sqlite3
 
 from sqlalchemy.exc import OperationalError
 
-from dcmx_entrypoints.http.live_feed import _reason
+from dcmx_adapters.sql.database import refusal_reason
 
 
 def test_a_database_refusal_is_told_in_the_driver_s_words() -> None:
@@ -16,9 +16,9 @@ def test_a_database_refusal_is_told_in_the_driver_s_words() -> None:
         ("memory:1337",),
         sqlite3.OperationalError("no such table: checkpoints"),
     )
-    assert _reason(refusal) == "no such table: checkpoints"
+    assert refusal_reason(refusal) == "no such table: checkpoints"
 
 
 def test_any_other_failure_is_its_first_line() -> None:
-    assert _reason(RuntimeError("the feed stopped\nsecond line")) == "the feed stopped"
-    assert _reason(RuntimeError()) == "RuntimeError"
+    assert refusal_reason(RuntimeError("the feed stopped\nsecond line")) == "the feed stopped"
+    assert refusal_reason(RuntimeError()) == "RuntimeError"

@@ -149,3 +149,11 @@ def downgrade(url: str, revision: str) -> None:
     from alembic import command
 
     command.downgrade(alembic_config(url), revision)
+
+
+def refusal_reason(error: Exception) -> str:
+    """What the database said, in the driver's own first line: never the statement (which can
+    name a client) nor SQLAlchemy's wrapper around it."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__

@@ -15,6 +15,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from dcmx_adapters.rate_buckets import Rate, StoreUnreachable
+from dcmx_adapters.sql.database import refusal_reason
 
 TABLE: Final = "dcmx_rate_buckets"
 FORGET_EVERY_SECONDS: Final = 60.0
@@ -74,7 +75,7 @@ class PostgresBuckets:
                     },
                 ).one()
         except _UNREACHABLE as error:
-            raise StoreUnreachable(self.name, _reason(error)) from error
+            raise StoreUnreachable(self.name, refusal_reason(error)) from error
         return 0.0 if taken else (1 - tokens) / rate.per_second
 
     def _make_table(self) -> None:
@@ -95,10 +96,3 @@ class PostgresBuckets:
             self._forget_at = now + FORGET_EVERY_SECONDS
         with self._engine.begin() as connection:
             connection.execute(_FORGET)
-
-
-def _reason(error: Exception) -> str:
-    """The driver's own first line (never the statement, which names the client)."""
-    cause = getattr(error, "orig", None) or error
-    lines = str(cause).strip().splitlines()
-    return lines[0] if lines else type(cause).__name__

@@ -22,6 +22,7 @@ from typing import Final
 from anyio import to_thread
 from attrs import define, field, frozen
 
+from dcmx_adapters.sql.database import refusal_reason
 from dcmx_core.live import EventFilter, IndexNotice, IndexNotices
 from dcmx_core.ports import UnitOfWork
 from dcmx_core.read_models import StoredEvent
@@ -185,7 +186,7 @@ class LiveFeed:
             try:
                 await self._take(notice)
             except Exception as error:  # the next notice reads again from the same cursor
-                reason = _reason(error)
+                reason = refusal_reason(error)
                 if reason != said:  # once a reason, not once a notice
                     _log.warning("live_feed=read_failed reason=%r", reason)
                 said = reason
@@ -346,11 +347,3 @@ class LiveFeed:
         with (uow := self.unit_of_work()):
             found = uow.events.list(self.chain, after=(block, log - 1), limit=1)
         return bool(found) and position_of(found[0]) == position
-
-
-def _reason(error: Exception) -> str:
-    """What went wrong, in the words of whatever refused (a database driver's message rather
-    than the wrapper's class and its statement), on one line."""
-    cause = getattr(error, "orig", None) or error
-    lines = str(cause).strip().splitlines()
-    return lines[0] if lines else type(cause).__name__

@@ -156,10 +156,11 @@ class Settings:
     read_replica_max_lag: int = 10
     """``/readyz`` answers not ready while a replica of ``database_read_url`` is more than this
     many blocks behind the primary: the primary's checkpoint (read first) less the replica's
-    (read just after). Counted in blocks, the unit every answer's ``block`` is in, rather than
-    in seconds since the replica last replayed a transaction: that time grows on a primary
-    with nothing to write although the replica misses nothing, and what the API serves from a
-    replica is exactly as old as its checkpoint."""
+    (read just after). Counted in blocks, the unit of every answer's ``block``: what the API
+    serves from a replica is exactly as old as its checkpoint. Not the time since the replica
+    last replayed a transaction, which grows on a primary with nothing to write although the
+    replica misses nothing; nor the bytes of log it has still to replay, which any write to
+    any database of the cluster adds to whether or not an answer changes."""
     confirmations: int = 0
     """Blocks the indexer stays behind the head (and an EVM write waits for on a node)."""
     batch_blocks: int = 500

@@ -181,6 +181,7 @@ def test_a_stopped_replica_makes_readyz_say_which(served: Served) -> None:
     try:
         response = served.api.get("/readyz")
         metrics = served.api.get("/metrics").text
+        read = served.api.get("/v1/events")
     finally:
         served.pair.replica.start()
         served.pair.caught_up()
@@ -195,6 +196,7 @@ def test_a_stopped_replica_makes_readyz_say_which(served: Served) -> None:
     }
     assert f'dcmx_db_replica_up{{replica="{served.replica}"}} 0.0' in metrics
     assert "dcmx_db_replica_lag_blocks{" not in metrics
+    assert (read.status_code, read.json()["type"]) == (503, "/problems/database-unavailable")
     assert served.api.get("/readyz").status_code == 200  # the pool connects anew
 
 

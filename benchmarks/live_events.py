@@ -205,6 +205,8 @@ class Run:
     frames: int
     load: tuple[float, float, float]
     server_cpu: float
+    server_system: float
+    """Of ``server_cpu``, the time spent in the kernel (the sockets' writes, mostly)."""
     clients_cpu: float
     stages: dict[str, list[float]]
 
@@ -228,8 +230,8 @@ def one_run(url: str, chain: str, options: argparse.Namespace) -> Run:
         for client in clients:
             assert client.stdout is not None
             assert client.stdout.readline().strip() == "open"
-        server_cpu = _tree_cpu_seconds(server.pid)
-        clients_cpu = sum(_cpu_seconds(c.pid) for c in clients)
+        server_cpu, server_system = _tree_cpu_seconds(server.pid)
+        clients_cpu = sum(sum(_cpu_seconds(c.pid)) for c in clients)
         indexer = subprocess.run(
             [*here, "--index", url, "--chain", chain, "--rate", str(options.rate),
              "--seconds", str(options.seconds)],
@@ -237,8 +239,13 @@ def one_run(url: str, chain: str, options: argparse.Namespace) -> Run:
         )  # fmt: skip
         time.sleep(1.0)  # the last deliveries
         load = os.getloadavg()
-        server_cpu = _tree_cpu_seconds(server.pid) - server_cpu
-        clients_cpu = sum(_cpu_seconds(c.pid) for c in clients) - clients_cpu
+        server_cpu, server_system = (
+            now - then
+            for now, then in zip(
+                _tree_cpu_seconds(server.pid), (server_cpu, server_system), strict=True
+            )
+        )
+        clients_cpu = sum(sum(_cpu_seconds(c.pid)) for c in clients) - clients_cpu
         streams = []
         for client in clients:
             output, _ = client.communicate("stop\n", timeout=120)
@@ -266,7 +273,7 @@ def one_run(url: str, chain: str, options: argparse.Namespace) -> Run:
     stages = _stages(fanouts, committed, first)
     return Run(
         latencies, complete, len(streams), sum(s["cut"] for s in streams), frames, load,
-        server_cpu, clients_cpu, stages,
+        server_cpu, server_system, clients_cpu, stages,
     )  # fmt: skip
 
 
@@ -300,16 +307,19 @@ def _shares(total: int, parts: int) -> list[int]:
     return [total // parts + (i < total % parts) for i in range(parts)]
 
 
-def _cpu_seconds(pid: int) -> float:
-    """The CPU time (user and system) the process ``pid`` has used so far."""
+def _cpu_seconds(pid: int) -> tuple[float, float]:
+    """The CPU time the process ``pid`` has used so far: in user space, and in the kernel."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
-def _tree_cpu_seconds(pid: int) -> float:
-    """The CPU time the process ``pid`` and its children (the server's workers) have used."""
+def _tree_cpu_seconds(pid: int) -> tuple[float, float]:
+    """The CPU time the process ``pid`` and its children (the server's workers) have used (in
+    all, and in the kernel)."""
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return _cpu_seconds(pid) + sum(_cpu_seconds(int(child)) for child in children)
+    times = [_cpu_seconds(p) for p in [pid, *map(int, children)]]
+    return sum(u + s for u, s in times), sum(s for _, s in times)
 
 
 def _until_up(port: int, server: subprocess.Popen[bytes]) -> None:
@@ -369,7 +379,8 @@ def _latency_table(runs: list[Run], options: argparse.Namespace) -> Table:
         "µs/frame: API CPU time per event delivered to one subscriber"
     )
     columns = (
-        "run", "p50 ms", "p99 ms", "worst ms", "got all", "cut", "API CPU", "µs/frame",
+        "run", "p50 ms", "p99 ms", "worst ms", "got all", "cut", "API CPU", "of it kernel",
+        "µs/frame",
         "clients CPU", "load", "met",
     )  # fmt: skip
     for column in columns:
@@ -385,6 +396,7 @@ def _latency_table(runs: list[Run], options: argparse.Namespace) -> Table:
             f"{run.complete:,}/{run.subscribers:,}",
             str(run.cut),
             f"{run.server_cpu / options.seconds:.0%}",
+            f"{run.server_system / max(run.server_cpu, 1e-9):.0%}",
             f"{run.server_cpu / max(run.frames, 1) * 1e6:.1f}",
             f"{run.clients_cpu / options.seconds:.0%}",
             " ".join(f"{x:.1f}" for x in run.load),

@@ -410,8 +410,9 @@ def _stage_table(runs: list[Run]) -> Table:
         title="Where the API's time went, per fan-out (one read of new events handed to every "
         "subscriber of a process), p50 / p99 ms: notice = commit to the notice arriving, "
         "read = reading and rendering the events, queue = a parcel queued for each subscriber, "
-        "write = until the last subscriber's socket was written; CPU: the API thread's CPU time "
-        "meanwhile, p50 ms"
+        "write = until the last subscriber's socket was written; CPU: the CPU time of the API's "
+        "event loop thread meanwhile, p50 ms (the read's query runs on a worker thread, not "
+        "counted; the rendering is)"
     )
     table.add_column("run", justify="right")
     table.add_column("fan-outs", justify="right")

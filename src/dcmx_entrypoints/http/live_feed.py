@@ -308,10 +308,11 @@ class LiveFeed:
 
     async def _read_new(self, noticed: Moment) -> int:
         """Read a page of the events after the cursor and hand them out; return how many."""
-        # On the loop itself, not a worker thread: there the read took several times as long,
-        # waiting for the interpreter lock behind the loop's writes to the followers' sockets,
-        # and nothing is sent before the read is done anyway.
-        fresh = self._read_after(self.cursor)
+        # On a worker thread: a database that stops answering holds the feed, not the loop that
+        # serves every request. On a busy machine the read is slower there (it waits for the
+        # interpreter lock behind the loop's writes), but on the loop the next notice would wait
+        # behind it instead.
+        fresh = await to_thread.run_sync(self._read_after, self.cursor)
         if not fresh:
             return 0
         deliveries = [Delivery(s, position_of(s), self.frame(s)) for s in fresh]

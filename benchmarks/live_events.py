@@ -10,7 +10,8 @@ it arrived less the time its batch committed (one clock: one machine).
 
 It prints, per run, the p50, p99 and worst latency, whether every subscriber got every event,
 the CPU the API processes and the client processes used, the API's CPU per frame delivered
-(which depends less on what else the machine runs than the latency does), and the load average;
+(which depends less on what else the machine runs than the latency does), how much of the time
+the API's event loop was ready to run but waited for a CPU, and the load average;
 then where the API's time went, from the live feed's record of each fan-out: the commit to the
 notice arriving, reading and rendering the new events, queuing them for every subscriber, and
 writing them to every subscriber's socket.
@@ -208,6 +209,9 @@ class Run:
     server_system: float
     """Of ``server_cpu``, the time spent in the kernel (the sockets' writes, mostly)."""
     clients_cpu: float
+    server_waiting: float
+    """The share of the time each API process's event loop was ready to run and waited for a
+    CPU (the mean of the processes')."""
     stages: dict[str, list[float]]
 
 
@@ -231,6 +235,7 @@ def one_run(url: str, chain: str, options: argparse.Namespace) -> Run:
             assert client.stdout is not None
             assert client.stdout.readline().strip() == "open"
         server_cpu, server_system = _tree_cpu_seconds(server.pid)
+        waited, began = _loops_waiting(server.pid), time.monotonic()
         clients_cpu = sum(sum(_cpu_seconds(c.pid)) for c in clients)
         indexer = subprocess.run(
             [*here, "--index", url, "--chain", chain, "--rate", str(options.rate),
@@ -246,6 +251,9 @@ def one_run(url: str, chain: str, options: argparse.Namespace) -> Run:
             )
         )
         clients_cpu = sum(sum(_cpu_seconds(c.pid)) for c in clients) - clients_cpu
+        loops = _loops_waiting(server.pid)
+        server_waiting = sum(loops[p] - waited.get(p, 0.0) for p in loops) / len(loops)
+        server_waiting /= time.monotonic() - began
         streams = []
         for client in clients:
             output, _ = client.communicate("stop\n", timeout=120)
@@ -273,7 +281,7 @@ def one_run(url: str, chain: str, options: argparse.Namespace) -> Run:
     stages = _stages(fanouts, committed, first)
     return Run(
         latencies, complete, len(streams), sum(s["cut"] for s in streams), frames, load,
-        server_cpu, server_system, clients_cpu, stages,
+        server_cpu, server_system, clients_cpu, server_waiting, stages,
     )  # fmt: skip
 
 
@@ -320,6 +328,18 @@ def _tree_cpu_seconds(pid: int) -> tuple[float, float]:
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     times = [_cpu_seconds(p) for p in [pid, *map(int, children)]]
     return sum(u + s for u, s in times), sum(s for _, s in times)
+
+
+def _loops_waiting(pid: int) -> dict[int, float]:
+    """For each API process (``pid``, or its workers when it has some), the seconds its main
+    thread (the event loop) has spent ready to run, waiting for a CPU (the kernel's
+    ``schedstat``)."""
+    children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    waited = {}
+    for process in children or [pid]:
+        fields = Path(f"/proc/{process}/task/{process}/schedstat").read_text().split()
+        waited[process] = int(fields[1]) / 1e9
+    return waited
 
 
 def _until_up(port: int, server: subprocess.Popen[bytes]) -> None:
@@ -376,11 +396,12 @@ def _latency_table(runs: list[Run], options: argparse.Namespace) -> Table:
         title=f"Event stream: {options.subscribers:,} subscribers, {options.rate} events/s for "
         f"{options.seconds:.0f} s, API in {options.workers} process(es), streams read in "
         f"{options.clients}; commit to delivery. CPU: share of one core over the indexing time; "
-        "µs/frame: API CPU time per event delivered to one subscriber"
+        "µs/frame: API CPU time per event delivered to one subscriber; API waiting: the share of "
+        "the time an API process's event loop was ready to run but waited for a CPU"
     )
     columns = (
         "run", "p50 ms", "p99 ms", "worst ms", "got all", "cut", "API CPU", "of it kernel",
-        "µs/frame",
+        "µs/frame", "API waiting",
         "clients CPU", "load", "met",
     )  # fmt: skip
     for column in columns:
@@ -398,6 +419,7 @@ def _latency_table(runs: list[Run], options: argparse.Namespace) -> Table:
             f"{run.server_cpu / options.seconds:.0%}",
             f"{run.server_system / max(run.server_cpu, 1e-9):.0%}",
             f"{run.server_cpu / max(run.frames, 1) * 1e6:.1f}",
+            f"{run.server_waiting:.0%}",
             f"{run.clients_cpu / options.seconds:.0%}",
             " ".join(f"{x:.1f}" for x in run.load),
             f"p99 < 100 ms: {'yes' if met else 'NO'}",

@@ -30,7 +30,8 @@ from dcmx_core.model.nft import release_of
 from dcmx_core.services.indexer import Indexer, IndexerSettings
 from dcmx_entrypoints.http import create_app
 from dcmx_entrypoints.http.event_stream import event_frame, retraction_frame
-from dcmx_entrypoints.http.live_feed import Follower, LiveFeed
+from dcmx_entrypoints.http.live_feed import LiveFeed
+from dcmx_entrypoints.http.live_follower import Follower
 from dcmx_entrypoints.http.paging import encode_cursor
 from dcmx_entrypoints.http.schemas import AddressText, Render
 from tests.conftest import empty_tables

@@ -14,7 +14,8 @@ from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
 from dcmx_core.live import EventFilter, IndexNotice
 from dcmx_core.services.indexer import Indexer, IndexerSettings
 from dcmx_entrypoints.http.event_stream import event_frame, retraction_frame
-from dcmx_entrypoints.http.live_feed import RECENT, Follower, LiveFeed, Parcel
+from dcmx_entrypoints.http.live_feed import LiveFeed
+from dcmx_entrypoints.http.live_follower import RECENT, Follower, Parcel
 from tests.http.sse import GrowingLedger, ids_of, prepared_blocks
 from tests.http.test_event_stream import RENDER
 

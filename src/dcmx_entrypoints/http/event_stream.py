@@ -21,11 +21,11 @@ from fastapi.responses import StreamingResponse
 from dcmx_core.live import EventFilter
 from dcmx_core.model.values import Address
 from dcmx_core.read_models import StoredEvent
-from dcmx_entrypoints.http.live_feed import (
+from dcmx_entrypoints.http.live_feed import LiveFeed
+from dcmx_entrypoints.http.live_follower import (
     BLOCK_END,
     START,
     Follower,
-    LiveFeed,
     Parcel,
     Position,
     parse_position_id,

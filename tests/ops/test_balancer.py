@@ -12,11 +12,13 @@ from pathlib import Path
 
 import httpx
 
+from tests.e2e.test_operations import dcmx_script
 from tests.http.sse import messages
 from tests.ops.conftest import OPERATOR_KEY, SIGNED_PER_MINUTE, Fleet, run_dcmx
 from tests.ops.programs import (
     HAPROXY_CONFIG,
     Ports,
+    Program,
     free_port,
     rendered,
     server_states,
@@ -177,11 +179,12 @@ def first_events(urls: list[str], fleet: Fleet, title: str, quiet: float = 0.0) 
 
 
 def test_an_event_reaches_a_client_through_the_balancer_as_soon_as_directly(fleet: Fleet) -> None:
-    direct, balanced = first_events([fleet.api_url(0), fleet.url], fleet, "Through")
-    assert balanced.event_id == direct.event_id
-    assert direct.arrived is not None
+    # Directly from each process, one of which the balancer chose for its client.
+    urls = [fleet.api_url(0), fleet.api_url(1), fleet.api_url(2), fleet.url]
+    *direct, balanced = first_events(urls, fleet, "Through")
+    assert {subscriber.event_id for subscriber in direct} == {balanced.event_id}
     assert balanced.arrived is not None
-    assert abs(balanced.arrived - direct.arrived) < 0.5
+    assert balanced.arrived - max(subscriber.arrived or 0.0 for subscriber in direct) < 0.5
 
 
 def test_a_quiet_stream_outlives_the_balancer_s_ordinary_timeouts(
@@ -201,3 +204,26 @@ def test_a_quiet_stream_outlives_the_balancer_s_ordinary_timeouts(
         assert server_states(ports.stats)["api-1"] == "UP"
     finally:
         balancer.stop()
+
+
+def test_a_process_that_does_not_trust_the_balancer_sees_one_client(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    # What the guide warns of: FORWARDED_ALLOW_IPS not naming the balancer's address.
+    port = free_port()
+    command = [dcmx_script(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    distrusting = {**fleet.env, "FORWARDED_ALLOW_IPS": "192.0.2.1"}
+    api = Program.start(command, tmp_path / "api.log", distrusting)
+    ports = Ports(free_port(), (port, port, port), free_port(), fleet.ports.prometheus)
+    balancer: Program | None = None
+    try:
+        api.wait_until_answers(f"http://127.0.0.1:{port}/readyz")
+        balancer = start_haproxy(tmp_path, ports)
+        url = f"http://127.0.0.1:{ports.balancer}"
+        for _ in range(SIGNED_PER_MINUTE):
+            assert signed_claim("127.0.0.7", url) == 422
+        assert signed_claim("127.0.0.8", url) == 429
+    finally:
+        if balancer is not None:
+            balancer.stop()
+        api.stop()

@@ -209,7 +209,7 @@ def test_run_on_several_machines(clone: Path, evm_node: str, database: dict[str,
     assert created.returncode == 0, created.stderr
     machines = Ports.free()
     apis = {f"--port {8001 + i}": f"--port {port}" for i, port in enumerate(machines.apis)}
-    follow(
+    reader = follow(
         clone,
         [DOCS / "how-to" / "scale-out.md"],
         env,
@@ -221,6 +221,7 @@ def test_run_on_several_machines(clone: Path, evm_node: str, database: dict[str,
             "scrape_interval: 15s": "scrape_interval: 1s",
         },
     )
+    assert reader.not_run == []
 
 
 KEYSTORE_PASSWORD = "keystore pass"  # what deploy-tron.md's reader types

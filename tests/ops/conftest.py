@@ -31,11 +31,13 @@ SIGNED_PER_MINUTE = 10
 
 @define
 class Fleet:
-    """The running deployment: ``apis[i]`` serves on ``ports.apis[i]``, HAProxy on
-    ``ports.balancer``."""
+    """The running deployment: ``apis[i]`` serves on ``ports.apis[i]`` and reaches the node
+    through ``doors[i]``, HAProxy on ``ports.balancer``."""
 
     workdir: Path
     node: EvmNode
+    doors: list[str]
+    """Each API process's own address of the node."""
     ports: Ports
     env: dict[str, str]
     indexer: Program
@@ -53,7 +55,8 @@ class Fleet:
     def start_api(self, index: int, **settings: str) -> Program:
         """``dcmx serve`` again on the port of API ``index``, with ``settings`` over the
         fleet's."""
-        self.apis[index] = serve(self.workdir, self.ports, index, {**self.env, **settings})
+        door = {"DCMX_EVM_RPC_URL": self.doors[index]}
+        self.apis[index] = serve(self.workdir, self.ports, index, {**self.env, **door, **settings})
         return self.apis[index]
 
     def restore(self, index: int) -> None:
@@ -65,25 +68,25 @@ class Fleet:
 
 @define
 class EvmNode:
-    """An EVM JSON-RPC node: eth-tester behind HTTP servers on threads, all over one chain."""
+    """An EVM JSON-RPC node: eth-tester behind HTTP servers on threads (its doors), all over
+    one chain."""
 
     provider: EthereumTesterProvider
-    servers: list[ThreadingHTTPServer]
+    doors: dict[str, ThreadingHTTPServer]
 
-    def open_door(self) -> str:
-        """Another address of the node, until ``close_doors``."""
+    def open_door(self, port: int = 0) -> str:
+        """An address of the node (on ``port``, or a free one), until it is closed."""
         handler = type("Handler", (_JsonRpc,), {"provider": self.provider})
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server = ThreadingHTTPServer(("127.0.0.1", port), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        self.servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}"
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        self.doors[url] = server
+        return url
 
-    def close_doors(self, keep: int = 0) -> None:
-        """Close every address of the node but the first ``keep``."""
-        while len(self.servers) > keep:
-            server = self.servers.pop()
-            server.shutdown()
-            server.server_close()
+    def close_door(self, url: str) -> None:
+        server = self.doors.pop(url)
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="session")
@@ -94,16 +97,16 @@ def evm_node() -> Iterator[EvmNode]:
     operator = Account.from_key(OPERATOR_KEY).address
     funding: TxParams = {"from": local.eth.accounts[0], "to": operator, "value": Wei(10**21)}
     local.eth.send_transaction(funding)
-    node = EvmNode(provider, [])
-    node.open_door()
+    node = EvmNode(provider, {})
     try:
         yield node
     finally:
-        node.close_doors()
+        for url in list(node.doors):
+            node.close_door(url)
 
 
 def serve(workdir: Path, ports: Ports, index: int, env: Mapping[str, str]) -> Program:
-    """``dcmx serve`` on the port of API ``index``."""
+    """``dcmx serve`` on the port of API ``index`` (``env`` names its door to the node)."""
     port = str(ports.apis[index])
     command = [dcmx_script(), "serve", "--host", "127.0.0.1", "--port", port]
     return Program.start(command, workdir / f"{API_NAMES[index]}.log", env)
@@ -148,7 +151,8 @@ def fleet(
     program("haproxy")
     workdir = tmp_path_factory.mktemp("machines")
     redis, prefix = shared_url(), unique_prefix()
-    rpc = f"http://127.0.0.1:{evm_node.servers[0].server_address[1]}"
+    rpc = evm_node.open_door()
+    doors = [evm_node.open_door() for _ in API_NAMES]
     with scratch_database(postgresql_server) as database:
         env = settings(workdir, rpc, database, redis, prefix)
         # As the EVM guide deploys: before any setting names the deployment.
@@ -162,14 +166,15 @@ def fleet(
         apis: list[Program] = []
         others = [indexer]
         try:
-            apis.extend(serve(workdir, ports, index, env) for index in range(len(API_NAMES)))
+            for index, door in enumerate(doors):
+                apis.append(serve(workdir, ports, index, {**env, "DCMX_EVM_RPC_URL": door}))
             for api, port in zip(apis, ports.apis, strict=True):
                 api.wait_until_answers(f"http://127.0.0.1:{port}/readyz")
             balancer = start_haproxy(workdir, ports)
             others.append(balancer)
             wait_for_states(ports.stats, dict.fromkeys(API_NAMES, "UP"))
             # The fleet replaces what it restarts in ``apis``: all are stopped below.
-            yield Fleet(workdir, evm_node, ports, env, indexer, apis, balancer)
+            yield Fleet(workdir, evm_node, doors, ports, env, indexer, apis, balancer)
         finally:
             for running in [*apis, *others]:
                 running.stop()

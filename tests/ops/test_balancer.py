@@ -21,7 +21,6 @@ from tests.ops.programs import (
     Program,
     free_port,
     rendered,
-    server_states,
     start_haproxy,
     wait_for_states,
 )
@@ -148,8 +147,8 @@ class Subscriber(threading.Thread):
                     return
 
 
-def publish_release(fleet: Fleet, title: str) -> float:
-    """The operator publishes a release; when the command ended."""
+def publish_release(fleet: Fleet, title: str) -> None:
+    """The operator publishes a release."""
     artist = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
     run_dcmx(
         *("release", "create", "--artist", artist, "--title", title, "--artist-name", "Ensemble"),
@@ -158,7 +157,6 @@ def publish_release(fleet: Fleet, title: str) -> float:
         env={**fleet.env, "DCMX_PRIVATE_KEY": OPERATOR_KEY},
         cwd=fleet.workdir,
     )
-    return time.monotonic()
 
 
 def first_events(urls: list[str], fleet: Fleet, title: str, quiet: float = 0.0) -> list[Subscriber]:
@@ -199,7 +197,6 @@ def test_a_quiet_stream_outlives_the_balancer_s_ordinary_timeouts(
         url = f"http://127.0.0.1:{ports.balancer}"
         (subscriber,) = first_events([url], fleet, "Quiet", quiet=3.0)
         assert subscriber.event_id is not None
-        assert server_states(ports.stats)["api-1"] == "UP"
     finally:
         balancer.stop()
 

@@ -1,7 +1,9 @@
 """The programs of a deployment on several machines, run from the configuration files shipped in
 deploy/ with this machine's free ports in place of the guide's: HAProxy in front of the API
-processes, and Prometheus scraping them. Where a program is not installed its tests skip with
-the reason, or fail when ``DCMX_MACHINES`` is set (``nox -s machines`` installs them)."""
+processes, and Prometheus scraping them. They run when ``DCMX_MACHINES`` is set, as
+``nox -s machines`` sets it after installing the programs, and then a program that is missing
+fails them; a bare pytest skips them with the reason, so the ``tests`` session does not run them
+a second time."""
 
 from __future__ import annotations
 
@@ -29,14 +31,14 @@ STOP_SECONDS = 10.0
 
 
 def program(name: str) -> str:
-    """The path of ``name``; skips the test where it is not installed (fails when
-    ``DCMX_MACHINES`` is set)."""
+    """The path of ``name``; skips the test unless ``DCMX_MACHINES`` is set, and then fails it
+    where ``name`` is not installed."""
+    if not os.environ.get(REQUIRED_VARIABLE):
+        pytest.skip(f"the several-machines tests run under nox -s machines ({REQUIRED_VARIABLE}=1)")
     found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin")
     if found is None:
         message = f"{name} is not installed: nox -s machines installs it with apt-get"
-        if os.environ.get(REQUIRED_VARIABLE):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        pytest.fail(message, pytrace=False)
     return found
 
 

@@ -392,11 +392,11 @@ def stage_table(stages: Stages, events: int, wall: float) -> Table:
     database[rest] = database[whole] - sum(database[part] for part in parts)
     order = [
         "read (ledger)",
-        "read, check, fold (reader thread)",
+        "read, check (reader thread)",
         whole,
         *parts,
         rest,
-        "CPU: fold alone",
+        "CPU: projection columns alone",
         "CPU: encode raw events alone",
         "CPU: the Python process",
         "CPU: its PostgreSQL backends",

@@ -1,0 +1,539 @@
+"""The projections on PostgreSQL, computed set-wise by the database from a run's events.
+
+Python only sorts a run's events by class and hands PostgreSQL their fields as arrays (one
+``unnest`` a class); one statement a read model then does what ``projections.fold`` and
+``apply_changes`` do: records created by the run go in (the last of a key wins, or the first
+for acceptances), the fields that later events change are set from the last such event after
+the record's creation, and balances and payouts are summed per key with ``GROUP BY`` and added.
+A change to a record that was never indexed is refused as the repositories refuse it.
+
+The same property test holds this module and the core's fold to the same read models,
+as the differential tests hold the contracts and the domain model to the same rules.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+from operator import attrgetter
+from typing import Any
+
+from attrs import frozen
+from psycopg import Cursor
+from sqlalchemy.dialects import postgresql
+
+from dcmx_adapters.sql.bulk import driver_cursor
+from dcmx_adapters.sql.columns import AddressList, IntList, escape_text
+from dcmx_core import events as e
+from dcmx_core.model.enums import ClaimStatus
+from dcmx_core.read_models import Figures
+from dcmx_core.services.projections import CLAIM_STATUS_AFTER, figures_of_runs, never_indexed
+
+_DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
+_JSON = partial(json.dumps, separators=(",", ":"))
+_ZERO = bytes(20)
+_ZERO_SQL = "'\\x" + "00" * 20 + "'::bytea"
+
+Column = tuple[str, str]
+"""A column's name and its PostgreSQL type."""
+
+
+def _unnest(alias: str, columns: Sequence[Column]) -> str:
+    arrays = ", ".join(f"%b::{kind}[]" for _, kind in columns)
+    return f"unnest({arrays}) AS {alias}({_names(name for name, _ in columns)})"
+
+
+def _names(names: Iterable[str]) -> str:
+    """Column names, quoted (``user`` and ``primary`` are keywords)."""
+    return ", ".join(f'"{name}"' for name in names)
+
+
+@frozen
+class _Created:
+    """Records a class of events creates: the last event of a key wins (the first, with
+    ``keep_first``); a key already stored is replaced (or kept)."""
+
+    table: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    constants: tuple[tuple[str, str], ...] = ()
+    keep_first: bool = False
+
+    def statement(self) -> str:
+        names = [name for name, _ in self.columns if name != "seq"]
+        every = [*names, *(name for name, _ in self.constants)]
+        chosen = [*(f'"{name}"' for name in names), *(value for _, value in self.constants)]
+        key = _names(self.key)
+        if self.keep_first:
+            conflict = "DO NOTHING"
+        else:
+            changed = [name for name in every if name not in self.key]
+            conflict = "DO UPDATE SET " + ", ".join(f'"{n}" = excluded."{n}"' for n in changed)
+        return (
+            f"INSERT INTO {self.table} ({_names(every)}) "
+            f"SELECT DISTINCT ON ({key}) {', '.join(chosen)} FROM {_unnest('s', self.columns)} "
+            f"ORDER BY {key}, seq {'ASC' if self.keep_first else 'DESC'} "
+            f"ON CONFLICT ({key}) {conflict}"
+        )
+
+
+@frozen
+class _Changed:
+    """Fields of records that a class of events changes, by the record's one-column key: the
+    last change after the record's creation in the run wins; the first key with no record is
+    returned."""
+
+    table: str
+    key: Column
+    fields: tuple[Column, ...]
+
+    def statement(self) -> str:
+        key = self.key[0]
+        changes = _unnest("u", [("seq", "int4"), self.key, *self.fields])
+        created = _unnest("c", [("seq", "int4"), self.key])
+        assignments = ", ".join(f'"{name}" = change."{name}"' for name, _ in self.fields)
+        picked = ", ".join(f'u."{name}"' for name, _ in self.fields)
+        return (
+            f"WITH change AS (SELECT DISTINCT ON (u.{key}) u.{key}, {picked} FROM {changes} "
+            f"LEFT JOIN (SELECT {key}, max(seq) AS seq FROM {created} GROUP BY {key}) AS made "
+            f"ON made.{key} = u.{key} WHERE u.seq > coalesce(made.seq, -1) "
+            f"ORDER BY u.{key}, u.seq DESC), "
+            f"changed AS (UPDATE {self.table} AS t SET {assignments} FROM change "
+            f"WHERE t.{key} = change.{key} RETURNING t.{key}) "
+            f"SELECT {key} FROM change WHERE NOT EXISTS "
+            f"(SELECT 1 FROM changed WHERE changed.{key} = change.{key}) LIMIT 1"
+        )
+
+
+_SEQ: Column = ("seq", "int4")
+_RELEASES = _Created(
+    "releases",
+    ("release_id",),
+    (
+        _SEQ,
+        ("release_id", "int8"),
+        ("artist", "bytea"),
+        ("title", "text"),
+        ("artist_name", "text"),
+        ("content_hash", "bytea"),
+        ("max_editions", "int8"),
+        ("royalty_bps", "int4"),
+        ("created_block", "int8"),
+    ),
+    (("recipients", "'[]'::json"), ("shares_bps", "'[]'::json"), ("minted", "0")),
+)
+_EDITIONS = _Created(
+    "editions",
+    ("token_id",),
+    (_SEQ, ("token_id", "int8"), ("release_id", "int8"), ("edition", "int8"), ("owner", "bytea")),
+)
+_SALES = _Created(
+    "sales",
+    ("settlement_id",),
+    (
+        _SEQ,
+        ("settlement_id", "int8"),
+        ("release_id", "int8"),
+        ("token_id", "int8"),
+        ("seller", "bytea"),
+        ("buyer", "bytea"),
+        ("currency", "bytea"),
+        ("price", "numeric"),
+        ("primary", "bool"),
+        ("block_number", "int8"),
+    ),
+)
+_CLAIMS = _Created(
+    "claims",
+    ("claim_id",),
+    (
+        _SEQ,
+        ("claim_id", "int8"),
+        ("user", "bytea"),
+        ("pool", "int2"),
+        ("amount", "numeric"),
+        ("proof_hash", "bytea"),
+        ("day", "int8"),
+    ),
+    (("status", str(int(ClaimStatus.PENDING))),),
+)
+_DOCUMENTS = _Created(
+    "documents",
+    ("doc_type", "version"),
+    (
+        _SEQ,
+        ("doc_type", "int2"),
+        ("version", "int8"),
+        ("document_hash", "bytea"),
+        ("registered_block", "int8"),
+    ),
+)
+_ACCEPTANCES = _Created(
+    "acceptances",
+    ("user", "doc_type", "version"),
+    (
+        _SEQ,
+        ("user", "bytea"),
+        ("doc_type", "int2"),
+        ("version", "int8"),
+        ("document_hash", "bytea"),
+        ("accepted_at", "int8"),
+    ),
+    keep_first=True,
+)
+_DELETIONS = _Created(
+    "deletion_requests",
+    ("request_id",),
+    (
+        _SEQ,
+        ("request_id", "int8"),
+        ("user", "bytea"),
+        ("regime", "int2"),
+        ("requested_at", "int8"),
+    ),
+    (("processed_at", "NULL::int8"),),
+)
+_SPLITS = _Changed(
+    "releases", ("release_id", "int8"), (("recipients", "json"), ("shares_bps", "json"))
+)
+_MINTED = _Changed("releases", ("release_id", "int8"), (("minted", "int8"),))
+_OWNERS = _Changed("editions", ("token_id", "int8"), (("owner", "bytea"),))
+_STATUSES = _Changed("claims", ("claim_id", "int8"), (("status", "int2"),))
+_PROCESSED = _Changed("deletion_requests", ("request_id", "int8"), (("processed_at", "int8"),))
+
+_BALANCES = (
+    f"WITH moved AS (SELECT * FROM {_unnest('m', [('sender', 'bytea'), ('recipient', 'bytea'), ('amount', 'numeric')])}), "  # noqa: E501
+    "delta AS (SELECT account, sum(amount) AS amount FROM ("
+    f"SELECT sender AS account, -amount AS amount FROM moved WHERE sender <> {_ZERO_SQL} "
+    f"UNION ALL SELECT recipient, amount FROM moved WHERE recipient <> {_ZERO_SQL}"
+    ") AS side GROUP BY account), "
+    "added AS (INSERT INTO balances (account, amount) SELECT account, amount FROM delta "
+    "ON CONFLICT (account) DO UPDATE SET amount = balances.amount + excluded.amount "
+    "RETURNING account, amount) "
+    "SELECT account FROM added WHERE amount = 0"
+)
+_EMPTY_BALANCES = "DELETE FROM balances WHERE account = ANY(%b::bytea[]) AND amount = 0"
+
+_PAYOUT: list[Column] = [("recipient", "bytea"), ("currency", "bytea"), ("amount", "numeric")]
+_PAYOUTS = (
+    "WITH delta AS (SELECT recipient, currency, sum(credited) AS credited, "
+    "sum(withdrawn) AS withdrawn FROM ("
+    f"SELECT recipient, currency, amount AS credited, 0 AS withdrawn FROM {_unnest('c', _PAYOUT)} "
+    f"UNION ALL SELECT recipient, currency, 0, amount FROM {_unnest('w', _PAYOUT)}"
+    ") AS side GROUP BY recipient, currency), "
+    "added AS (INSERT INTO payouts (recipient, currency, credited, withdrawn) "
+    "SELECT recipient, currency, credited, withdrawn FROM delta "
+    "ON CONFLICT (recipient, currency) DO UPDATE SET "
+    "credited = payouts.credited + excluded.credited, "
+    "withdrawn = payouts.withdrawn + excluded.withdrawn "
+    "RETURNING recipient, currency, credited, withdrawn) "
+    "SELECT recipient, currency FROM added WHERE credited = 0 AND withdrawn = 0"
+)
+_EMPTY_PAYOUTS = (
+    f"DELETE FROM payouts AS p USING {_unnest('z', _PAYOUT[:2])} "
+    "WHERE p.recipient = z.recipient AND p.currency = z.currency "
+    "AND p.credited = 0 AND p.withdrawn = 0"
+)
+
+
+class _Run:
+    """A run's events by class, each class's events in chain order with their places in the
+    run (``seq``), and their fields as the columns PostgreSQL takes."""
+
+    def __init__(self, events: Sequence[e.DomainEvent]) -> None:
+        self.events: defaultdict[type[e.DomainEvent], list[Any]] = defaultdict(list)
+        self.seqs: defaultdict[type[e.DomainEvent], list[int]] = defaultdict(list)
+        for seq, event in enumerate(events):
+            cls = type(event)
+            self.events[cls].append(event)
+            self.seqs[cls].append(seq)
+
+    def values(self, cls: type[e.DomainEvent], name: str) -> list[Any]:
+        return list(map(attrgetter(name), self.events[cls]))
+
+    def raw(self, cls: type[e.DomainEvent], name: str) -> list[bytes]:
+        """Addresses' and hashes' bytes."""
+        return [value.raw for value in map(attrgetter(name), self.events[cls])]
+
+    def digits(self, cls: type[e.DomainEvent], name: str) -> list[str]:
+        """Amounts as decimal text, which PostgreSQL reads as ``numeric`` exactly."""
+        return list(map(str, map(attrgetter(name), self.events[cls])))
+
+    def numbers(self, cls: type[e.DomainEvent], name: str) -> list[int]:
+        """Enum members as the numbers the tables hold."""
+        return list(map(int, map(attrgetter(name), self.events[cls])))
+
+    def blocks(self, cls: type[e.DomainEvent]) -> list[int]:
+        return [event.position.block_number for event in self.events[cls]]
+
+
+class SetWiseProjection:
+    """Writes what a run of events does to the read models in a few statements per table."""
+
+    def __init__(self, cursor: Cursor[Any]) -> None:
+        self._cursor = cursor
+
+    @classmethod
+    def of(cls, session: Any) -> SetWiseProjection:
+        return cls(driver_cursor(session))
+
+    def project(self, events: Sequence[e.DomainEvent]) -> Figures:
+        """Write the run's projections; return what it adds to the platform figures."""
+        run = _Run(events)
+        for create in _CREATIONS:
+            create(self, run)
+        for change in _CHANGES:
+            change(self, run)
+        self._balances(run)
+        self._payouts(run)
+        return figures_of_runs(run.events)
+
+    def _execute(self, statement: str, arrays: Sequence[list[Any]]) -> list[Any]:
+        if not arrays[0]:
+            return []
+        self._cursor.execute(statement.encode(), arrays)
+        return self._cursor.fetchall() if self._cursor.description else []
+
+    def _releases(self, run: _Run) -> None:
+        made = e.ReleaseCreated
+        self._execute(
+            _RELEASES_SQL,
+            [
+                run.seqs[made],
+                run.values(made, "release_id"),
+                run.raw(made, "artist"),
+                [escape_text(title) for title in run.values(made, "title")],
+                [escape_text(name) for name in run.values(made, "artist_name")],
+                run.raw(made, "content_hash"),
+                run.values(made, "max_editions"),
+                run.values(made, "royalty_bps"),
+                run.blocks(made),
+            ],
+        )
+
+    def _editions(self, run: _Run) -> None:
+        made = e.EditionMinted
+        self._execute(
+            _EDITIONS_SQL,
+            [
+                run.seqs[made],
+                run.values(made, "token_id"),
+                run.values(made, "release_id"),
+                run.values(made, "edition"),
+                run.raw(made, "recipient"),
+            ],
+        )
+
+    def _sales(self, run: _Run) -> None:
+        sold = e.EditionSold
+        self._execute(
+            _SALES_SQL,
+            [
+                run.seqs[sold],
+                run.values(sold, "settlement_id"),
+                run.values(sold, "release_id"),
+                run.values(sold, "token_id"),
+                run.raw(sold, "seller"),
+                run.raw(sold, "buyer"),
+                run.raw(sold, "currency"),
+                run.digits(sold, "price"),
+                run.values(sold, "primary"),
+                run.blocks(sold),
+            ],
+        )
+
+    def _claims(self, run: _Run) -> None:
+        made = e.ClaimSubmitted
+        self._execute(
+            _CLAIMS_SQL,
+            [
+                run.seqs[made],
+                run.values(made, "claim_id"),
+                run.raw(made, "user"),
+                run.numbers(made, "pool"),
+                run.digits(made, "amount"),
+                run.raw(made, "proof_hash"),
+                run.values(made, "day"),
+            ],
+        )
+
+    def _documents(self, run: _Run) -> None:
+        made = e.DocumentRegistered
+        self._execute(
+            _DOCUMENTS_SQL,
+            [
+                run.seqs[made],
+                run.numbers(made, "doc_type"),
+                run.values(made, "version"),
+                run.raw(made, "document_hash"),
+                run.blocks(made),
+            ],
+        )
+
+    def _acceptances(self, run: _Run) -> None:
+        made = e.DocumentAccepted
+        self._execute(
+            _ACCEPTANCES_SQL,
+            [
+                run.seqs[made],
+                run.raw(made, "user"),
+                run.numbers(made, "doc_type"),
+                run.values(made, "version"),
+                run.raw(made, "document_hash"),
+                run.values(made, "accepted_at"),
+            ],
+        )
+
+    def _deletions(self, run: _Run) -> None:
+        made = e.DeletionRequested
+        self._execute(
+            _DELETIONS_SQL,
+            [
+                run.seqs[made],
+                run.values(made, "request_id"),
+                run.raw(made, "user"),
+                run.numbers(made, "regime"),
+                run.values(made, "requested_at"),
+            ],
+        )
+
+    def _change(
+        self,
+        statement: str,
+        kind: str,
+        change: tuple[list[int], list[Any], *tuple[list[Any], ...]],
+        created: tuple[list[int], list[Any]],
+    ) -> None:
+        missing = self._execute(statement, [*change, *created])
+        if missing:
+            raise never_indexed(kind, missing[0][0])
+
+    def _splits(self, run: _Run) -> None:
+        split, made = e.SplitSet, e.ReleaseCreated
+        self._change(
+            _SPLITS_SQL,
+            "release",
+            (
+                run.seqs[split],
+                run.values(split, "release_id"),
+                list(map(_ADDRESSES, run.values(split, "recipients"))),
+                list(map(_INTS, run.values(split, "shares_bps"))),
+            ),
+            (run.seqs[made], run.values(made, "release_id")),
+        )
+
+    def _minted(self, run: _Run) -> None:
+        minted, made = e.EditionMinted, e.ReleaseCreated
+        self._change(
+            _MINTED_SQL,
+            "release",
+            (run.seqs[minted], run.values(minted, "release_id"), run.values(minted, "edition")),
+            (run.seqs[made], run.values(made, "release_id")),
+        )
+
+    def _owners(self, run: _Run) -> None:
+        moved, made = e.EditionTransferred, e.EditionMinted
+        # A transfer from the zero address is the mint itself: EditionMinted made the edition.
+        seqs, tokens, owners = [], [], []
+        for seq, event in zip(run.seqs[moved], run.events[moved], strict=True):
+            if event.sender.raw != _ZERO:
+                seqs.append(seq)
+                tokens.append(event.token_id)
+                owners.append(event.recipient.raw)
+        self._change(
+            _OWNERS_SQL,
+            "edition",
+            (seqs, tokens, owners),
+            (run.seqs[made], run.values(made, "token_id")),
+        )
+
+    def _statuses(self, run: _Run) -> None:
+        seqs: list[int] = []
+        claims: list[int] = []
+        statuses: list[int] = []
+        for cls, status in CLAIM_STATUS_AFTER.items():
+            seqs += run.seqs[cls]
+            claims += run.values(cls, "claim_id")
+            statuses += [int(status)] * len(run.events[cls])
+        made = e.ClaimSubmitted
+        self._change(
+            _STATUSES_SQL,
+            "claim",
+            (seqs, claims, statuses),
+            (run.seqs[made], run.values(made, "claim_id")),
+        )
+
+    def _processed(self, run: _Run) -> None:
+        done, made = e.DeletionProcessed, e.DeletionRequested
+        self._change(
+            _PROCESSED_SQL,
+            "deletion request",
+            (run.seqs[done], run.values(done, "request_id"), run.values(done, "processed_at")),
+            (run.seqs[made], run.values(made, "request_id")),
+        )
+
+    def _balances(self, run: _Run) -> None:
+        moved = e.TokensTransferred
+        arrays = [run.raw(moved, "sender"), run.raw(moved, "recipient")]
+        empty = self._execute(_BALANCES, [*arrays, run.digits(moved, "amount")])
+        if empty:  # the repositories keep no row for a balance of nothing
+            self._execute(_EMPTY_BALANCES, [[account for (account,) in empty]])
+
+    def _payouts(self, run: _Run) -> None:
+        credited, withdrawn = e.PayoutCredited, e.PayoutWithdrawn
+        arrays = [
+            *(
+                [run.raw(cls, "recipient"), run.raw(cls, "currency"), run.digits(cls, "amount")]
+                for cls in (credited, withdrawn)
+            )
+        ]
+        if not arrays[0][0] and not arrays[1][0]:
+            return
+        self._cursor.execute(_PAYOUTS.encode(), [*arrays[0], *arrays[1]])
+        empty = self._cursor.fetchall()
+        if empty:  # nothing credited and nothing withdrawn: the repositories keep no row
+            self._execute(_EMPTY_PAYOUTS, [[r for r, _ in empty], [c for _, c in empty]])
+
+
+def _json_of(column: Any) -> Callable[[Any], str]:
+    """How the column type ``column`` writes a value, as JSON text."""
+    bind = column.process_bind_param
+    return lambda value: _JSON(bind(value, _DIALECT))
+
+
+_ADDRESSES = _json_of(AddressList())
+_INTS = _json_of(IntList())
+
+_RELEASES_SQL = _RELEASES.statement()
+_EDITIONS_SQL = _EDITIONS.statement()
+_SALES_SQL = _SALES.statement()
+_CLAIMS_SQL = _CLAIMS.statement()
+_DOCUMENTS_SQL = _DOCUMENTS.statement()
+_ACCEPTANCES_SQL = _ACCEPTANCES.statement()
+_DELETIONS_SQL = _DELETIONS.statement()
+_SPLITS_SQL = _SPLITS.statement()
+_MINTED_SQL = _MINTED.statement()
+_OWNERS_SQL = _OWNERS.statement()
+_STATUSES_SQL = _STATUSES.statement()
+_PROCESSED_SQL = _PROCESSED.statement()
+
+Step = Callable[[SetWiseProjection, _Run], None]
+# Records first, then the changes to them (a change may be to a record of this run).
+_CREATIONS: tuple[Step, ...] = (
+    SetWiseProjection._releases,
+    SetWiseProjection._editions,
+    SetWiseProjection._sales,
+    SetWiseProjection._claims,
+    SetWiseProjection._documents,
+    SetWiseProjection._acceptances,
+    SetWiseProjection._deletions,
+)
+_CHANGES: tuple[Step, ...] = (
+    SetWiseProjection._splits,
+    SetWiseProjection._minted,
+    SetWiseProjection._owners,
+    SetWiseProjection._statuses,
+    SetWiseProjection._processed,
+)

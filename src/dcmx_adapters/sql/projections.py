@@ -14,6 +14,7 @@ as the differential tests hold the contracts and the domain model to the same ru
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
@@ -40,8 +41,13 @@ Column = tuple[str, str]
 """A column's name and its PostgreSQL type."""
 
 
+# Numbers and flags go as array literals in text, joined in compiled code; bytes and text go
+# as binary arrays, which PostgreSQL reads without parsing.
+_AS_TEXT = {"int2", "int4", "int8", "numeric", "bool"}
+
+
 def _unnest(alias: str, columns: Sequence[Column]) -> str:
-    arrays = ", ".join(f"%b::{kind}[]" for _, kind in columns)
+    arrays = ", ".join(f"%{'s' if kind in _AS_TEXT else 'b'}::{kind}[]" for _, kind in columns)
     return f"unnest({arrays}) AS {alias}({_names(name for name, _ in columns)})"
 
 
@@ -215,6 +221,17 @@ _BALANCES = (
     "SELECT account FROM added WHERE amount = 0"
 )
 _EMPTY_BALANCES = "DELETE FROM balances WHERE account = ANY(%b::bytea[]) AND amount = 0"
+_PLACEHOLDER = re.compile(r"%([sb])::")
+
+
+def _parameters(statement: str, arrays: Sequence[list[Any]]) -> list[Any]:
+    """The arrays as the statement's placeholders take them: ``%s`` an array literal."""
+    kinds = _PLACEHOLDER.findall(statement)
+    return [
+        "{" + ",".join(map(str, array)) + "}" if kind == "s" else array
+        for kind, array in zip(kinds, arrays, strict=True)
+    ]
+
 
 _PAYOUT: list[Column] = [("recipient", "bytea"), ("currency", "bytea"), ("amount", "numeric")]
 _PAYOUTS = (
@@ -257,10 +274,6 @@ class _Run:
         """Addresses' and hashes' bytes."""
         return [value.raw for value in map(attrgetter(name), self.events[cls])]
 
-    def digits(self, cls: type[e.DomainEvent], name: str) -> list[str]:
-        """Amounts as decimal text, which PostgreSQL reads as ``numeric`` exactly."""
-        return list(map(str, map(attrgetter(name), self.events[cls])))
-
     def numbers(self, cls: type[e.DomainEvent], name: str) -> list[int]:
         """Enum members as the numbers the tables hold."""
         return list(map(int, map(attrgetter(name), self.events[cls])))
@@ -293,7 +306,7 @@ class SetWiseProjection:
     def _execute(self, statement: str, arrays: Sequence[list[Any]]) -> list[Any]:
         if not arrays[0]:
             return []
-        self._cursor.execute(statement.encode(), arrays)
+        self._cursor.execute(statement.encode(), _parameters(statement, arrays))
         return self._cursor.fetchall() if self._cursor.description else []
 
     def _releases(self, run: _Run) -> None:
@@ -338,7 +351,7 @@ class SetWiseProjection:
                 run.raw(sold, "seller"),
                 run.raw(sold, "buyer"),
                 run.raw(sold, "currency"),
-                run.digits(sold, "price"),
+                run.values(sold, "price"),
                 run.values(sold, "primary"),
                 run.blocks(sold),
             ],
@@ -353,7 +366,7 @@ class SetWiseProjection:
                 run.values(made, "claim_id"),
                 run.raw(made, "user"),
                 run.numbers(made, "pool"),
-                run.digits(made, "amount"),
+                run.values(made, "amount"),
                 run.raw(made, "proof_hash"),
                 run.values(made, "day"),
             ],
@@ -477,7 +490,7 @@ class SetWiseProjection:
     def _balances(self, run: _Run) -> None:
         moved = e.TokensTransferred
         arrays = [run.raw(moved, "sender"), run.raw(moved, "recipient")]
-        empty = self._execute(_BALANCES, [*arrays, run.digits(moved, "amount")])
+        empty = self._execute(_BALANCES, [*arrays, run.values(moved, "amount")])
         if empty:  # the repositories keep no row for a balance of nothing
             self._execute(_EMPTY_BALANCES, [[account for (account,) in empty]])
 
@@ -485,13 +498,13 @@ class SetWiseProjection:
         credited, withdrawn = e.PayoutCredited, e.PayoutWithdrawn
         arrays = [
             *(
-                [run.raw(cls, "recipient"), run.raw(cls, "currency"), run.digits(cls, "amount")]
+                [run.raw(cls, "recipient"), run.raw(cls, "currency"), run.values(cls, "amount")]
                 for cls in (credited, withdrawn)
             )
         ]
         if not arrays[0][0] and not arrays[1][0]:
             return
-        self._cursor.execute(_PAYOUTS.encode(), [*arrays[0], *arrays[1]])
+        self._cursor.execute(_PAYOUTS.encode(), _parameters(_PAYOUTS, [*arrays[0], *arrays[1]]))
         empty = self._cursor.fetchall()
         if empty:  # nothing credited and nothing withdrawn: the repositories keep no row
             self._execute(_EMPTY_PAYOUTS, [[r for r, _ in empty], [c for _, c in empty]])

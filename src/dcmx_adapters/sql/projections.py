@@ -1,11 +1,12 @@
 """The projections on PostgreSQL, computed set-wise by the database from a run's events.
 
-Python only sorts a run's events by class and hands PostgreSQL their fields as arrays (one
-``unnest`` a class); one statement a read model then does what ``projections.fold`` and
-``apply_changes`` do: records created by the run go in (the last of a key wins, or the first
-for acceptances), the fields that later events change are set from the last such event after
-the record's creation, and balances and payouts are summed per key with ``GROUP BY`` and added.
-A change to a record that was never indexed is refused as the repositories refuse it.
+Python sorts a run's events by class and hands PostgreSQL their fields as arrays (one
+``unnest`` a class), keeping of each key only the event that decides it (``dict(zip(...))``,
+compiled code): the last record a key's events create (the first, for acceptances), and the
+last change of a field made after the record's creation in the run. One statement a read model
+then does what ``projections.fold`` and ``apply_changes`` do: records go in, fields are set,
+and balances and payouts are summed per key with ``GROUP BY`` and added. A change to a record
+that was never indexed is refused as the repositories refuse it.
 
 The same property test holds this module and the core's fold to the same read models,
 as the differential tests hold the contracts and the domain model to the same rules.
@@ -58,8 +59,8 @@ def _names(names: Iterable[str]) -> str:
 
 @frozen
 class _Created:
-    """Records a class of events creates: the last event of a key wins (the first, with
-    ``keep_first``); a key already stored is replaced (or kept)."""
+    """Records a class of events creates, keyed by their first columns; a key already stored
+    is replaced (or, with ``keep_first``, kept)."""
 
     table: str
     key: tuple[str, ...]
@@ -67,11 +68,11 @@ class _Created:
     constants: tuple[tuple[str, str], ...] = ()
     keep_first: bool = False
 
-    def statement(self) -> str:
-        names = [name for name, _ in self.columns if name != "seq"]
+    @property
+    def sql(self) -> str:
+        names = [name for name, _ in self.columns]
         every = [*names, *(name for name, _ in self.constants)]
         chosen = [*(f'"{name}"' for name in names), *(value for _, value in self.constants)]
-        key = _names(self.key)
         if self.keep_first:
             conflict = "DO NOTHING"
         else:
@@ -79,46 +80,59 @@ class _Created:
             conflict = "DO UPDATE SET " + ", ".join(f'"{n}" = excluded."{n}"' for n in changed)
         return (
             f"INSERT INTO {self.table} ({_names(every)}) "
-            f"SELECT DISTINCT ON ({key}) {', '.join(chosen)} FROM {_unnest('s', self.columns)} "
-            f"ORDER BY {key}, seq {'ASC' if self.keep_first else 'DESC'} "
-            f"ON CONFLICT ({key}) {conflict}"
+            f"SELECT {', '.join(chosen)} FROM {_unnest('s', self.columns)} "
+            f"ON CONFLICT ({_names(self.key)}) {conflict}"
         )
 
 
 @frozen
 class _Changed:
-    """Fields of records that a class of events changes, by the record's one-column key: the
-    last change after the record's creation in the run wins; the first key with no record is
-    returned."""
+    """Fields that a class of events changes on records, by the record's one-column key."""
 
     table: str
     key: Column
     fields: tuple[Column, ...]
 
-    def statement(self) -> str:
+    @property
+    def sql(self) -> str:
         key = self.key[0]
-        changes = _unnest("u", [("seq", "int4"), self.key, *self.fields])
-        created = _unnest("c", [("seq", "int4"), self.key])
-        assignments = ", ".join(f'"{name}" = change."{name}"' for name, _ in self.fields)
-        picked = ", ".join(f'u."{name}"' for name, _ in self.fields)
+        assignments = ", ".join(f'"{name}" = s."{name}"' for name, _ in self.fields)
         return (
-            f"WITH change AS (SELECT DISTINCT ON (u.{key}) u.{key}, {picked} FROM {changes} "
-            f"LEFT JOIN (SELECT {key}, max(seq) AS seq FROM {created} GROUP BY {key}) AS made "
-            f"ON made.{key} = u.{key} WHERE u.seq > coalesce(made.seq, -1) "
-            f"ORDER BY u.{key}, u.seq DESC), "
-            f"changed AS (UPDATE {self.table} AS t SET {assignments} FROM change "
-            f"WHERE t.{key} = change.{key} RETURNING t.{key}) "
-            f"SELECT {key} FROM change WHERE NOT EXISTS "
-            f"(SELECT 1 FROM changed WHERE changed.{key} = change.{key}) LIMIT 1"
+            f"UPDATE {self.table} AS t SET {assignments} "
+            f"FROM {_unnest('s', [self.key, *self.fields])} WHERE t.{key} = s.{key}"
+        )
+
+    @property
+    def absent_sql(self) -> str:
+        """The first of some keys with no record."""
+        key = self.key[0]
+        return (
+            f"SELECT {key} FROM {_unnest('s', [self.key])} WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {self.table} AS t WHERE t.{key} = s.{key}) LIMIT 1"
         )
 
 
-_SEQ: Column = ("seq", "int4")
+def _one_each(keys: list[Any], *, first: bool = False) -> list[int] | None:
+    """The places of the last (or first) of each key's events, in run order; None when no
+    key occurs twice."""
+    count = len(keys)
+    if first:
+        places = dict(zip(reversed(keys), range(count - 1, -1, -1), strict=True))
+    else:
+        places = dict(zip(keys, range(count), strict=True))
+    return None if len(places) == count else sorted(places.values())
+
+
+def _at(places: list[int] | None, arrays: list[list[Any]]) -> list[list[Any]]:
+    if places is None:
+        return arrays
+    return [[array[place] for place in places] for array in arrays]
+
+
 _RELEASES = _Created(
     "releases",
     ("release_id",),
     (
-        _SEQ,
         ("release_id", "int8"),
         ("artist", "bytea"),
         ("title", "text"),
@@ -133,13 +147,12 @@ _RELEASES = _Created(
 _EDITIONS = _Created(
     "editions",
     ("token_id",),
-    (_SEQ, ("token_id", "int8"), ("release_id", "int8"), ("edition", "int8"), ("owner", "bytea")),
+    (("token_id", "int8"), ("release_id", "int8"), ("edition", "int8"), ("owner", "bytea")),
 )
 _SALES = _Created(
     "sales",
     ("settlement_id",),
     (
-        _SEQ,
         ("settlement_id", "int8"),
         ("release_id", "int8"),
         ("token_id", "int8"),
@@ -155,7 +168,6 @@ _CLAIMS = _Created(
     "claims",
     ("claim_id",),
     (
-        _SEQ,
         ("claim_id", "int8"),
         ("user", "bytea"),
         ("pool", "int2"),
@@ -169,7 +181,6 @@ _DOCUMENTS = _Created(
     "documents",
     ("doc_type", "version"),
     (
-        _SEQ,
         ("doc_type", "int2"),
         ("version", "int8"),
         ("document_hash", "bytea"),
@@ -180,7 +191,6 @@ _ACCEPTANCES = _Created(
     "acceptances",
     ("user", "doc_type", "version"),
     (
-        _SEQ,
         ("user", "bytea"),
         ("doc_type", "int2"),
         ("version", "int8"),
@@ -193,7 +203,6 @@ _DELETIONS = _Created(
     "deletion_requests",
     ("request_id",),
     (
-        _SEQ,
         ("request_id", "int8"),
         ("user", "bytea"),
         ("regime", "int2"),
@@ -311,10 +320,9 @@ class SetWiseProjection:
 
     def _releases(self, run: _Run) -> None:
         made = e.ReleaseCreated
-        self._execute(
-            _RELEASES_SQL,
+        self._create(
+            _RELEASES,
             [
-                run.seqs[made],
                 run.values(made, "release_id"),
                 run.raw(made, "artist"),
                 [escape_text(title) for title in run.values(made, "title")],
@@ -328,10 +336,9 @@ class SetWiseProjection:
 
     def _editions(self, run: _Run) -> None:
         made = e.EditionMinted
-        self._execute(
-            _EDITIONS_SQL,
+        self._create(
+            _EDITIONS,
             [
-                run.seqs[made],
                 run.values(made, "token_id"),
                 run.values(made, "release_id"),
                 run.values(made, "edition"),
@@ -341,10 +348,9 @@ class SetWiseProjection:
 
     def _sales(self, run: _Run) -> None:
         sold = e.EditionSold
-        self._execute(
-            _SALES_SQL,
+        self._create(
+            _SALES,
             [
-                run.seqs[sold],
                 run.values(sold, "settlement_id"),
                 run.values(sold, "release_id"),
                 run.values(sold, "token_id"),
@@ -359,10 +365,9 @@ class SetWiseProjection:
 
     def _claims(self, run: _Run) -> None:
         made = e.ClaimSubmitted
-        self._execute(
-            _CLAIMS_SQL,
+        self._create(
+            _CLAIMS,
             [
-                run.seqs[made],
                 run.values(made, "claim_id"),
                 run.raw(made, "user"),
                 run.numbers(made, "pool"),
@@ -374,10 +379,9 @@ class SetWiseProjection:
 
     def _documents(self, run: _Run) -> None:
         made = e.DocumentRegistered
-        self._execute(
-            _DOCUMENTS_SQL,
+        self._create(
+            _DOCUMENTS,
             [
-                run.seqs[made],
                 run.numbers(made, "doc_type"),
                 run.values(made, "version"),
                 run.raw(made, "document_hash"),
@@ -387,10 +391,9 @@ class SetWiseProjection:
 
     def _acceptances(self, run: _Run) -> None:
         made = e.DocumentAccepted
-        self._execute(
-            _ACCEPTANCES_SQL,
+        self._create(
+            _ACCEPTANCES,
             [
-                run.seqs[made],
                 run.raw(made, "user"),
                 run.numbers(made, "doc_type"),
                 run.values(made, "version"),
@@ -401,10 +404,9 @@ class SetWiseProjection:
 
     def _deletions(self, run: _Run) -> None:
         made = e.DeletionRequested
-        self._execute(
-            _DELETIONS_SQL,
+        self._create(
+            _DELETIONS,
             [
-                run.seqs[made],
                 run.values(made, "request_id"),
                 run.raw(made, "user"),
                 run.numbers(made, "regime"),
@@ -412,37 +414,51 @@ class SetWiseProjection:
             ],
         )
 
+    def _create(self, created: _Created, arrays: list[list[Any]]) -> None:
+        width = len(created.key)
+        keys = arrays[0] if width == 1 else list(zip(*arrays[:width], strict=True))
+        self._execute(created.sql, _at(_one_each(keys, first=created.keep_first), arrays))
+
     def _change(
         self,
-        statement: str,
+        changed: _Changed,
         kind: str,
-        change: tuple[list[int], list[Any], *tuple[list[Any], ...]],
+        change: tuple[list[int], list[Any], list[list[Any]]],
         created: tuple[list[int], list[Any]],
     ) -> None:
-        missing = self._execute(statement, [*change, *created])
-        if missing:
-            raise never_indexed(kind, missing[0][0])
+        """Set the fields of the last change of each key made after the key's record was
+        created in the run (a record created again drops the changes before it)."""
+        seqs, keys, fields = change
+        if not keys:
+            return
+        made = dict(zip(created[1], created[0], strict=True))
+        last = dict(zip(keys, range(len(keys)), strict=True))
+        places = [place for key, place in last.items() if seqs[place] > made.get(key, -1)]
+        if not places:
+            return
+        arrays = _at(places, [keys, *fields])
+        self._execute(changed.sql, arrays)
+        if self._cursor.rowcount != len(places):
+            (missing,) = self._execute(changed.absent_sql, arrays[:1])
+            raise never_indexed(kind, missing[0])
 
     def _splits(self, run: _Run) -> None:
         split, made = e.SplitSet, e.ReleaseCreated
+        recipients = list(map(_ADDRESSES, run.values(split, "recipients")))
+        shares = list(map(_INTS, run.values(split, "shares_bps")))
         self._change(
-            _SPLITS_SQL,
+            _SPLITS,
             "release",
-            (
-                run.seqs[split],
-                run.values(split, "release_id"),
-                list(map(_ADDRESSES, run.values(split, "recipients"))),
-                list(map(_INTS, run.values(split, "shares_bps"))),
-            ),
+            (run.seqs[split], run.values(split, "release_id"), [recipients, shares]),
             (run.seqs[made], run.values(made, "release_id")),
         )
 
     def _minted(self, run: _Run) -> None:
         minted, made = e.EditionMinted, e.ReleaseCreated
         self._change(
-            _MINTED_SQL,
+            _MINTED,
             "release",
-            (run.seqs[minted], run.values(minted, "release_id"), run.values(minted, "edition")),
+            (run.seqs[minted], run.values(minted, "release_id"), [run.values(minted, "edition")]),
             (run.seqs[made], run.values(made, "release_id")),
         )
 
@@ -456,34 +472,36 @@ class SetWiseProjection:
                 tokens.append(event.token_id)
                 owners.append(event.recipient.raw)
         self._change(
-            _OWNERS_SQL,
+            _OWNERS,
             "edition",
-            (seqs, tokens, owners),
+            (seqs, tokens, [owners]),
             (run.seqs[made], run.values(made, "token_id")),
         )
 
     def _statuses(self, run: _Run) -> None:
-        seqs: list[int] = []
-        claims: list[int] = []
-        statuses: list[int] = []
+        steps: list[tuple[int, int, int]] = []
         for cls, status in CLAIM_STATUS_AFTER.items():
-            seqs += run.seqs[cls]
-            claims += run.values(cls, "claim_id")
-            statuses += [int(status)] * len(run.events[cls])
+            claims = run.values(cls, "claim_id")
+            steps += zip(run.seqs[cls], claims, [int(status)] * len(claims), strict=True)
+        steps.sort()  # the three classes' events back in run order
         made = e.ClaimSubmitted
         self._change(
-            _STATUSES_SQL,
+            _STATUSES,
             "claim",
-            (seqs, claims, statuses),
+            (
+                [seq for seq, _, _ in steps],
+                [claim for _, claim, _ in steps],
+                [[status for _, _, status in steps]],
+            ),
             (run.seqs[made], run.values(made, "claim_id")),
         )
 
     def _processed(self, run: _Run) -> None:
         done, made = e.DeletionProcessed, e.DeletionRequested
         self._change(
-            _PROCESSED_SQL,
+            _PROCESSED,
             "deletion request",
-            (run.seqs[done], run.values(done, "request_id"), run.values(done, "processed_at")),
+            (run.seqs[done], run.values(done, "request_id"), [run.values(done, "processed_at")]),
             (run.seqs[made], run.values(made, "request_id")),
         )
 
@@ -518,19 +536,6 @@ def _json_of(column: Any) -> Callable[[Any], str]:
 
 _ADDRESSES = _json_of(AddressList())
 _INTS = _json_of(IntList())
-
-_RELEASES_SQL = _RELEASES.statement()
-_EDITIONS_SQL = _EDITIONS.statement()
-_SALES_SQL = _SALES.statement()
-_CLAIMS_SQL = _CLAIMS.statement()
-_DOCUMENTS_SQL = _DOCUMENTS.statement()
-_ACCEPTANCES_SQL = _ACCEPTANCES.statement()
-_DELETIONS_SQL = _DELETIONS.statement()
-_SPLITS_SQL = _SPLITS.statement()
-_MINTED_SQL = _MINTED.statement()
-_OWNERS_SQL = _OWNERS.statement()
-_STATUSES_SQL = _STATUSES.statement()
-_PROCESSED_SQL = _PROCESSED.statement()
 
 Step = Callable[[SetWiseProjection, _Run], None]
 # Records first, then the changes to them (a change may be to a record of this run).

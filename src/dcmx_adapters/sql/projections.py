@@ -15,101 +15,45 @@ as the differential tests hold the contracts and the domain model to the same ru
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from operator import attrgetter
 from typing import Any
 
-from attrs import frozen
 from psycopg import Cursor
 from sqlalchemy.dialects import postgresql
 
 from dcmx_adapters.sql.bulk import driver_cursor
 from dcmx_adapters.sql.columns import AddressList, IntList, escape_text
+from dcmx_adapters.sql.projection_statements import (
+    ACCEPTANCES,
+    BALANCES,
+    CLAIMS,
+    DELETIONS,
+    DOCUMENTS,
+    EDITIONS,
+    EMPTY_BALANCES,
+    EMPTY_PAYOUTS,
+    MINTED,
+    OWNERS,
+    PAYOUTS,
+    PROCESSED,
+    RELEASES,
+    SALES,
+    SPLITS,
+    STATUSES,
+    Changed,
+    Created,
+    parameters,
+)
 from dcmx_core import events as e
-from dcmx_core.model.enums import ClaimStatus
 from dcmx_core.read_models import Figures
 from dcmx_core.services.projections import CLAIM_STATUS_AFTER, figures_of_runs, never_indexed
 
 _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 _JSON = partial(json.dumps, separators=(",", ":"))
 _ZERO = bytes(20)
-_ZERO_SQL = "'\\x" + "00" * 20 + "'::bytea"
-
-Column = tuple[str, str]
-"""A column's name and its PostgreSQL type."""
-
-
-# Numbers and flags go as array literals in text, joined in compiled code; bytes and text go
-# as binary arrays, which PostgreSQL reads without parsing.
-_AS_TEXT = {"int2", "int4", "int8", "numeric", "bool"}
-
-
-def _unnest(alias: str, columns: Sequence[Column]) -> str:
-    arrays = ", ".join(f"%{'s' if kind in _AS_TEXT else 'b'}::{kind}[]" for _, kind in columns)
-    return f"unnest({arrays}) AS {alias}({_names(name for name, _ in columns)})"
-
-
-def _names(names: Iterable[str]) -> str:
-    """Column names, quoted (``user`` and ``primary`` are keywords)."""
-    return ", ".join(f'"{name}"' for name in names)
-
-
-@frozen
-class _Created:
-    """Records a class of events creates, keyed by their first columns; a key already stored
-    is replaced (or, with ``keep_first``, kept)."""
-
-    table: str
-    key: tuple[str, ...]
-    columns: tuple[Column, ...]
-    constants: tuple[tuple[str, str], ...] = ()
-    keep_first: bool = False
-
-    @property
-    def sql(self) -> str:
-        names = [name for name, _ in self.columns]
-        every = [*names, *(name for name, _ in self.constants)]
-        chosen = [*(f'"{name}"' for name in names), *(value for _, value in self.constants)]
-        if self.keep_first:
-            conflict = "DO NOTHING"
-        else:
-            changed = [name for name in every if name not in self.key]
-            conflict = "DO UPDATE SET " + ", ".join(f'"{n}" = excluded."{n}"' for n in changed)
-        return (
-            f"INSERT INTO {self.table} ({_names(every)}) "
-            f"SELECT {', '.join(chosen)} FROM {_unnest('s', self.columns)} "
-            f"ON CONFLICT ({_names(self.key)}) {conflict}"
-        )
-
-
-@frozen
-class _Changed:
-    """Fields that a class of events changes on records, by the record's one-column key."""
-
-    table: str
-    key: Column
-    fields: tuple[Column, ...]
-
-    @property
-    def sql(self) -> str:
-        key = self.key[0]
-        assignments = ", ".join(f'"{name}" = s."{name}"' for name, _ in self.fields)
-        return (
-            f"UPDATE {self.table} AS t SET {assignments} "
-            f"FROM {_unnest('s', [self.key, *self.fields])} WHERE t.{key} = s.{key}"
-        )
-
-    @property
-    def absent_sql(self) -> str:
-        """The first of some keys with no record."""
-        key = self.key[0]
-        return (
-            f"SELECT {key} FROM {_unnest('s', [self.key])} WHERE NOT EXISTS "
-            f"(SELECT 1 FROM {self.table} AS t WHERE t.{key} = s.{key}) LIMIT 1"
-        )
 
 
 def _one_each(keys: list[Any], *, first: bool = False) -> list[int] | None:
@@ -127,141 +71,6 @@ def _at(places: list[int] | None, arrays: list[list[Any]]) -> list[list[Any]]:
     if places is None:
         return arrays
     return [[array[place] for place in places] for array in arrays]
-
-
-_RELEASES = _Created(
-    "releases",
-    ("release_id",),
-    (
-        ("release_id", "int8"),
-        ("artist", "bytea"),
-        ("title", "text"),
-        ("artist_name", "text"),
-        ("content_hash", "bytea"),
-        ("max_editions", "int8"),
-        ("royalty_bps", "int4"),
-        ("created_block", "int8"),
-    ),
-    (("recipients", "'[]'::json"), ("shares_bps", "'[]'::json"), ("minted", "0")),
-)
-_EDITIONS = _Created(
-    "editions",
-    ("token_id",),
-    (("token_id", "int8"), ("release_id", "int8"), ("edition", "int8"), ("owner", "bytea")),
-)
-_SALES = _Created(
-    "sales",
-    ("settlement_id",),
-    (
-        ("settlement_id", "int8"),
-        ("release_id", "int8"),
-        ("token_id", "int8"),
-        ("seller", "bytea"),
-        ("buyer", "bytea"),
-        ("currency", "bytea"),
-        ("price", "numeric"),
-        ("primary", "bool"),
-        ("block_number", "int8"),
-    ),
-)
-_CLAIMS = _Created(
-    "claims",
-    ("claim_id",),
-    (
-        ("claim_id", "int8"),
-        ("user", "bytea"),
-        ("pool", "int2"),
-        ("amount", "numeric"),
-        ("proof_hash", "bytea"),
-        ("day", "int8"),
-    ),
-    (("status", str(int(ClaimStatus.PENDING))),),
-)
-_DOCUMENTS = _Created(
-    "documents",
-    ("doc_type", "version"),
-    (
-        ("doc_type", "int2"),
-        ("version", "int8"),
-        ("document_hash", "bytea"),
-        ("registered_block", "int8"),
-    ),
-)
-_ACCEPTANCES = _Created(
-    "acceptances",
-    ("user", "doc_type", "version"),
-    (
-        ("user", "bytea"),
-        ("doc_type", "int2"),
-        ("version", "int8"),
-        ("document_hash", "bytea"),
-        ("accepted_at", "int8"),
-    ),
-    keep_first=True,
-)
-_DELETIONS = _Created(
-    "deletion_requests",
-    ("request_id",),
-    (
-        ("request_id", "int8"),
-        ("user", "bytea"),
-        ("regime", "int2"),
-        ("requested_at", "int8"),
-    ),
-    (("processed_at", "NULL::int8"),),
-)
-_SPLITS = _Changed(
-    "releases", ("release_id", "int8"), (("recipients", "json"), ("shares_bps", "json"))
-)
-_MINTED = _Changed("releases", ("release_id", "int8"), (("minted", "int8"),))
-_OWNERS = _Changed("editions", ("token_id", "int8"), (("owner", "bytea"),))
-_STATUSES = _Changed("claims", ("claim_id", "int8"), (("status", "int2"),))
-_PROCESSED = _Changed("deletion_requests", ("request_id", "int8"), (("processed_at", "int8"),))
-
-_BALANCES = (
-    f"WITH moved AS (SELECT * FROM {_unnest('m', [('sender', 'bytea'), ('recipient', 'bytea'), ('amount', 'numeric')])}), "  # noqa: E501
-    "delta AS (SELECT account, sum(amount) AS amount FROM ("
-    f"SELECT sender AS account, -amount AS amount FROM moved WHERE sender <> {_ZERO_SQL} "
-    f"UNION ALL SELECT recipient, amount FROM moved WHERE recipient <> {_ZERO_SQL}"
-    ") AS side GROUP BY account), "
-    "added AS (INSERT INTO balances (account, amount) SELECT account, amount FROM delta "
-    "ON CONFLICT (account) DO UPDATE SET amount = balances.amount + excluded.amount "
-    "RETURNING account, amount) "
-    "SELECT account FROM added WHERE amount = 0"
-)
-_EMPTY_BALANCES = "DELETE FROM balances WHERE account = ANY(%b::bytea[]) AND amount = 0"
-_PLACEHOLDER = re.compile(r"%([sb])::")
-
-
-def _parameters(statement: str, arrays: Sequence[list[Any]]) -> list[Any]:
-    """The arrays as the statement's placeholders take them: ``%s`` an array literal."""
-    kinds = _PLACEHOLDER.findall(statement)
-    return [
-        "{" + ",".join(map(str, array)) + "}" if kind == "s" else array
-        for kind, array in zip(kinds, arrays, strict=True)
-    ]
-
-
-_PAYOUT: list[Column] = [("recipient", "bytea"), ("currency", "bytea"), ("amount", "numeric")]
-_PAYOUTS = (
-    "WITH delta AS (SELECT recipient, currency, sum(credited) AS credited, "
-    "sum(withdrawn) AS withdrawn FROM ("
-    f"SELECT recipient, currency, amount AS credited, 0 AS withdrawn FROM {_unnest('c', _PAYOUT)} "
-    f"UNION ALL SELECT recipient, currency, 0, amount FROM {_unnest('w', _PAYOUT)}"
-    ") AS side GROUP BY recipient, currency), "
-    "added AS (INSERT INTO payouts (recipient, currency, credited, withdrawn) "
-    "SELECT recipient, currency, credited, withdrawn FROM delta "
-    "ON CONFLICT (recipient, currency) DO UPDATE SET "
-    "credited = payouts.credited + excluded.credited, "
-    "withdrawn = payouts.withdrawn + excluded.withdrawn "
-    "RETURNING recipient, currency, credited, withdrawn) "
-    "SELECT recipient, currency FROM added WHERE credited = 0 AND withdrawn = 0"
-)
-_EMPTY_PAYOUTS = (
-    f"DELETE FROM payouts AS p USING {_unnest('z', _PAYOUT[:2])} "
-    "WHERE p.recipient = z.recipient AND p.currency = z.currency "
-    "AND p.credited = 0 AND p.withdrawn = 0"
-)
 
 
 class _Run:
@@ -315,13 +124,13 @@ class SetWiseProjection:
     def _execute(self, statement: str, arrays: Sequence[list[Any]]) -> list[Any]:
         if not arrays[0]:
             return []
-        self._cursor.execute(statement.encode(), _parameters(statement, arrays))
+        self._cursor.execute(statement.encode(), parameters(statement, arrays))
         return self._cursor.fetchall() if self._cursor.description else []
 
     def _releases(self, run: _Run) -> None:
         made = e.ReleaseCreated
         self._create(
-            _RELEASES,
+            RELEASES,
             [
                 run.values(made, "release_id"),
                 run.raw(made, "artist"),
@@ -337,7 +146,7 @@ class SetWiseProjection:
     def _editions(self, run: _Run) -> None:
         made = e.EditionMinted
         self._create(
-            _EDITIONS,
+            EDITIONS,
             [
                 run.values(made, "token_id"),
                 run.values(made, "release_id"),
@@ -349,7 +158,7 @@ class SetWiseProjection:
     def _sales(self, run: _Run) -> None:
         sold = e.EditionSold
         self._create(
-            _SALES,
+            SALES,
             [
                 run.values(sold, "settlement_id"),
                 run.values(sold, "release_id"),
@@ -366,7 +175,7 @@ class SetWiseProjection:
     def _claims(self, run: _Run) -> None:
         made = e.ClaimSubmitted
         self._create(
-            _CLAIMS,
+            CLAIMS,
             [
                 run.values(made, "claim_id"),
                 run.raw(made, "user"),
@@ -380,7 +189,7 @@ class SetWiseProjection:
     def _documents(self, run: _Run) -> None:
         made = e.DocumentRegistered
         self._create(
-            _DOCUMENTS,
+            DOCUMENTS,
             [
                 run.numbers(made, "doc_type"),
                 run.values(made, "version"),
@@ -392,7 +201,7 @@ class SetWiseProjection:
     def _acceptances(self, run: _Run) -> None:
         made = e.DocumentAccepted
         self._create(
-            _ACCEPTANCES,
+            ACCEPTANCES,
             [
                 run.raw(made, "user"),
                 run.numbers(made, "doc_type"),
@@ -405,7 +214,7 @@ class SetWiseProjection:
     def _deletions(self, run: _Run) -> None:
         made = e.DeletionRequested
         self._create(
-            _DELETIONS,
+            DELETIONS,
             [
                 run.values(made, "request_id"),
                 run.raw(made, "user"),
@@ -414,14 +223,14 @@ class SetWiseProjection:
             ],
         )
 
-    def _create(self, created: _Created, arrays: list[list[Any]]) -> None:
+    def _create(self, created: Created, arrays: list[list[Any]]) -> None:
         width = len(created.key)
         keys = arrays[0] if width == 1 else list(zip(*arrays[:width], strict=True))
         self._execute(created.sql, _at(_one_each(keys, first=created.keep_first), arrays))
 
     def _change(
         self,
-        changed: _Changed,
+        changed: Changed,
         kind: str,
         change: tuple[list[int], list[Any], list[list[Any]]],
         created: tuple[list[int], list[Any]],
@@ -447,7 +256,7 @@ class SetWiseProjection:
         recipients = list(map(_ADDRESSES, run.values(split, "recipients")))
         shares = list(map(_INTS, run.values(split, "shares_bps")))
         self._change(
-            _SPLITS,
+            SPLITS,
             "release",
             (run.seqs[split], run.values(split, "release_id"), [recipients, shares]),
             (run.seqs[made], run.values(made, "release_id")),
@@ -456,7 +265,7 @@ class SetWiseProjection:
     def _minted(self, run: _Run) -> None:
         minted, made = e.EditionMinted, e.ReleaseCreated
         self._change(
-            _MINTED,
+            MINTED,
             "release",
             (run.seqs[minted], run.values(minted, "release_id"), [run.values(minted, "edition")]),
             (run.seqs[made], run.values(made, "release_id")),
@@ -472,7 +281,7 @@ class SetWiseProjection:
                 tokens.append(event.token_id)
                 owners.append(event.recipient.raw)
         self._change(
-            _OWNERS,
+            OWNERS,
             "edition",
             (seqs, tokens, [owners]),
             (run.seqs[made], run.values(made, "token_id")),
@@ -486,7 +295,7 @@ class SetWiseProjection:
         steps.sort()  # the three classes' events back in run order
         made = e.ClaimSubmitted
         self._change(
-            _STATUSES,
+            STATUSES,
             "claim",
             (
                 [seq for seq, _, _ in steps],
@@ -499,7 +308,7 @@ class SetWiseProjection:
     def _processed(self, run: _Run) -> None:
         done, made = e.DeletionProcessed, e.DeletionRequested
         self._change(
-            _PROCESSED,
+            PROCESSED,
             "deletion request",
             (run.seqs[done], run.values(done, "request_id"), [run.values(done, "processed_at")]),
             (run.seqs[made], run.values(made, "request_id")),
@@ -508,9 +317,9 @@ class SetWiseProjection:
     def _balances(self, run: _Run) -> None:
         moved = e.TokensTransferred
         arrays = [run.raw(moved, "sender"), run.raw(moved, "recipient")]
-        empty = self._execute(_BALANCES, [*arrays, run.values(moved, "amount")])
+        empty = self._execute(BALANCES, [*arrays, run.values(moved, "amount")])
         if empty:  # the repositories keep no row for a balance of nothing
-            self._execute(_EMPTY_BALANCES, [[account for (account,) in empty]])
+            self._execute(EMPTY_BALANCES, [[account for (account,) in empty]])
 
     def _payouts(self, run: _Run) -> None:
         credited, withdrawn = e.PayoutCredited, e.PayoutWithdrawn
@@ -522,10 +331,10 @@ class SetWiseProjection:
         ]
         if not arrays[0][0] and not arrays[1][0]:
             return
-        self._cursor.execute(_PAYOUTS.encode(), _parameters(_PAYOUTS, [*arrays[0], *arrays[1]]))
+        self._cursor.execute(PAYOUTS.encode(), parameters(PAYOUTS, [*arrays[0], *arrays[1]]))
         empty = self._cursor.fetchall()
         if empty:  # nothing credited and nothing withdrawn: the repositories keep no row
-            self._execute(_EMPTY_PAYOUTS, [[r for r, _ in empty], [c for _, c in empty]])
+            self._execute(EMPTY_PAYOUTS, [[r for r, _ in empty], [c for _, c in empty]])
 
 
 def _json_of(column: Any) -> Callable[[Any], str]:

@@ -2,11 +2,14 @@
 the local node's own state.
 
 The node executes on revm, which charges the EVM's gas. To charge TRON's energy, the same run is
-first metered on py-evm with the TVM's prices (``TvmEnergyComputation``, the schedule
-``nox -s gas`` uses too), over an ``OverlayState``: a py-evm state that reads the accounts and
-storage it needs from the node's state as they are *before* the run, and keeps its own writes
-to itself (they are thrown away). One schedule, one function: the node's receipts and the gas
-table's TRON column come from ``meter``.
+first metered with the TVM's prices over the node's state as it is *before* the run, keeping
+its own writes to itself (they are thrown away). A plain call (no value, nothing called or
+created: a TRC-20 transfer) is counted by the lean interpreter of ``lean_meter.py``; every other
+run, and any the interpreter gives up on, runs on py-evm with the TVM's prices
+(``TvmEnergyComputation``, the schedule ``nox -s gas`` uses too) over an ``OverlayState``, a
+py-evm state that reads what it needs from the node's. py-evm is the reference: the lean
+interpreter is tested to agree with it. One schedule, one function: the node's receipts and
+the gas table's TRON column come from ``meter``.
 
 The two runs agree on their path: the EVM and the TVM run the same bytecode on the same state,
 and revm runs with energy to spare, so only code that reads the energy left (``gasleft()``)

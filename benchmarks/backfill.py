@@ -49,9 +49,10 @@ from dcmx_adapters.evm.ledger import EvmLedger
 from dcmx_adapters.evm.translate import EventDecoder
 from dcmx_adapters.sql.database import create_engine_for, upgrade
 from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
+from dcmx_core.events import DomainEvent
 from dcmx_core.model.platform import Deployment
 from dcmx_core.ports import Block, EventBatch
-from dcmx_core.read_models import ReadModelChanges, StoredEvent
+from dcmx_core.read_models import StoredEvent
 from dcmx_core.services.indexer import Indexer, IndexerSettings, _Batch
 
 CHAIN = "backfill"
@@ -61,8 +62,8 @@ READ = "read logs (a range of blocks)"
 DECODE = "decode logs into domain events"
 HEADERS = "block headers (the reorg window's hashes)"
 WRITER_HEADERS = "writer thread: head, checkpoint and read-ahead checks"
-READER = "reader thread: read, check, fold"
-REST_OF_READER = "  once-each check, fold (the rest)"
+READER = "reader thread: read, check"
+REST_OF_READER = "  once-each check (the rest)"
 WRITE = "writer thread: write a batch"
 COPY = "  raw events: encode and COPY"
 PROJECT = "  projections, figures (set-wise)"
@@ -152,9 +153,9 @@ class TimedUnitOfWork(SqlUnitOfWork):
         self.events = _TimedEvents(self.events, self.stages)
         return self
 
-    def apply(self, changes: ReadModelChanges) -> None:
+    def project(self, events: Sequence[DomainEvent]) -> None:
         with self.stages.timing(PROJECT, database=True):
-            super().apply(changes)
+            super().project(events)
 
     def commit(self) -> None:
         with self.stages.timing(COMMIT, database=True):

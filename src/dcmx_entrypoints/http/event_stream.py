@@ -146,7 +146,7 @@ async def _frames(
 ) -> AsyncIterator[bytes]:
     try:
         yield opening
-        follower.outlet = ServerOutlet.of(server_send)  # the response has started: its headers
+        follower.outlet = ServerOutlet.of(server_send)  # its headers are sent: the feed may write
         async for parcels in feed.catch_up(follower):
             yield _joined(parcels)
             follower.sent(parcels)

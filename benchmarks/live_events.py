@@ -13,8 +13,9 @@ the CPU the API processes and the client processes used, the API's CPU per frame
 (which depends less on what else the machine runs than the latency does), how much of the time
 the API's event loop was ready to run but waited for a CPU, and the load average;
 then where the API's time went, from the live feed's record of each fan-out: the commit to the
-notice arriving, reading and rendering the new events, queuing them for every subscriber, and
-writing them to every subscriber's socket.
+notice arriving, reading and rendering the new events, writing them at once to every
+subscriber whose socket keeps up (queuing them for the others), and writing the last of those
+queued; and how many of the subscribers' parcels were written at once.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def _writing_fanouts(app: FastAPI, folder: Path) -> None:
             yield
         feed: LiveFeed = running.state.live_feed
         rows = [
-            [f.first[0], *(None if m is None else [m.wall, m.cpu] for m in moments)]
+            [f.first[0], f.at_once, f.followers, *([m.wall, m.cpu] for m in moments if m)]
             for f in feed.fanouts
             if None not in (moments := (f.noticed, f.read, f.queued, f.written))
         ]
@@ -290,15 +291,19 @@ STAGES = ("notice", "read", "queue", "write", "in all")
 
 def _stages(folder: Path, committed: dict[int, float], since: float) -> dict[str, list[float]]:
     """How long each stage of each fan-out took (seconds), in every API process: the commit of
-    its first block to its notice arriving, then reading (and rendering) the events, queuing a
-    parcel for each subscriber, and writing the last of them; "in all" is the commit to that.
-    Beside each stage of the API's, ``STAGE cpu``: the CPU time its thread spent meanwhile."""
+    its first block to its notice arriving, then reading (and rendering) the events, writing a
+    parcel at once to each subscriber that keeps up (queuing it for the others), and writing the
+    last of those queued; "in all" is the commit to that. Beside each stage of the API's,
+    ``STAGE cpu``: the CPU time its thread spent meanwhile; "at once" and "parcels": how many
+    subscribers were written their parcel at once, and how many had one."""
     stages: dict[str, list[float]] = {}
     for path in folder.glob("*.json"):
-        for block, *moments in json.loads(path.read_text()):
+        for block, at_once, parcels, *moments in json.loads(path.read_text()):
             commit = committed.get(block)
             if commit is None or commit < since:
                 continue
+            stages.setdefault("at once", []).append(at_once)
+            stages.setdefault("parcels", []).append(parcels)
             walls, cpus = [m[0] for m in moments], [m[1] for m in moments]
             stages.setdefault("notice", []).append(walls[0] - commit)
             for stage, n in (("read", 1), ("queue", 2), ("write", 3)):
@@ -431,8 +436,10 @@ def _stage_table(runs: list[Run]) -> Table:
     table = Table(
         title="Where the API's time went, per fan-out (one read of new events handed to every "
         "subscriber of a process), p50 / p99 ms: notice = commit to the notice arriving, "
-        "read = reading and rendering the events, queue = a parcel queued for each subscriber, "
-        "write = until the last subscriber's socket was written; CPU: the CPU time of the API's "
+        "read = reading and rendering the events, queue = a parcel written at once to each "
+        "subscriber whose socket keeps up, queued for the others, write = until the last of "
+        "those queued was written; at once = the share of the subscribers' parcels written at "
+        "once; CPU: the CPU time of the API's "
         "event loop thread meanwhile, p50 ms (the read's query runs on a worker thread, not "
         "counted; the rendering is)"
     )
@@ -442,6 +449,7 @@ def _stage_table(runs: list[Run]) -> Table:
         table.add_column(stage, justify="right")
     for stage in ("read", "queue", "write"):
         table.add_column(f"{stage} CPU", justify="right")
+    table.add_column("at once", justify="right")
     for number, run in enumerate(runs, 1):
         cells = []
         for stage in STAGES:
@@ -449,6 +457,8 @@ def _stage_table(runs: list[Run]) -> Table:
             cells.append(f"{p50 * 1e3:.1f} / {p99 * 1e3:.1f}")
         for stage in ("read", "queue", "write"):
             cells.append(f"{statistics.median(run.stages.get(f'{stage} cpu', [0.0])) * 1e3:.1f}")
+        parcels = sum(run.stages.get("parcels", [])) or 1
+        cells.append(f"{sum(run.stages.get('at once', [])) / parcels:.0%}")
         table.add_row(str(number), str(len(run.stages.get("in all", []))), *cells)
     return table
 

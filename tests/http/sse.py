@@ -23,9 +23,12 @@ from dcmx_core.ports import Block
 
 
 @contextmanager
-def served(app: FastAPI) -> Iterator[str]:
-    """``app`` served on a free port of this machine, by uvicorn on a thread; its base URL."""
+def served(app: FastAPI, send_buffer: int | None = None) -> Iterator[str]:
+    """``app`` served on a free port of this machine, by uvicorn on a thread; its base URL.
+    With ``send_buffer``, the kernel's send buffer of each connection is about that many bytes."""
     sock = socket.socket()
+    if send_buffer is not None:  # connections accepted inherit it
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=1)

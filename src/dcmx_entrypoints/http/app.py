@@ -29,7 +29,12 @@ from dcmx_entrypoints.http.access import KeyCheck
 from dcmx_entrypoints.http.chain_watch import ChainBlocks, ChainSources, ChainWatch, FeePayer
 from dcmx_entrypoints.http.counted_ledger import counted
 from dcmx_entrypoints.http.docs import add_docs
-from dcmx_entrypoints.http.event_stream import event_frame, retraction_frame, stream_routes
+from dcmx_entrypoints.http.event_stream import (
+    event_frame,
+    note_server_send,
+    retraction_frame,
+    stream_routes,
+)
 from dcmx_entrypoints.http.health import ReadinessChecks, Replication, health_routes
 from dcmx_entrypoints.http.limits import (
     BodyLimit,
@@ -179,6 +184,7 @@ def create_app(
     app.include_router(market_routes(reads))
     if feed is not None:  # before the records' routes: /v1/events/stream is not an event
         app.include_router(stream_routes(feed, render, buffer=stream_buffer))
+        note_server_send(app)
     app.include_router(records_routes(reads))
     if operator is not None:
         counter = rate_counter if rate_counter is not None else InProcessBuckets()

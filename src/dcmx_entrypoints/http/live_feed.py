@@ -8,8 +8,9 @@ Order and exactly-once come from positions, never from the notices. A reorganiza
 withdraws the orphaned events from the ring and tells each follower that holds any of them.
 
 Each new read is rendered once and handed to the followers as parcels, one for each distinct
-filter (``live_follower``), which every follower with that filter shares; each follower has a
-bounded buffer of them.
+filter (``live_follower``), which every follower with that filter shares. A follower whose
+connection keeps up is written its parcel there and then, in the fan-out's own pass; the others
+have it queued in their bounded buffer, which their stream's task writes out.
 """
 
 from __future__ import annotations
@@ -189,12 +190,13 @@ class LiveFeed:
                 chosen = [d for d in deliveries if d.position > follower.cursor]
                 parcel = parcel_of([d for d in chosen if asked.matches(d.stored)], fanout)
             if parcel is not None:
+                fanout.unsent += 1  # until it is written or dropped
                 if follower.offer(parcel):
-                    fanout.unsent += 1
+                    fanout.followers += 1
                 else:
+                    fanout.unsent -= 1
                     self._cut(follower)
             follower.cursor = max(follower.cursor, self.cursor)
-        fanout.followers = fanout.unsent
 
     def _withdraw(self, from_block: int) -> None:
         while self.ring and self.ring[-1].position[0] >= from_block:

@@ -4,6 +4,9 @@ bounded buffer, and the record of each fan-out's stages.
 
 A follower's buffer holds at most ``buffer`` frames: one that falls too far behind is cut, its
 buffer emptied, and told where to resume; the process's memory never grows with a slow client.
+While its stream waits with nothing to send and its connection keeps up, a parcel skips the
+buffer: the fan-out writes it to the connection itself (its ``Outlet``), without waking the
+stream's task or passing through the middleware again.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Final
+from typing import Final, Protocol
 
 from attrs import define, field, frozen
 
@@ -82,15 +85,18 @@ class Fanout:
     last: Position
     """The positions of the first and the last event it carries."""
     queued: Moment | None = None
+    """When every follower had its parcel written at once or queued."""
     written: Moment | None = None
     followers: int = 0
+    at_once: int = 0
+    """The followers whose parcel the fan-out wrote to their connection itself."""
     unsent: int = 0
     """The followers whose parcel is neither written nor dropped yet."""
 
     def settled(self) -> None:
         """One follower's parcel was written, or dropped with the follower."""
         self.unsent -= 1
-        if self.unsent == 0:
+        if self.unsent == 0 and self.queued is not None:
             self.written = moment()
 
 
@@ -115,6 +121,18 @@ def parcel_of(deliveries: list[Delivery], fanout: Fanout | None = None) -> Parce
         return None
     frames = b"".join(d.frame for d in deliveries)
     return Parcel(frames, tuple(d.position for d in deliveries), fanout)
+
+
+class Outlet(Protocol):
+    """The connection a follower's stream is written on, once its response has started."""
+
+    def free(self) -> bool:
+        """Whether a write now goes out without waiting for the client to read."""
+        ...
+
+    def write(self, data: bytes) -> None:
+        """Write ``data`` on the stream, after all that was written before."""
+        ...
 
 
 RECENT: Final = 1_000
@@ -144,22 +162,33 @@ class Follower:
     beat: bool = False
     """A heartbeat is due: nothing was sent for a while."""
     wake: asyncio.Event = field(factory=asyncio.Event)
+    outlet: Outlet | None = None
+    """Its connection, when the fan-out may write to it directly."""
+    idle: bool = False
+    """Its stream waits for parcels, with nothing of its own being written."""
 
     def __attrs_post_init__(self) -> None:
         self.resume = self.cursor
 
     def offer(self, parcel: Parcel) -> bool:
-        """Queue ``parcel``; False (and cut) when it does not fit."""
+        """Write ``parcel`` now when nothing waits before it and the connection keeps up, else
+        queue it; False (and cut) when it does not fit."""
         if self.held + parcel.frames > self.buffer:
             self.drop()
             self.cut = True
             self.wake.set()
             return False
-        self.parcels.append(parcel)
-        self.held += parcel.frames
         self.remember(parcel.positions)
         if parcel.positions:
             self.cursor = max(self.cursor, parcel.positions[-1])
+        if self.idle and not self.parcels and self.outlet is not None and self.outlet.free():
+            self.outlet.write(parcel.data)
+            if parcel.fanout is not None:
+                parcel.fanout.at_once += 1
+            self.sent([parcel])
+            return True
+        self.parcels.append(parcel)
+        self.held += parcel.frames
         self.wake.set()
         return True
 

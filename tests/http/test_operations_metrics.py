@@ -135,7 +135,8 @@ class Hanging:
 
 
 def test_an_unreachable_ledger_is_up_0_and_the_scrape_still_answers() -> None:
-    with api_client(app_over_ledger(Unreachable())) as api:
+    # A node that refuses at once is not waited for: the timeout is far above what the scrape takes.
+    with api_client(app_over_ledger(Unreachable(), watch=LedgerWatch(timeout=30.0))) as api:
         began = time.perf_counter()
         response = api.get("/metrics")
         took = time.perf_counter() - began
@@ -143,7 +144,7 @@ def test_an_unreachable_ledger_is_up_0_and_the_scrape_still_answers() -> None:
     assert sample(response.text, "dcmx_ledger_up") == 0.0
     assert sample(response.text, "dcmx_ledger_head_block") is None
     assert sample(response.text, "dcmx_read_models_lag_blocks") is None
-    assert took < 1.0
+    assert took < 10.0
 
 
 def test_a_ledger_that_hangs_is_up_0_after_the_timeout_not_a_slow_scrape() -> None:
@@ -160,7 +161,7 @@ def test_a_ledger_that_hangs_is_up_0_after_the_timeout_not_a_slow_scrape() -> No
     assert (first.status_code, second.status_code) == (200, 200)
     assert sample(first.text, "dcmx_ledger_up") == 0.0
     assert sample(second.text, "dcmx_ledger_up") == 0.0
-    assert took < 1.5  # the second scrape does not wait for the read still in flight
+    assert took < 10.0  # neither scrape waits for the 30 s read still in flight
 
 
 def test_the_ledger_is_read_at_most_every_few_seconds() -> None:

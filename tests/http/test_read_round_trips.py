@@ -9,8 +9,9 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
+import psycopg
 import pytest
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, select, text
 
 from dcmx_adapters.sql.database import create_engine_for, upgrade
 from dcmx_adapters.sql.tables import CheckpointRow
@@ -118,10 +119,20 @@ def test_a_read_on_postgresql_is_one_statement_outside_a_transaction(
     statements: list[str] = []
     in_transaction: list[bool] = []
 
-    @event.listens_for(engine, "after_cursor_execute")
-    def _sent(connection: Any, cursor: Any, sql: str, *_: Any) -> None:
-        statements.append(sql)
-        in_transaction.append(cursor.connection.info.transaction_status != 0)  # 0: idle
+    class Counted(psycopg.Cursor[Any]):
+        """Counts what is sent, on whichever path it goes (SQLAlchemy's or the driver's)."""
+
+        def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+            statements.append(str(query))
+            in_transaction.append(self.connection.info.transaction_status != 0)  # 0: idle
+            return super().execute(query, *args, **kwargs)
+
+    checkouts: list[object] = []
+
+    @event.listens_for(engine, "checkout")
+    def _counted(dbapi_connection: Any, *_: Any) -> None:
+        dbapi_connection.cursor_factory = Counted
+        checkouts.append(dbapi_connection)
 
     try:
         Indexer(
@@ -132,10 +143,12 @@ def test_a_read_on_postgresql_is_one_statement_outside_a_transaction(
             for path in ONE_STATEMENT_PATHS:
                 statements.clear()
                 in_transaction.clear()
+                checkouts.clear()
                 answer = get(api, path)
                 assert answer.status_code in (200, 404), path
                 assert len(statements) == 1, (path, statements)
                 assert in_transaction == [False], path
+                assert checkouts == [], path  # on the connection kept for reading
                 if answer.status_code == 200:
                     assert answer.json()["block"] == day.ledger.head().number, path
     finally:
@@ -196,3 +209,30 @@ def test_a_cursor_of_the_largest_keys_reads_an_empty_page(
             assert in_sql.status_code == 200, (path, in_sql.text)
             assert in_sql.content == in_memory.content, path
             assert in_sql.json()["items"] == [], path
+
+
+def test_a_read_after_the_server_closed_the_kept_connection_is_answered(
+    postgresql_url: str, day: IndexedDay
+) -> None:
+    engine = create_engine_for(postgresql_url)
+    empty_tables(engine)
+    try:
+        Indexer(
+            day.ledger, SqlUnitOfWork(engine), IndexerSettings(CHAIN, batch_blocks=9)
+        ).catch_up()
+        with api_client(reading_api(engine, day)) as api:
+            before = api.get("/v1/stats")
+            with engine.connect() as connection:  # every other connection: the kept one too
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+            after = api.get("/v1/stats")
+            again = api.get("/v1/stats")
+        assert (before.status_code, after.status_code, again.status_code) == (200, 200, 200)
+        assert after.content == before.content == again.content
+    finally:
+        empty_tables(engine)
+        engine.dispose()

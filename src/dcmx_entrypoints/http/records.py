@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Final
 
+from attrs import frozen
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
 
@@ -13,13 +14,20 @@ from dcmx_core.model.enums import DocumentType
 from dcmx_core.model.values import Address, Hash32
 from dcmx_entrypoints.http.paging import PageRequest, cut, decode_cursor
 from dcmx_entrypoints.http.problems import InvalidCursor
-from dcmx_entrypoints.http.reading import PAGED_PROBLEMS, Reads, page_answer, route_options
+from dcmx_entrypoints.http.reading import (
+    PAGED_PROBLEMS,
+    Reads,
+    page_answer,
+    page_document,
+    route_options,
+)
 from dcmx_entrypoints.http.schemas import (
     Acceptance,
     Claim,
     DeletionRequest,
     Document,
     Event,
+    JsonObject,
     Page,
     Quarantined,
 )
@@ -39,8 +47,56 @@ def _after_int(list_name: str, page: PageRequest) -> int:
     return int(key)
 
 
+@frozen
+class RecordAnswers:
+    """The answers of the busiest reads of rewards, compliance and the chain's record, as
+    documents: the routes below give them, and so does ``DirectReads``."""
+
+    reads: Reads
+
+    def claims(self, user: Address, page: PageRequest) -> JsonObject:
+        after = _after_int("claims", page)
+        with self.reads.reading() as read:
+            found = read.uow.claims.claims_of(user, after=after, limit=page.limit + 1)
+        shown, next_ = cut(found, page.limit, "claims", lambda c: (c.claim_id,))
+        return page_document([self.reads.render.claim(c) for c in shown], next_, read.block)
+
+    def acceptances(self, user: Address, page: PageRequest) -> JsonObject:
+        after = None
+        if page.after is not None:
+            at, doc_type, version = decode_cursor("acceptances", page.after, (int, int, int))
+            after = (int(at), _document_type(int(doc_type)), int(version))
+        with self.reads.reading() as read:
+            found = read.uow.compliance.acceptances_of(user, after=after, limit=page.limit + 1)
+        shown, next_ = cut(
+            found,
+            page.limit,
+            "acceptances",
+            lambda a: (a.accepted_at, int(a.doc_type), a.version),
+        )
+        render = self.reads.render
+        return page_document([render.acceptance(a) for a in shown], next_, read.block)
+
+    def events(self, kind: str | None, page: PageRequest) -> JsonObject:
+        after = None
+        if page.after is not None:
+            block_number, log_index = decode_cursor("events", page.after, (int, int))
+            after = (int(block_number), int(log_index))
+        reads = self.reads
+        with reads.reading() as read:
+            found = read.uow.events.list(reads.chain, after=after, limit=page.limit + 1, kind=kind)
+        shown, next_ = cut(
+            found,
+            page.limit,
+            "events",
+            lambda e: (e.position.block_number, e.position.log_index),
+        )
+        return page_document([reads.render.event(e) for e in shown], next_, read.block)
+
+
 def records_routes(reads: Reads) -> APIRouter:
     router = APIRouter(prefix="/v1")
+    answers = RecordAnswers(reads)
     render = reads.render
     paged = Depends(reads.page_parameters())
     account = Depends(reads.account_parameter())
@@ -52,11 +108,7 @@ def records_routes(reads: Reads) -> APIRouter:
         **route_options("A user's reward claims, by claim number", PAGED_PROBLEMS),
     )
     async def claims(user: Address = account, page: PageRequest = paged) -> JSONResponse:
-        after = _after_int("claims", page)
-        with reads.reading() as read:
-            found = read.uow.claims.claims_of(user, after=after, limit=page.limit + 1)
-        shown, next_ = cut(found, page.limit, "claims", lambda c: (c.claim_id,))
-        return page_answer([render.claim(c) for c in shown], next_, read.block)
+        return JSONResponse(answers.claims(user, page))
 
     @router.get(
         "/documents/{doc_type}",
@@ -87,19 +139,7 @@ def records_routes(reads: Reads) -> APIRouter:
         **route_options("A user's acceptances of legal documents, oldest first", PAGED_PROBLEMS),
     )
     async def acceptances(user: Address = account, page: PageRequest = paged) -> JSONResponse:
-        after = None
-        if page.after is not None:
-            at, doc_type, version = decode_cursor("acceptances", page.after, (int, int, int))
-            after = (int(at), _document_type(int(doc_type)), int(version))
-        with reads.reading() as read:
-            found = read.uow.compliance.acceptances_of(user, after=after, limit=page.limit + 1)
-        shown, next_ = cut(
-            found,
-            page.limit,
-            "acceptances",
-            lambda a: (a.accepted_at, int(a.doc_type), a.version),
-        )
-        return page_answer([render.acceptance(a) for a in shown], next_, read.block)
+        return JSONResponse(answers.acceptances(user, page))
 
     @router.get(
         "/deletion-requests/open",
@@ -127,19 +167,7 @@ def records_routes(reads: Reads) -> APIRouter:
         ] = None,
         page: PageRequest = paged,
     ) -> JSONResponse:
-        after = None
-        if page.after is not None:
-            block_number, log_index = decode_cursor("events", page.after, (int, int))
-            after = (int(block_number), int(log_index))
-        with reads.reading() as read:
-            found = read.uow.events.list(reads.chain, after=after, limit=page.limit + 1, kind=kind)
-        shown, next_ = cut(
-            found,
-            page.limit,
-            "events",
-            lambda e: (e.position.block_number, e.position.log_index),
-        )
-        return page_answer([render.event(e) for e in shown], next_, read.block)
+        return JSONResponse(answers.events(kind, page))
 
     @router.get(
         "/quarantine",

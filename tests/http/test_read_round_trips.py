@@ -4,6 +4,7 @@ a transaction, whose snapshot gives both the page and the checkpoint's block."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
@@ -14,6 +15,8 @@ import pytest
 from sqlalchemy import Engine, event, select, text
 
 from dcmx_adapters.sql.database import create_engine_for, upgrade
+from dcmx_adapters.sql.event_json import encode_event_text, kind_of
+from dcmx_adapters.sql.read_statements import StoredEventJson
 from dcmx_adapters.sql.tables import CheckpointRow
 from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork, reading_units_of_work
 from dcmx_core.model.values import Address, Hash32
@@ -21,6 +24,7 @@ from dcmx_core.read_models import Checkpoint
 from dcmx_core.services.indexer import Indexer, IndexerSettings
 from dcmx_entrypoints.http import create_app
 from dcmx_entrypoints.http.paging import MAX_KEY, encode_cursor
+from dcmx_entrypoints.http.schemas import AddressText, Render
 from tests.conftest import empty_tables
 from tests.http.client import ApiClient, api_client
 from tests.http.conftest import CHAIN, CRYPTO, IndexedDay
@@ -236,3 +240,40 @@ def test_a_read_after_the_server_closed_the_kept_connection_is_answered(
     finally:
         empty_tables(engine)
         engine.dispose()
+
+
+def test_every_event_of_the_day_reads_as_the_in_memory_read_models_render_it(
+    indexed: Engine, day: IndexedDay, day_api: ApiClient
+) -> None:
+    with api_client(reading_api(indexed, day)) as sql_api:
+        path: str | None = "/v1/events?limit=10"
+        pages = 0
+        while path is not None:
+            in_memory, in_sql = get(day_api, path), get(sql_api, path)
+            assert in_sql.content == in_memory.content, path
+            following = in_memory.json()["next"]
+            path = None if following is None else f"/v1/events?limit=10&after={following}"
+            pages += 1
+    assert pages > 1
+
+
+def test_an_event_as_stored_renders_as_the_event_itself(day: IndexedDay) -> None:
+    render = Render(AddressText(CRYPTO.keccak256))
+    tron = Render(AddressText(CRYPTO.keccak256, base58=True))
+    stored = day.uow.events.list(CHAIN, limit=100_000)
+    kinds = set()
+    for one in stored:
+        position = one.position
+        as_stored = StoredEventJson(
+            one.chain,
+            position.block_number,
+            position.log_index,
+            position.tx_id,
+            position.block_hash,
+            kind_of(one.event),
+            json.loads(encode_event_text(one.event, placed_at=position)),
+        )
+        assert render.stored_event(as_stored) == render.event(one)
+        assert tron.stored_event(as_stored) == tron.event(one)
+        kinds.add(as_stored.kind)
+    assert len(kinds) >= 10

@@ -19,7 +19,7 @@ import weakref
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
 import psycopg
@@ -31,9 +31,22 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import PoolProxiedConnection
 
 from dcmx_adapters.sql.statements import CHECKPOINT_CHAIN, CheckpointAlong, carrying_checkpoint
+from dcmx_core.model.values import Hash32
 from dcmx_core.read_models import Checkpoint
 
 Convert = Callable[[Any], Any]
+
+
+class StoredEventJson(NamedTuple):
+    """A stored event as its row holds it: the event's fields are ``event_json``'s JSON."""
+
+    chain: str
+    block_number: int
+    log_index: int
+    tx_id: Hash32
+    block_hash: Hash32
+    kind: str
+    fields: dict[str, Any]
 
 
 class PreparedRead:

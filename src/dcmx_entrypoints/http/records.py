@@ -3,12 +3,13 @@ acceptances, open deletion requests, the raw events and the quarantined logs."""
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from typing import Annotated, Final, Protocol, runtime_checkable
 
 from attrs import frozen
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
 
+from dcmx_adapters.sql.read_statements import StoredEventJson
 from dcmx_core.events import EVENT_TYPES
 from dcmx_core.model.enums import DocumentType
 from dcmx_core.model.values import Address, Hash32
@@ -47,6 +48,16 @@ def _after_int(list_name: str, page: PageRequest) -> int:
     return int(key)
 
 
+@runtime_checkable
+class StoredEventPages(Protocol):
+    """Events whose pages can be read with their fields as stored (``SqlEventRepository``),
+    which the API renders without decoding each event first."""
+
+    def stored_page(
+        self, chain: str, *, after: tuple[int, int] | None, limit: int, kind: str | None
+    ) -> list[StoredEventJson]: ...
+
+
 @frozen
 class RecordAnswers:
     """The answers of the busiest reads of rewards, compliance and the chain's record, as
@@ -82,16 +93,22 @@ class RecordAnswers:
         if page.after is not None:
             block_number, log_index = decode_cursor("events", page.after, (int, int))
             after = (int(block_number), int(log_index))
-        reads = self.reads
+        reads, limit = self.reads, page.limit
         with reads.reading() as read:
-            found = read.uow.events.list(reads.chain, after=after, limit=page.limit + 1, kind=kind)
-        shown, next_ = cut(
-            found,
-            page.limit,
-            "events",
-            lambda e: (e.position.block_number, e.position.log_index),
-        )
-        return page_document([reads.render.event(e) for e in shown], next_, read.block)
+            events = read.uow.events
+            if isinstance(events, StoredEventPages):
+                stored = events.stored_page(reads.chain, after=after, limit=limit + 1, kind=kind)
+            else:
+                found = events.list(reads.chain, after=after, limit=limit + 1, kind=kind)
+        if isinstance(events, StoredEventPages):
+            shown, next_ = cut(stored, limit, "events", lambda e: (e.block_number, e.log_index))
+            items = [reads.render.stored_event(e) for e in shown]
+        else:
+            decoded, next_ = cut(
+                found, limit, "events", lambda e: (e.position.block_number, e.position.log_index)
+            )
+            items = [reads.render.event(e) for e in decoded]
+        return page_document(items, next_, read.block)
 
 
 def records_routes(reads: Reads) -> APIRouter:

@@ -26,7 +26,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.api import requests, settle
+from benchmarks.api import load_average, requests, settle
 from benchmarks.event_stream import StreamLedger, event_stream
 from benchmarks.indexer import CHAIN, Keys, ingest, scratch_database
 
@@ -128,7 +128,7 @@ def measure(url: str, keys: Keys, reads: int, top: int, console: Console) -> Non
             mixed += paths
     table.add_row("all (mean of the mix)", f"{cpu_a_read(send, mixed) * 1e3:.3f}")
     console.print(table)
-    console.print(f"load average {' '.join(os.getloadavg().__repr__()[1:-1].split(', '))}")
+    console.print(f"load average {load_average()}")
 
 
 def main() -> None:

@@ -277,3 +277,27 @@ def test_an_event_as_stored_renders_as_the_event_itself(day: IndexedDay) -> None
         assert tron.stored_event(as_stored) == tron.event(one)
         kinds.add(as_stored.kind)
     assert len(kinds) >= 10
+
+
+def test_disposing_of_the_engine_closes_the_connection_kept_for_reading(
+    postgresql_url: str, postgresql_engine: Engine
+) -> None:
+    def connections() -> int:
+        with postgresql_engine.connect() as connection:
+            return int(
+                connection.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                ).scalar_one()
+            )
+
+    engine = create_engine_for(postgresql_url)
+    postgresql_engine.dispose()
+    before = connections()
+    with reading_units_of_work(engine, CHAIN)() as uow:
+        uow.balances.balance(NOBODY)
+    assert connections() == before + 1  # kept, with nothing else checked out
+    engine.dispose()
+    assert connections() == before

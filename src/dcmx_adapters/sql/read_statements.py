@@ -24,7 +24,7 @@ from weakref import WeakKeyDictionary
 
 import psycopg
 from attrs import define
-from sqlalchemy import Engine, Select
+from sqlalchemy import Engine, Select, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -119,6 +119,15 @@ class KeptConnection:
         self._engine = engine
         self._lock = threading.Lock()
         self._kept: PoolProxiedConnection | None = None
+        # Disposing of the engine closes its pool's connections, and this one with them.
+        event.listen(engine, "engine_disposed", _closing(weakref.ref(self)))
+
+    def close(self) -> None:
+        """Close the kept connection; the next read checks out another."""
+        with self._lock:
+            kept, self._kept = self._kept, None
+            if kept is not None:
+                kept.invalidate()
 
     @contextmanager
     def lent(self) -> Iterator[psycopg.Connection[Any] | None]:
@@ -142,6 +151,15 @@ class KeptConnection:
             weakref.finalize(self, kept.close)
         connection: psycopg.Connection[Any] = kept.driver_connection  # type: ignore[assignment]
         return connection
+
+
+def _closing(kept: weakref.ref[KeptConnection]) -> Callable[[Any], None]:
+    def close(_connection: Any) -> None:
+        found = kept()
+        if found is not None:
+            found.close()
+
+    return close
 
 
 @define

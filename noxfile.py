@@ -15,6 +15,7 @@ nox.options.sessions = [
     "contracts_check",
     "docs",
     "ops_check",
+    "machines",
     "hardhat",
     "tronweb",
 ]
@@ -46,7 +47,9 @@ def docs(session: nox.Session) -> None:
     """The documentation site into site/, built strictly: a broken link or anchor, a setting
     without a meaning or a docstring that does not parse fails it. The reference pages are
     written from the code as it builds. Then the README's tour, the tutorial and every how-to
-    guide are followed, block by block, on fresh data directories (tests/docs/test_pages.py)."""
+    guide are followed, block by block, on fresh data directories (tests/docs/test_pages.py);
+    the several-machines guide runs HAProxy and Prometheus, which the session installs from
+    Debian's packages with apt-get when they are missing."""
     session.run(
         PYTHON,
         "-m",
@@ -56,13 +59,14 @@ def docs(session: nox.Session) -> None:
         *session.posargs,
         env={"NO_MKDOCS_2_WARNING": "1"},
     )
+    apt_install(session, MACHINE_PACKAGES)  # what the several-machines guide runs
     session.run(
         PYTHON,
         "-m",
         "pytest",
         "tests/docs/test_pages.py",
         "-q",
-        env={"DCMX_DOCS_PAGES": "1"},
+        env={"DCMX_DOCS_PAGES": "1", "DCMX_MACHINES": "1"},
     )
 
 
@@ -79,6 +83,7 @@ def bench(session: nox.Session) -> None:
     session.run(PYTHON, "-m", "benchmarks.startup")
     session.run(PYTHON, "benchmarks/memory_ledger.py")
     session.run(PYTHON, "-m", "benchmarks.indexer", *session.posargs)
+    session.run(PYTHON, "-m", "benchmarks.backfill")
     session.run(PYTHON, "-m", "benchmarks.api", *session.posargs)
     session.run(PYTHON, "-m", "benchmarks.devnode", *session.posargs)
     session.run(PYTHON, "-m", "benchmarks.node_journal", *session.posargs)
@@ -99,18 +104,51 @@ def contracts_check(session: nox.Session) -> None:
     session.run(PYTHON, "contracts/compile.py", "--check")
 
 
+PROGRAMS = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/bin"])
+MACHINE_PACKAGES = {"haproxy": "haproxy", "prometheus": "prometheus", "promtool": "prometheus"}
+
+
+def apt_install(session: nox.Session, packages: dict[str, str]) -> None:
+    """Install with apt-get the Debian package of each program (``{program: package}``) not
+    found on this machine."""
+    missing = sorted(
+        {package for name, package in packages.items() if not shutil.which(name, path=PROGRAMS)}
+    )
+    if missing:
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        session.run(*sudo, "apt-get", "update", "-q", external=True)
+        apt = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing]
+        session.run(*sudo, *apt, external=True)
+
+
 @nox.session
 def ops_check(session: nox.Session) -> None:
     """The Prometheus alert rules in deploy/prometheus: valid (``promtool check rules``) and
     firing as their unit tests expect (``promtool test rules``). promtool comes with Debian's
     ``prometheus`` package, which the session installs with apt-get when it is missing."""
-    if shutil.which("promtool") is None:
-        sudo = [] if os.geteuid() == 0 else ["sudo"]
-        session.run(*sudo, "apt-get", "update", "-q", external=True)
-        apt = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "prometheus"]
-        session.run(*sudo, *apt, external=True)
+    apt_install(session, {"promtool": "prometheus"})
     session.run("promtool", "check", "rules", "deploy/prometheus/alerts.yml", external=True)
     session.run("promtool", "test", "rules", "deploy/prometheus/alerts_test.yml", external=True)
+
+
+@nox.session
+def machines(session: nox.Session) -> None:
+    """The several-machines guide's parts, each run for real (tests/ops): HAProxy from
+    deploy/haproxy/haproxy.cfg in front of three ``dcmx serve`` processes (requests shared,
+    a killed process or one whose /readyz fails taken out, a client's rate limit counted in
+    Redis across the processes, the event stream through it) and Prometheus from
+    deploy/prometheus/prometheus.yml scraping them, its alert rules loaded. Installs
+    Debian's ``haproxy`` and ``prometheus`` with apt-get when they are missing."""
+    apt_install(session, MACHINE_PACKAGES)
+    session.run(
+        PYTHON,
+        "-m",
+        "pytest",
+        "tests/ops",
+        "-q",
+        *session.posargs,
+        env={"DCMX_MACHINES": "1"},
+    )
 
 
 @nox.session

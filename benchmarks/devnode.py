@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from eth_abi import encode
+from eth_abi.abi import encode
 from rich.console import Console
 from rich.table import Table
 from tronpy.keys import PrivateKey, to_hex_address  # type: ignore[import-untyped]
@@ -42,7 +42,9 @@ from benchmarks.startup import (
 )
 from dcmx_adapters.evm.artifacts import artifact
 from dcmx_devnode.api import dispatch
+from dcmx_devnode.metering import meter, meter_on_pyevm
 from dcmx_devnode.node import LocalTronNode
+from dcmx_devnode.protobuf import parse_address
 from dcmx_devnode.server import FAUCET_PATH, dev_accounts
 from dcmx_devnode.transaction import Transaction
 
@@ -247,6 +249,39 @@ def in_process(count: int) -> tuple[float, float, float]:
     )
 
 
+METER_RUNS = 300
+
+
+def metering_times() -> tuple[float, float]:
+    """CPU seconds the energy of one TRC-20 transfer takes to meter: as the node meters it
+    (the lean interpreter) and on py-evm's computation alone (the reference it is held to)."""
+    node = fresh_node()
+    sender, receiver = dev_accounts(2)
+    key = PrivateKey(bytes.fromhex(sender.key))
+
+    def send(path: str, body: dict[str, Any]) -> Any:
+        return dispatch(node, path, json.loads(json.dumps(body)))
+
+    token = parse_address(deploy_token(send, sender.address, key))[1:]
+    owner = parse_address(sender.address)[1:]
+    data = bytes.fromhex("a9059cbb") + encode(["address", "uint256"], [_raw(receiver.address), 1])
+    times = []
+    for how in (meter, meter_on_pyevm):
+        started = time.process_time()
+        for _ in range(METER_RUNS):
+            how(
+                node.tvm,
+                node.tvm.block,
+                sender=owner,
+                to=token,
+                data=data,
+                value=0,
+                energy_limit=10**7,
+            )
+        times.append((time.process_time() - started) / METER_RUNS)
+    return times[0], times[1]
+
+
 def rows(count: int, memory_transactions: int) -> Iterator[tuple[str, str]]:
     starts = " / ".join(f"{figure:.2f}" for figure in warm_runs(node_start_time))
     yield f"start of dcmx node, exec to first HTTP answer ({RUNS} runs)", f"{starts} s"
@@ -258,6 +293,9 @@ def rows(count: int, memory_transactions: int) -> Iterator[tuple[str, str]]:
     yield f"TRX transfers in process ({count:,})", f"{trx:,.0f} /s"
     yield f"TRC-20 transfers in process ({count:,})", f"{trc20:,.0f} /s"
     yield "CPU a TRC-20 transfer in process", f"{cpu * 1e6:,.0f} µs"
+    lean, reference = metering_times()
+    yield "CPU to meter a TRC-20 transfer's energy, as the node does", f"{lean * 1e6:,.0f} µs"
+    yield "CPU to meter it on py-evm alone (the reference)", f"{reference * 1e6:,.0f} µs"
     taken = max(memory_transactions, 2 * count)
     yield f"peak memory of dcmx node after {taken:,} transfers", f"{peak:,} MiB"
 

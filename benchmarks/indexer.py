@@ -289,12 +289,12 @@ def main() -> None:
     # of the collector's passes, its million objects do not slow down every full collection.
     gc.freeze()
 
-    with scratch_database("dcmx_bench_raw") as url:
+    with scratch_database(f"dcmx_bench_raw_{os.getpid()}") as url:
         raw_seconds = raw_ceiling(url, stream)
-    with scratch_database("dcmx_bench_naive") as url:
+    with scratch_database(f"dcmx_bench_naive_{os.getpid()}") as url:
         naive_seconds = naive(url, sample)
     sampled = len(sample)
-    with scratch_database("dcmx_bench_ingest") as url:
+    with scratch_database(f"dcmx_bench_ingest_{os.getpid()}") as url:
         load = os.getloadavg()[0]
         seconds, engine, stages, (before, peak) = ingest(url, stream, options.batch_blocks)
         stages.seconds.update(alone([ev for _, placed in stream for ev in placed]))
@@ -392,11 +392,11 @@ def stage_table(stages: Stages, events: int, wall: float) -> Table:
     database[rest] = database[whole] - sum(database[part] for part in parts)
     order = [
         "read (ledger)",
-        "read, check, fold (reader thread)",
+        "read, check (reader thread)",
         whole,
         *parts,
         rest,
-        "CPU: fold alone",
+        "CPU: projection columns alone",
         "CPU: encode raw events alone",
         "CPU: the Python process",
         "CPU: its PostgreSQL backends",

@@ -39,7 +39,7 @@ class IndexNotices(Protocol):
         ...
 
 
-@frozen
+@frozen(cache_hash=True)  # the feed looks a filter up once for each follower and fan-out
 class EventFilter:
     """Which events a follower asked for: of a kind, concerning an account (any address the
     event carries), of a release (its id, or a token id of one of its editions). Unset: all."""

@@ -34,7 +34,6 @@ from dcmx_core.read_models import (
     PayoutRecord,
     PlatformStats,
     QuarantinedLog,
-    ReadModelChanges,
     ReleaseRecord,
     SaleRecord,
     StoredEvent,
@@ -438,8 +437,9 @@ class UnitOfWork(Protocol):
     @property
     def nonces(self) -> UsedNonceRepository: ...
 
-    def apply(self, changes: ReadModelChanges) -> None:
-        """Write what a run of events did to the read models (see ``projections.fold``). A
+    def project(self, events: Sequence[DomainEvent]) -> None:
+        """Write what a run of events (in chain order) does to the read models: the same as
+        applying them one by one (``projections.fold`` and ``apply_changes`` say how). A
         change to a record that was never indexed raises ``LookupError``."""
 
     def __enter__(self) -> UnitOfWork: ...

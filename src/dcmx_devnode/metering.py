@@ -2,11 +2,14 @@
 the local node's own state.
 
 The node executes on revm, which charges the EVM's gas. To charge TRON's energy, the same run is
-first metered on py-evm with the TVM's prices (``TvmEnergyComputation``, the schedule
-``nox -s gas`` uses too), over an ``OverlayState``: a py-evm state that reads the accounts and
-storage it needs from the node's state as they are *before* the run, and keeps its own writes
-to itself (they are thrown away). One schedule, one function: the node's receipts and the gas
-table's TRON column come from ``meter``.
+first metered with the TVM's prices over the node's state as it is *before* the run, keeping
+its own writes to itself (they are thrown away). A plain call (no value, nothing called or
+created: a TRC-20 transfer) is counted by the lean interpreter of ``lean_meter.py``; every other
+run, and any the interpreter gives up on, runs on py-evm with the TVM's prices
+(``TvmEnergyComputation``, the schedule ``nox -s gas`` uses too) over an ``OverlayState``, a
+py-evm state that reads what it needs from the node's. py-evm is the reference: the lean
+interpreter is tested to agree with it. One schedule, one function: the node's receipts and
+the gas table's TRON column come from ``meter``.
 
 The two runs agree on their path: the EVM and the TVM run the same bytecode on the same state,
 and revm runs with energy to spare, so only code that reads the energy left (``gasleft()``)
@@ -29,6 +32,7 @@ from eth_hash.auto import keccak
 from eth_typing import Address as EthAddress
 
 from dcmx_devnode.energy import TvmEnergyComputation
+from dcmx_devnode.lean_meter import plain_call
 
 Address = bytes
 """An account's 20 bytes (a TRON address without its 0x41)."""
@@ -60,10 +64,12 @@ class BlockContext:
 
 @frozen
 class Metered:
-    """Energy used, and whether the run ran out of it (java-tron's ``OUT_OF_ENERGY``)."""
+    """Energy used, whether the run ran out of it (java-tron's ``OUT_OF_ENERGY``), and what it
+    returned or reverted with (the executed run's own output is the one a receipt keeps)."""
 
     energy: int
     out_of_energy: bool = False
+    output: bytes = b""
 
 
 class _Context:
@@ -240,7 +246,49 @@ def meter(
     create: bool = False,
 ) -> Metered:
     """The energy of a call of ``to`` with ``data`` (or, with ``create``, of running ``data`` as
-    the constructor of a contract at ``to``, its code deposit included) at the TVM's prices."""
+    the constructor of a contract at ``to``, its code deposit included) at the TVM's prices.
+
+    A plain call (no value, one contract's code, nothing called or created) is counted by the
+    lean interpreter; everything else, and whatever it gives up on, runs on py-evm."""
+    if not create and value == 0:
+        code = reader.code(to)
+        if code:
+            counted = plain_call(
+                reader,
+                block,
+                sender=sender,
+                to=to,
+                code=code,
+                data=data,
+                energy_limit=energy_limit,
+            )
+            if counted is not None:
+                return Metered(counted[0], output=counted[1])
+    return meter_on_pyevm(
+        reader,
+        block,
+        sender=sender,
+        to=to,
+        data=data,
+        value=value,
+        energy_limit=energy_limit,
+        create=create,
+    )
+
+
+def meter_on_pyevm(
+    reader: StateReader,
+    block: BlockContext,
+    *,
+    sender: Address,
+    to: Address,
+    data: bytes,
+    value: int,
+    energy_limit: int,
+    create: bool = False,
+) -> Metered:
+    """``meter`` on py-evm's computation at the TVM's prices, for every kind of run: the
+    reference the lean interpreter is held to."""
     state: Any = OverlayState(reader, block)
     message = Message(
         gas=energy_limit,
@@ -262,4 +310,4 @@ def meter(
     except VMError:  # refused before running (the sender cannot pay the value): no energy
         return Metered(0)
     out = computation.is_error and isinstance(computation.error, OutOfGas)
-    return Metered(energy_limit - computation.get_gas_remaining(), out)
+    return Metered(energy_limit - computation.get_gas_remaining(), out, computation.output)

@@ -25,6 +25,7 @@ from attrs import frozen
 from dcmx_adapters.crypto import EthCrypto
 from dcmx_devnode.api import UnknownEndpoint, dispatch
 from dcmx_devnode.events import BadRequest
+from dcmx_devnode.http_requests import LeanRequestHandler
 from dcmx_devnode.node import LocalTronNode
 from dcmx_devnode.protobuf import MalformedMessage, parse_address
 from dcmx_devnode.transaction import address_json
@@ -154,7 +155,7 @@ def _linked(body: Any, host: str | None) -> Any:
 def handler_for(
     node: LocalTronNode, lock: Lock, accounts: Sequence[DevAccount] = ()
 ) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(LeanRequestHandler):
         protocol_version = "HTTP/1.1"  # kept-alive connections, as java-tron's Jetty keeps them
         # Headers and body go out in two writes: without this, Nagle's algorithm holds the
         # body back for the client's delayed ACK, 40 ms a request.
@@ -164,13 +165,13 @@ def handler_for(
         # most requests' own work.
         wbufsize = 1 << 16
 
-        def do_GET(self) -> None:
+        def do_GET(self) -> None:  # noqa: N802 (http.server's method name)
             parts = urlsplit(self.path)
             self._answer(parts.path, _query(parts.query))
 
-        def do_POST(self) -> None:
+        def do_POST(self) -> None:  # noqa: N802 (http.server's method name)
             parts = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
+            length = int(self.fields.field("content-length") or 0)
             body = self.rfile.read(length) if length else b""
             try:
                 params = json.loads(body) if body.strip() else {}
@@ -182,7 +183,8 @@ def handler_for(
                 return
             self._answer(parts.path, _query(parts.query) | params)
 
-        def do_OPTIONS(self) -> None:  # a browser's preflight, before TronWeb's requests
+        # A browser's preflight, before TronWeb's requests.
+        def do_OPTIONS(self) -> None:  # noqa: N802 (http.server's method name)
             self.send_response(204)
             self._cors()
             self.send_header("Content-Length", "0")
@@ -191,7 +193,7 @@ def handler_for(
         def _answer(self, path: str, params: dict[str, Any]) -> None:
             with lock:
                 status, body = answer(node, path.strip("/"), params, accounts)
-            self._reply(status, _linked(body, self.headers.get("Host")))
+            self._reply(status, _linked(body, self.fields.field("host") or None))
 
         def _cors(self) -> None:
             self.send_header("Access-Control-Allow-Origin", "*")

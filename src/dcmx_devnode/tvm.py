@@ -110,6 +110,11 @@ class Tvm:
             number, timestamp_ms // 1000, witness[-20:], self._chain_id, self._ancestor
         )
 
+    @property
+    def block(self) -> BlockContext:
+        """The block the next run sees (what metering reads of it)."""
+        return self._block
+
     # --- reads ---------------------------------------------------------------------------
 
     def balance(self, address: bytes) -> int:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from dcmx_adapters.sql.lease import WriterLease
     from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
+    from dcmx_entrypoints.http.health import Replication
 
 HANDLER_THREADS = 10
 """How many requests the API's handlers work on at once in one process (the rest wait their
@@ -74,6 +75,19 @@ def database_engine(settings: Settings) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+def read_engines(settings: Settings) -> Iterator[list[Engine]]:
+    """An engine for each read replica of ``database_read_url`` (none without). Disposed when
+    the container's resources are shut down."""
+    from dcmx_adapters.sql.replicas import replica_engine
+
+    engines = [replica_engine(url) for url in settings.database_read_url]
+    try:
+        yield engines
+    finally:
+        for engine in engines:
+            engine.dispose()
 
 
 class DatabasePing:
@@ -273,10 +287,34 @@ def unit_of_work(engine: Engine) -> SqlUnitOfWork:
     return SqlUnitOfWork(engine)
 
 
-def read_units_of_work(engine: Engine, chain: str) -> Callable[[], SqlUnitOfWork]:
+def read_units_of_work(
+    engine: Engine, replicas: Sequence[Engine], chain: str
+) -> Callable[[], SqlUnitOfWork]:
+    """The API's reads: on the replicas each in turn when there are any, else on ``engine``."""
+    from dcmx_adapters.sql.replicas import InTurn
     from dcmx_adapters.sql.unit_of_work import reading_units_of_work
 
-    return reading_units_of_work(engine, chain)
+    if not replicas:
+        return reading_units_of_work(engine, chain)
+    return InTurn([reading_units_of_work(replica, chain) for replica in replicas])
+
+
+def replication(engine: Engine, replicas: Sequence[Engine], chain: str) -> Replication | None:
+    """The read replicas as the readiness check and the metrics ask them (None without)."""
+    from dcmx_adapters.sql.replicas import replica_name
+    from dcmx_adapters.sql.unit_of_work import reading_units_of_work
+    from dcmx_entrypoints.http.health import Replica, Replication
+
+    if not replicas:
+        return None
+    return Replication(
+        reading_units_of_work(engine, chain),
+        chain,
+        [
+            Replica(replica_name(str(replica.url)), reading_units_of_work(replica, chain))
+            for replica in replicas
+        ],
+    )
 
 
 def writer_lease(engine: Engine, chain: str) -> WriterLease:
@@ -322,10 +360,16 @@ class Container(containers.DeclarativeContainer):
         tron=providers.Singleton(tron_ledger, settings, operator_signer, senders, clock),
     )
     chain: providers.Singleton[str] = providers.Singleton(chain_name, settings, ledger)
+    read_engines: providers.Resource[list[Engine]] = providers.Resource(read_engines, settings)
     read_units_of_work: providers.Singleton[Callable[[], SqlUnitOfWork]] = providers.Singleton(
-        read_units_of_work, engine, chain
+        read_units_of_work, engine, read_engines, chain
     )
-    """The API's reads: one statement a read, outside a transaction."""
+    """The API's reads: one statement a read, outside a transaction, on the read replicas in
+    turn when there are any. Everything else (writes, the indexer, its lease, the live
+    events' ``LISTEN``, the rate limits) stays on ``engine``, the primary."""
+    replication: providers.Singleton[Replication | None] = providers.Singleton(
+        replication, engine, read_engines, chain
+    )
     event_source: providers.Singleton[EventSource] = providers.Singleton(
         event_source, settings, ledger
     )

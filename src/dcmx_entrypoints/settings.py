@@ -146,6 +146,21 @@ class Settings:
     files live (the user's data directory by default)."""
     database_url: str = ""
     """Empty means the SQLite file ``dcmx.sqlite3`` in ``data_dir`` (``sqlite_file``)."""
+    database_read_url: tuple[str, ...] = ()
+    """PostgreSQL streaming replicas of ``database_url`` (``postgresql+psycopg://`` URLs,
+    separated by commas; a list in the file) that the API's reads go to, one after the other
+    in turn. Writes, API keys and nonces, the indexer and its lease, the live events and the
+    rate limits stay on ``database_url``, which must then be PostgreSQL too. Every answer
+    still says the block it is consistent with: the replica's checkpoint. Empty: every read
+    goes to ``database_url``."""
+    read_replica_max_lag: int = 10
+    """``/readyz`` answers not ready while a replica of ``database_read_url`` is more than this
+    many blocks behind the primary: the primary's checkpoint (read first) less the replica's
+    (read just after). Counted in blocks, the unit of every answer's ``block``: what the API
+    serves from a replica is exactly as old as its checkpoint. Not the time since the replica
+    last replayed a transaction, which grows on a primary with nothing to write although the
+    replica misses nothing; nor the bytes of log it has still to replay, which any write to
+    any database of the cluster adds to whether or not an answer changes."""
     confirmations: int = 0
     """Blocks the indexer stays behind the head (and an EVM write waits for on a node)."""
     batch_blocks: int = 500
@@ -393,6 +408,27 @@ def _database_url(variable: str, value: object) -> str:
     return value.strip()
 
 
+def _database_read_urls(variable: str, value: object) -> tuple[str, ...]:
+    accepts = "postgresql+psycopg://user:password@host:port/database URLs, separated by commas"
+    if isinstance(value, str):
+        given = [part.strip() for part in value.split(",") if part.strip()]
+    elif isinstance(value, list) and all(isinstance(part, str) for part in value):
+        given = [part.strip() for part in value]
+    else:
+        raise SettingsError(variable, accepts)
+    from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, create_engine_for
+
+    for number, url in enumerate(given, start=1):
+        # Never echo a URL itself: it may hold a password.
+        try:
+            create_engine_for(url).dispose()  # connects to nothing: checks the URL
+        except UnsupportedDatabaseUrl as error:
+            raise SettingsError(variable, f"{accepts} (URL {number} is {error.shown})") from None
+        if not url.startswith("postgresql"):
+            raise SettingsError(variable, f"{accepts} (URL {number} is not PostgreSQL)")
+    return tuple(given)
+
+
 RATE_LIMIT_STORES: Final = ("in-process", "postgresql")
 
 
@@ -516,6 +552,8 @@ _SETTINGS: Final[dict[str, _Setting]] = {
         _Setting("keystore_password", _secret, secret=True),
         _Setting("data_dir", _directory),
         _Setting("database_url", _database_url, secret=True),
+        _Setting("database_read_url", _database_read_urls, secret=True),
+        _Setting("read_replica_max_lag", _integer(0)),
         _Setting("confirmations", _integer(0)),
         _Setting("batch_blocks", _integer(1)),
         _Setting("reorg_window", _integer(1)),
@@ -576,6 +614,12 @@ def _check_together(settings: Settings) -> None:
             _SETTINGS["evm_deployment"].variable,
             "set when DCMX_EVM_RPC_URL is: the path of a JSON file naming the addresses of the "
             "contracts on that node",
+        )
+    if settings.database_read_url and not settings.database.startswith("postgresql"):
+        raise SettingsError(
+            _SETTINGS["database_read_url"].variable,
+            "empty unless DCMX_DATABASE_URL is a PostgreSQL database (its replicas serve the "
+            "reads)",
         )
     if settings.rate_limit_url == "postgresql" and not settings.database.startswith("postgresql"):
         raise SettingsError(

@@ -11,13 +11,14 @@ from hypothesis import strategies as st
 from benchmarks.event_stream import StreamLedger, event_stream
 from dcmx_adapters.memory.repositories import MemoryUnitOfWork
 from dcmx_core import events as e
+from dcmx_core.events import LogPosition
 from dcmx_core.model.distributor import NATIVE
+from dcmx_core.model.enums import CreditReason, Pool
+from dcmx_core.model.values import ZERO_ADDRESS
 from dcmx_core.ports import UnitOfWork
-from dcmx_core.read_models import ReadModelChanges
 from dcmx_core.services.indexer import Indexer, IndexerSettings
-from dcmx_core.services.projections import fold
 from tests.contract.conftest import UNIT_OF_WORK_FACTORIES
-from tests.factories import address
+from tests.factories import address, digest
 from tests.read_model_state import read_models
 
 
@@ -25,7 +26,7 @@ def one_by_one(events: list[e.DomainEvent]) -> MemoryUnitOfWork:
     reference = MemoryUnitOfWork()
     with reference:
         for event in events:
-            reference.apply(fold([event]))
+            reference.project([event])
         reference.commit()
     return reference
 
@@ -57,20 +58,56 @@ def test_batches_fold_to_what_one_event_at_a_time_gives(
 
 
 @pytest.mark.parametrize(
-    ("changes", "refused"),
+    ("change", "refused"),
     [
-        (ReadModelChanges(owners={1_000_001: address(1)}), "edition 1000001"),
-        (ReadModelChanges(minted={9: 3}), "release 9"),
-        (ReadModelChanges(splits={9: ((address(1),), (10_000,))}), "release 9"),
-        (ReadModelChanges(processed={4: 100}), "deletion request 4"),
+        (e.EditionTransferred(address(3), address(1), 1_000_001), "edition 1000001"),
+        (e.EditionMinted(9, 3, 9_000_003, address(1)), "release 9"),
+        (e.SplitSet(9, (address(1),), (10_000,)), "release 9"),
+        (e.ClaimVerified(7, address(1)), "claim 7"),
+        (e.DeletionProcessed(4, address(1), 100), "deletion request 4"),
     ],
 )
 def test_a_change_to_something_never_indexed_is_refused_and_nothing_is_written(
-    unit_of_work: UnitOfWork, changes: ReadModelChanges, refused: str
+    unit_of_work: UnitOfWork, change: e.DomainEvent, refused: str
 ) -> None:
-    changes.balances[address(2)] += 5
+    credit = e.PayoutCredited(1, address(2), NATIVE, 5, CreditReason.SPLIT_SHARE)
+    run = [e.TokensTransferred(ZERO_ADDRESS, address(2), 5), credit, change]
     with unit_of_work, pytest.raises(LookupError, match=f"{refused}, which was never indexed"):
-        unit_of_work.apply(changes)
+        unit_of_work.project(run)
     with unit_of_work:
         assert unit_of_work.balances.balance(address(2)) == 0
         assert unit_of_work.sales.payout(address(2), NATIVE) is None
+
+
+def placed(events: list[e.DomainEvent]) -> list[e.DomainEvent]:
+    """The events as the logs of one block, in order."""
+    return [
+        event.placed(LogPosition(1, digest("block 1"), digest("tx"), index))
+        for index, event in enumerate(events)
+    ]
+
+
+@pytest.mark.parametrize("store", list(UNIT_OF_WORK_FACTORIES))
+def test_a_record_created_again_in_a_run_keeps_only_the_changes_made_after_it(
+    store: str, request: pytest.FixtureRequest
+) -> None:
+    first, again = address(1), address(2)
+    run = placed(
+        [
+            e.ReleaseCreated(9, first, "One", "A", digest("one"), 10, 500),
+            e.SplitSet(9, (first,), (10_000,)),
+            e.ReleaseCreated(9, again, "Two", "B", digest("two"), 10, 500),
+            e.ClaimSubmitted(7, first, Pool.LISTENING, 5, digest("proof"), 1),
+            e.ClaimVerified(7, again),
+            e.ClaimSubmitted(7, first, Pool.LISTENING, 6, digest("proof"), 2),
+            e.ReleaseCreated(8, first, "Three", "C", digest("three"), 10, 500),
+            e.SplitSet(8, (first,), (10_000,)),
+            e.ReleaseCreated(8, again, "Four", "D", digest("four"), 10, 500),
+            e.SplitSet(8, (again, first), (5_000, 5_000)),
+        ]
+    )
+    with UNIT_OF_WORK_FACTORIES[store](request) as uow:
+        with uow:
+            uow.project(run)
+            uow.commit()
+        assert read_models(uow, run) == read_models(one_by_one(run), run)

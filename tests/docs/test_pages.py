@@ -34,6 +34,7 @@ from dcmx_devnode.server import serve
 from tests.docs.pages import steps_of
 from tests.docs.reader import Reader
 from tests.evm.test_json_rpc import _JsonRpc
+from tests.ops.programs import Ports, program
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("DCMX_DOCS_PAGES"),
@@ -182,12 +183,14 @@ def test_deploy_to_an_evm_network(clone: Path, evm_node: str) -> None:
     )
 
 
-def test_run_several_api_processes_and_indexers(
-    clone: Path, evm_node: str, database: dict[str, str]
-) -> None:
-    # What the page asks for first: the contracts deployed (as deploy-evm.md does) and the
-    # database made (as postgresql.md does).
-    env = environment(clone)
+def test_run_on_several_machines(clone: Path, evm_node: str, database: dict[str, str]) -> None:
+    # What the page asks for first: the contracts deployed (as deploy-evm.md does), the
+    # database made (as postgresql.md does), HAProxy and Prometheus installed, and the
+    # repository's deploy/ files at hand.
+    program("haproxy")
+    program("prometheus")
+    (clone / "deploy").symlink_to(ROOT / "deploy")
+    env = environment(clone, DCMX_RATE_LIMIT_PREFIX=f"dcmx-docs:{secrets.token_hex(4)}:")
     deployed = subprocess.run(
         ["dcmx", "deploy", "--chain", "evm", "--rpc", evm_node, "--file", "deployment.json"],
         cwd=clone,
@@ -204,12 +207,21 @@ def test_run_several_api_processes_and_indexers(
         check=False,
     )
     assert created.returncode == 0, created.stderr
-    follow(
+    machines = Ports.free()
+    apis = {f"--port {8001 + i}": f"--port {port}" for i, port in enumerate(machines.apis)}
+    reader = follow(
         clone,
         [DOCS / "how-to" / "scale-out.md"],
         env,
-        {**database, "http://127.0.0.1:8545": evm_node},
+        {
+            **database,
+            "http://127.0.0.1:8545": evm_node,
+            **machines.substitutions(),
+            **apis,
+            "scrape_interval: 15s": "scrape_interval: 1s",
+        },
     )
+    assert reader.not_run == []
 
 
 KEYSTORE_PASSWORD = "keystore pass"  # what deploy-tron.md's reader types

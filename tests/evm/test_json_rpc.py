@@ -20,7 +20,7 @@ from dcmx_adapters.evm.deploy import deploy_platform
 from dcmx_adapters.evm.ledger import EvmLedger
 from dcmx_core import commands as c
 from dcmx_core.events import MinterAdded, TokensTransferred
-from dcmx_core.exceptions import NotMinter
+from dcmx_core.exceptions import NotMinter, OutOfRange
 from dcmx_core.model.values import ZERO_ADDRESS
 from tests.factories import ADMIN, ALICE, BOB, signers
 
@@ -125,3 +125,25 @@ def test_a_refusal_over_json_rpc_is_the_domain_error(ledger: EvmLedger) -> None:
 def test_a_real_network_refuses_development_operations(ledger: EvmLedger) -> None:
     with pytest.raises(NotADevelopmentChain):
         ledger.reorganize(1)
+
+
+def test_blocks_and_logs_read_over_json_rpc_are_the_nodes_own(
+    ledger: EvmLedger, node: tuple[str, EthereumTesterProvider]
+) -> None:
+    ledger.execute(ADMIN, c.AddMinter(ADMIN))
+    ledger.execute(ADMIN, c.Mint(ALICE, 5 * UNIT))
+    remote, local = ledger.chain, Web3Chain(Web3(node[1]))
+    head = remote.head()
+    assert head == local.head()
+    assert [remote.block(n) for n in range(head.number + 1)] == [
+        local.block(n) for n in range(head.number + 1)
+    ]
+    assert remote.logs(0, head.number) == local.logs(0, head.number)
+    assert remote.logs(0, head.number)
+
+
+def test_a_block_beyond_the_head_is_out_of_range_over_json_rpc(ledger: EvmLedger) -> None:
+    head = ledger.head().number
+    for number in (head + 1, -1):
+        with pytest.raises(OutOfRange):
+            ledger.block(number)

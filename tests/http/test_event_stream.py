@@ -30,7 +30,8 @@ from dcmx_core.model.nft import release_of
 from dcmx_core.services.indexer import Indexer, IndexerSettings
 from dcmx_entrypoints.http import create_app
 from dcmx_entrypoints.http.event_stream import event_frame, retraction_frame
-from dcmx_entrypoints.http.live_feed import Follower, LiveFeed
+from dcmx_entrypoints.http.live_feed import LiveFeed
+from dcmx_entrypoints.http.live_follower import Follower
 from dcmx_entrypoints.http.paging import encode_cursor
 from dcmx_entrypoints.http.schemas import AddressText, Render
 from tests.conftest import empty_tables
@@ -227,7 +228,7 @@ def test_a_client_too_slow_is_cut_off_with_where_to_resume(
                 ledger.show(count)
                 await asyncio.to_thread(indexer.catch_up)
                 await asyncio.sleep(0.005)
-                longest = max(longest, len(follower.frames))
+                longest = max(longest, follower.held)
             assert longest <= 20, "the buffer never holds more than its size"
             assert feed.cuts == 1
             assert not feed.followers
@@ -354,15 +355,15 @@ def test_a_rollback_whose_notice_was_missed_is_retracted_once_the_listener_is_ba
             Indexer(ledger, SqlUnitOfWork(engine), IndexerSettings(chain)).catch_up
         )
         await notices.queue.put(IndexNotice(chain, 9))
-        while len(follower.frames) < len(ids_of(blocks[:10])):
+        while follower.held < len(ids_of(blocks[:10])):
             await asyncio.sleep(0.01)
         with SqlUnitOfWork(engine) as uow:  # a rollback from block 7, its notice lost
             uow.events.remove_from(chain, 7)
             uow.commit()
         await notices.queue.put(LOOK_AGAIN)  # the listener is back
-        while not follower.frames or follower.frames[-1][1] is not None:
+        while not follower.parcels or follower.parcels[-1].positions:
             await asyncio.sleep(0.01)
-        frames = [frame for frame, _ in follower.take()]
+        frames = [parcel.data for parcel in follower.take()]
         await feed.stop()
         return frames
 

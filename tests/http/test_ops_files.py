@@ -13,6 +13,7 @@ from dcmx_entrypoints.container import serving_engine
 from dcmx_entrypoints.demo.stacks import memory_stack
 from dcmx_entrypoints.http import create_app
 from dcmx_entrypoints.http.app import LedgerWatch
+from dcmx_entrypoints.http.health import Replica, Replication
 from dcmx_entrypoints.http.writing import Operator
 from tests.http.client import api_client
 from tests.http.conftest import CHAIN, CRYPTO
@@ -23,7 +24,8 @@ SUFFIXES = ("_bucket", "_count", "_sum")
 
 
 def exposed_names(tmp_path: Path) -> set[str]:
-    """Every metric and sample name an API with writes and a database pool exposes."""
+    """Every metric and sample name an API with writes, a database pool and a read replica
+    exposes."""
     stack = memory_stack(start=1_767_225_600)
     operator = Operator(stack.ledger, stack.operator.address, CRYPTO, stack.clock)
     engine = serving_engine(f"sqlite:///{tmp_path}/names.sqlite3")
@@ -36,6 +38,7 @@ def exposed_names(tmp_path: Path) -> set[str]:
         operator=operator,
         pool=lambda: engine.pool,
         ledger_watch=LedgerWatch(every=0.0),
+        replication=Replication(lambda: uow, CHAIN, [Replica("replica:5432/dcmx", lambda: uow)]),
     )
     try:
         with api_client(app) as api:

@@ -104,7 +104,7 @@ def _default(field: Any) -> str:
         return prose(doc.split("\n\n")[0])
     if default is None:
         return "unset"
-    if default == "":
+    if default in ("", ()):
         return "empty"
     if isinstance(default, Enum):
         return f"`{default.value}`"

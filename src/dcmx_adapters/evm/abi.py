@@ -1,14 +1,22 @@
 """ABI encoding and decoding straight from the artifacts, with eth-abi: no per-log web3 event
-objects on the hot path (they are ~30× slower than decoding by hand)."""
+objects on the hot path (they are ~30× slower than decoding by hand).
+
+An event whose arguments are all one-word types (addresses, unsigned integers, booleans,
+``bytes32``: nearly every log an indexer reads) is decoded by slicing its topics and data into
+32-byte words, with eth-abi's checks (padding, range, length), at a fraction of eth-abi's cost
+per log; any other event goes through eth-abi.
+"""
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from attrs import frozen
+from attrs import field, frozen
 from eth_abi.abi import decode, encode
+from eth_abi.exceptions import DecodingError, InsufficientDataBytes, NonEmptyPaddingBytes
 from eth_hash.auto import keccak
 
 from dcmx_core.model.values import Address, Hash32
@@ -64,6 +72,66 @@ class Function:
         return tuple(decode(list(self.inputs), calldata[4:]))
 
 
+WORD = 32
+_PADDING = bytes(WORD)
+_UINT = re.compile(r"uint(\d+)")
+
+WordReader = Callable[[bytes], Any]
+
+
+def _word(word: bytes) -> bytes:
+    if len(word) != WORD:
+        raise InsufficientDataBytes(f"an ABI word is {WORD} bytes, not {len(word)}")
+    return word
+
+
+def _address_word(word: bytes) -> Address:
+    if _word(word)[:12] != _PADDING[:12]:
+        raise NonEmptyPaddingBytes(f"the padding of an address is not empty: 0x{word.hex()}")
+    return Address(word[12:])
+
+
+def _bool_word(word: bytes) -> bool:
+    if _word(word)[:31] != _PADDING[:31] or word[31] > 1:
+        raise NonEmptyPaddingBytes(f"a bool is 0 or 1, not 0x{word.hex()}")
+    return word[31] == 1
+
+
+def _bytes32_word(word: bytes) -> bytes:
+    return _word(word)
+
+
+def _uint_reader(bits: int) -> WordReader:
+    def read(word: bytes) -> int:
+        value = int.from_bytes(_word(word), "big")
+        if value >> bits:
+            raise NonEmptyPaddingBytes(f"a uint{bits} cannot hold 0x{word.hex()}")
+        return value
+
+    return read
+
+
+def word_reader(kind: str) -> WordReader | None:
+    """How to read an ABI value of type ``kind`` from its one 32-byte word, checked as eth-abi
+    checks it (an address as a domain ``Address``); None for a type that is not one word."""
+    fixed: dict[str, WordReader] = {
+        "address": _address_word,
+        "bool": _bool_word,
+        "bytes32": _bytes32_word,
+    }
+    if kind in fixed:
+        return fixed[kind]
+    unsigned = _UINT.fullmatch(kind)
+    if unsigned is not None and 0 < int(unsigned.group(1)) <= 256:
+        return _uint_reader(int(unsigned.group(1)))
+    return None
+
+
+def _word_readers(types: Sequence[str]) -> tuple[WordReader, ...] | None:
+    readers = tuple(word_reader(kind) for kind in types)
+    return None if None in readers else readers  # type: ignore[return-value]
+
+
 @frozen
 class Event:
     name: str
@@ -71,9 +139,40 @@ class Event:
     names: tuple[str, ...]
     indexed: tuple[bool, ...]
     types: tuple[str, ...]
+    _words: tuple[WordReader, ...] | None = field(init=False, eq=False, repr=False)
+
+    @_words.default
+    def _one_word_each(self) -> tuple[WordReader, ...] | None:
+        return _word_readers(self.types)
 
     def decode(self, topics: Sequence[bytes], data: bytes) -> tuple[Any, ...]:
-        """The event's arguments in declaration order."""
+        """The event's arguments in declaration order (addresses of one-word events as domain
+        ``Address`` values, as eth-abi gives the others). A log whose topics are not the
+        event's, or whose data is short or badly padded, raises ``DecodingError``."""
+        indexed = sum(self.indexed)
+        if len(topics) != 1 + indexed:
+            raise DecodingError(
+                f"{self.name} has {indexed} indexed arguments; the log has {len(topics) - 1}"
+            )
+        if self._words is None:
+            return self._decode_with_eth_abi(topics, data)
+        if len(data) < WORD * (len(self.types) - indexed):
+            raise InsufficientDataBytes(
+                f"{self.name} needs {WORD * (len(self.types) - indexed)} bytes of data, "
+                f"the log has {len(data)}"
+            )
+        values = []
+        topic, offset = 1, 0
+        for read, is_indexed in zip(self._words, self.indexed, strict=True):
+            if is_indexed:
+                values.append(read(topics[topic]))
+                topic += 1
+            else:
+                values.append(read(data[offset : offset + WORD]))
+                offset += WORD
+        return tuple(values)
+
+    def _decode_with_eth_abi(self, topics: Sequence[bytes], data: bytes) -> tuple[Any, ...]:
         plain = iter(
             decode([t for t, i in zip(self.types, self.indexed, strict=True) if not i], data)
         )

@@ -14,7 +14,7 @@ from attrs import frozen
 from eth_abi.abi import decode
 from eth_abi.exceptions import DecodingError, EncodingError
 
-from dcmx_adapters.evm.abi import ContractAbi, Function, address_from_abi, to_abi
+from dcmx_adapters.evm.abi import ContractAbi, Event, Function, address_from_abi, to_abi
 from dcmx_adapters.evm.artifacts import artifact
 from dcmx_adapters.evm.chain import Log
 from dcmx_core import commands as c
@@ -208,37 +208,68 @@ def call_for(command: c.Command, deployment: Deployment) -> Call:
 
 
 class EventDecoder:
-    """Decodes the five contracts' logs into domain events; other contracts' logs are skipped."""
+    """Decodes the five contracts' logs into domain events; other contracts' logs are skipped.
+
+    What a log of a given contract and topic becomes (its event type, how each argument turns
+    into the field's type) is worked out once, the first time such a log comes."""
 
     def __init__(self, deployment: Deployment) -> None:
-        self._contracts = {deployment.address_of(k): k for k in Contract}
+        # Keyed by the address's bytes: hashing bytes is the interpreter's, an Address's is
+        # Python code.
+        self._contracts = {deployment.address_of(k).raw: k for k in Contract}
+        self._readers: dict[tuple[Contract, bytes], _LogReader] = {}
 
     def decode(self, logs: Iterable[Log]) -> EventBatch:
         """The domain events among ``logs``; a log of ours that cannot be read (an unknown
         topic, malformed data) comes back as ``Undecodable`` with the reason."""
         decoded: list[e.DomainEvent] = []
         undecodable: list[Undecodable] = []
+        contracts, readers = self._contracts, self._readers
         for log in logs:
-            contract = self._contracts.get(log.address)
+            contract = contracts.get(log.address.raw)
             if contract is None:
                 continue
             position = e.LogPosition(log.block_number, log.block_hash, log.tx_id, log.log_index)
             try:
-                decoded.append(self._event(contract, log).placed(position))
+                topic = log.topics[0] if log.topics else b""
+                reader = readers.get((contract, topic)) or self._reader(contract, log)
+                decoded.append(reader.read(log, position))
             except (LookupError, DecodingError, ValueError, TypeError) as error:
                 raw = b"".join(log.topics) + log.data
                 undecodable.append(Undecodable(position, f"{contract.name}: {error}", raw))
         return EventBatch(tuple(decoded), tuple(undecodable))
 
-    def _event(self, contract: Contract, log: Log) -> e.DomainEvent:
+    def _reader(self, contract: Contract, log: Log) -> _LogReader:
         if not log.topics:
             raise LookupError("a log without topics")
         event = abi_of(ARTIFACT_OF[contract]).events.get(log.topics[0])
         if event is None:
             raise LookupError(f"unknown topic 0x{log.topics[0].hex()}")
-        values = event.decode(log.topics, log.data)
-        built: e.DomainEvent = _build(_domain_event(contract, event.name), contract, values)
-        return built
+        reader = _LogReader(event, _domain_event(contract, event.name), contract)
+        self._readers[(contract, log.topics[0])] = reader
+        return reader
+
+
+class _LogReader:
+    """Turns the logs of one event of one contract into its domain event."""
+
+    def __init__(self, event: Event, kind: type[e.DomainEvent], contract: Contract) -> None:
+        fields = _fields(kind)
+        self._prefix: tuple[Any, ...] = ()
+        if fields and fields[0][0] == "contract":
+            self._prefix, fields = (contract,), fields[1:]
+        if len(fields) != len(event.types):
+            raise LookupError(
+                f"{kind.__name__} has {len(fields) + len(self._prefix)} fields; "
+                f"the log has {len(event.types)}"
+            )
+        self._event, self._kind = event, kind
+        self._converters = tuple(convert for _, convert in fields)
+
+    def read(self, log: Log, position: e.LogPosition) -> e.DomainEvent:
+        values = self._event.decode(log.topics, log.data)
+        converted = [convert(v) for convert, v in zip(self._converters, values, strict=True)]
+        return self._kind(*self._prefix, *converted, position=position)
 
 
 def _domain_event(contract: Contract, name: str) -> type[e.DomainEvent]:
@@ -249,15 +280,6 @@ def _domain_event(contract: Contract, name: str) -> type[e.DomainEvent]:
     if not (isinstance(kind, type) and issubclass(kind, e.DomainEvent)):
         raise LookupError(f"the {contract.name} contract emits {name}, which is no domain event")
     return kind
-
-
-def _build(kind: type[e.DomainEvent], contract: Contract, values: tuple[Any, ...]) -> Any:
-    fields = _fields(kind)
-    if fields and fields[0][0] == "contract":
-        values = (contract, *values)
-    if len(values) != len(fields):
-        raise LookupError(f"{kind.__name__} has {len(fields)} fields; the log has {len(values)}")
-    return kind(**{name: convert(v) for (name, convert), v in zip(fields, values, strict=True)})
 
 
 _FIELDS: dict[type[e.DomainEvent], tuple[tuple[str, Callable[[Any], Any]], ...]] = {}

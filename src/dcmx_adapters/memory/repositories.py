@@ -6,6 +6,7 @@ import copy
 from collections import Counter
 from collections.abc import Sequence
 
+from dcmx_core.events import DomainEvent
 from dcmx_core.model.access import ApiKey
 from dcmx_core.model.enums import DocumentType
 from dcmx_core.model.values import Address, Hash32
@@ -21,13 +22,12 @@ from dcmx_core.read_models import (
     PayoutRecord,
     PlatformStats,
     QuarantinedLog,
-    ReadModelChanges,
     ReleaseRecord,
     SaleRecord,
     StoredEvent,
     UserProfile,
 )
-from dcmx_core.services.projections import apply_changes
+from dcmx_core.services.projections import project_through_repositories
 
 
 class MemoryEventRepository:
@@ -424,8 +424,8 @@ class MemoryUnitOfWork:
         self.rollback()
         self._saved = None
 
-    def apply(self, changes: ReadModelChanges) -> None:
-        apply_changes(changes, self)
+    def project(self, events: Sequence[DomainEvent]) -> None:
+        project_through_repositories(events, self)
 
     def commit(self) -> None:
         if self._saved is not None:

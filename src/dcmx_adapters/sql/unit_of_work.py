@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
@@ -13,7 +13,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from dcmx_adapters.sql.access_repositories import SqlApiKeyRepository, SqlUsedNonceRepository
-from dcmx_adapters.sql.bulk import PostgresProjection
 from dcmx_adapters.sql.database import reading_engine
 from dcmx_adapters.sql.indexer_repositories import (
     SqlCheckpointRepository,
@@ -26,6 +25,7 @@ from dcmx_adapters.sql.market_repositories import (
     SqlReleaseRepository,
     SqlSaleRepository,
 )
+from dcmx_adapters.sql.projections import SetWiseProjection
 from dcmx_adapters.sql.read_statements import DirectAlong, KeptConnection
 from dcmx_adapters.sql.statements import ALONG, SqlRepository
 from dcmx_adapters.sql.user_repositories import (
@@ -33,6 +33,7 @@ from dcmx_adapters.sql.user_repositories import (
     SqlComplianceRepository,
     SqlProfileRepository,
 )
+from dcmx_core.events import DomainEvent
 from dcmx_core.ports import (
     ApiKeyRepository,
     BalanceRepository,
@@ -48,8 +49,7 @@ from dcmx_core.ports import (
     UnitOfWork,
     UsedNonceRepository,
 )
-from dcmx_core.read_models import ReadModelChanges
-from dcmx_core.services.projections import apply_changes
+from dcmx_core.services.projections import project_through_repositories
 
 _REPOSITORIES: dict[str, type[SqlRepository]] = {
     "events": SqlEventRepository,
@@ -137,13 +137,14 @@ class SqlUnitOfWork:
             delattr(self, name)
         session.close()  # rolls back whatever was not committed
 
-    def apply(self, changes: ReadModelChanges) -> None:
+    def project(self, events: Sequence[DomainEvent]) -> None:
+        """On PostgreSQL the database computes the projections set-wise from the events;
+        elsewhere they are folded here and written through the repositories."""
         session = self._writable()
         if session.get_bind().dialect.name == "postgresql":
-            PostgresProjection(session).apply(changes)
-            self.stats.add(dict(changes.figures))
+            self.stats.add(SetWiseProjection.of(session).project(events))
         else:
-            apply_changes(changes, self)
+            project_through_repositories(events, self)
 
     def commit(self) -> None:
         session = self._writable()

@@ -24,8 +24,8 @@ from attrs import define, field, frozen
 from dcmx_core.events import DomainEvent
 from dcmx_core.exceptions import IndexCorrupted, RangeTooLarge, ReorgTooDeep, WriterLeaseLost
 from dcmx_core.ports import Block, EventBatch, EventSource, Undecodable, UnitOfWork
-from dcmx_core.read_models import Checkpoint, QuarantinedLog, ReadModelChanges, StoredEvent
-from dcmx_core.services.projections import fold, unproject
+from dcmx_core.read_models import Checkpoint, QuarantinedLog, StoredEvent
+from dcmx_core.services.projections import unproject
 
 FATAL = (ReorgTooDeep, IndexCorrupted, WriterLeaseLost)
 """What following never retries: the database would need a person (or a rebuild) first, or
@@ -105,7 +105,7 @@ class Indexer:
         """Index every confirmed block not yet indexed (or until ``stop`` is set, between two
         batches); return how many events were written.
 
-        While a batch is written, the next one is read and folded on a second thread, so the
+        While a batch is written, the next one is read and checked on a second thread, so the
         ledger and the database work at the same time. The ledger is never used by both
         threads at once, and a batch read ahead is used only if it starts where the checkpoint
         ends and its last block is still on the chain."""
@@ -210,7 +210,7 @@ class Indexer:
 
     def _read(self, first: int, last: int) -> _Batch:
         """Blocks ``first..last`` (fewer, if the ledger refuses so many at once): their events,
-        once each and folded, and the hashes of the blocks a reorganization could still
+        once each, and the hashes of the blocks a reorganization could still
         reach. Events whose block hash is not the hash read for their block (the chain moved
         while it was read) are read again."""
         chain, window = self.settings.chain, self.settings.reorg_window
@@ -223,7 +223,7 @@ class Indexer:
             if all(hashes.get(p.block_number, p.block_hash) == p.block_hash for p in positions):
                 stored = [StoredEvent(chain, e.position, e) for e in events if e.position]
                 read = EventBatch(tuple(events), batch.undecodable)
-                return _Batch(first, last, read, stored, fold(events), recent)
+                return _Batch(first, last, read, stored, recent)
         raise IndexCorrupted(chain, f"blocks {first}-{last} kept changing while they were read")
 
     def _read_within_limit(self, first: int, last: int) -> tuple[EventBatch, int]:
@@ -259,7 +259,7 @@ class Indexer:
                 )
             if new:
                 try:
-                    self.uow.apply(batch.changes)
+                    self.uow.project(batch.read.events)
                 except LookupError as missing:
                     raise IndexCorrupted(chain, str(missing)) from missing
             self.uow.checkpoints.record_blocks(chain, [(b.number, b.hash) for b in batch.blocks])
@@ -276,13 +276,12 @@ class Indexer:
 
 @frozen
 class _Batch:
-    """A span of blocks read and folded, ready to write."""
+    """A span of blocks read and checked, ready to write."""
 
     first: int
     last: int
     read: EventBatch
     stored: list[StoredEvent]
-    changes: ReadModelChanges
     blocks: list[Block]
 
 

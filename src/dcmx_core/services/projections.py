@@ -2,10 +2,12 @@
 
 ``fold`` turns a run of events into ``ReadModelChanges``: the records the run creates (in their
 final state), the fields it changes on records of earlier runs, and what it adds to balances,
-payouts and the platform figures. It reads nothing, so a unit of work can write a whole batch
-in a few set-wise statements (``UnitOfWork.apply``); ``apply_changes`` writes it through the
-repository ports one record at a time, the way any unit of work can. Folding a run and applying
-it once leaves the same read models as applying its events one by one.
+payouts and the platform figures. ``apply_changes`` writes it through the repository ports one
+record at a time, the way any unit of work can ``project`` a run
+(``project_through_repositories``). Folding a run and applying it once leaves the same read
+models as applying its events one by one. A store may compute the same changes in its own
+terms instead (PostgreSQL does, set-wise, from the run's events); the same property test holds
+every store to this module.
 
 ``unproject`` is the exact inverse of one event, which a reorganization applies to the orphaned
 events newest first.
@@ -16,7 +18,8 @@ as raw events only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from attrs import evolve
@@ -56,33 +59,51 @@ def fold(events: Iterable[e.DomainEvent], into: ReadModelChanges | None = None) 
 def figures_of(event: e.DomainEvent) -> Figures:
     """What one event adds to the platform figures; ``unproject`` takes it away again."""
     count = _FIGURES.get(type(event))
-    return {} if count is None else count(event)
+    return {} if count is None else count([event])
 
 
-def _one(name: str) -> Callable[[Any], Figures]:
+def figures_of_runs(runs: Mapping[type[e.DomainEvent], Sequence[e.DomainEvent]]) -> Figures:
+    """What runs of events, one run a class, add to the platform figures: the sum of
+    ``figures_of`` over their events, counted a run at a time."""
+    found: Counter[tuple[str, Address]] = Counter()
+    for cls, run in runs.items():
+        count = _FIGURES.get(cls)
+        if count is not None and run:
+            found.update(count(run))
+    return dict(found)
+
+
+RunFigures = Callable[[Sequence[Any]], Figures]
+
+
+def _counted(name: str) -> RunFigures:
     key = figure(name)
-    return lambda _event: {key: 1}
+    return lambda run: {key: len(run)}
 
 
-def _sold(event: e.EditionSold) -> Figures:
-    found = {_SALES: 1, figure("sales_volume", event.currency): event.price}
-    if event.primary:
-        found[_PRIMARY_SALES] = 1
-    return found
+def _sold(run: Sequence[e.EditionSold]) -> Figures:
+    found: Counter[tuple[str, Address]] = Counter({_SALES: len(run)})
+    for event in run:
+        found[_VOLUME, event.currency] += event.price
+    primary = sum(1 for event in run if event.primary)
+    if primary:
+        found[_PRIMARY_SALES] = primary
+    return dict(found)
 
 
-def _moved(event: e.EditionTransferred) -> Figures:
-    return {} if event.sender.is_zero else {_NFT_TRANSFERS: 1}
+def _moved(run: Sequence[e.EditionTransferred]) -> Figures:
+    moved = sum(1 for event in run if not event.sender.is_zero)  # a mint is not a transfer
+    return {_NFT_TRANSFERS: moved} if moved else {}
 
 
-def _transferred(event: e.TokensTransferred) -> Figures:
-    minted = event.amount if event.sender.is_zero else 0
-    burned = event.amount if event.recipient.is_zero else 0
-    return {_TOKEN_TRANSFERS: 1, _TOKEN_SUPPLY: minted - burned}
+def _transferred(run: Sequence[e.TokensTransferred]) -> Figures:
+    minted = sum(event.amount for event in run if event.sender.is_zero)
+    burned = sum(event.amount for event in run if event.recipient.is_zero)
+    return {_TOKEN_TRANSFERS: len(run), _TOKEN_SUPPLY: minted - burned}
 
 
-def _paid(event: e.ClaimPaid) -> Figures:
-    return {_CLAIMS_PAID: 1, _REWARDS_PAID: event.amount}
+def _paid(run: Sequence[e.ClaimPaid]) -> Figures:
+    return {_CLAIMS_PAID: len(run), _REWARDS_PAID: sum(event.amount for event in run)}
 
 
 _SALES, _PRIMARY_SALES, _NFT_TRANSFERS = (
@@ -90,22 +111,30 @@ _SALES, _PRIMARY_SALES, _NFT_TRANSFERS = (
     figure("primary_sales"),
     figure("nft_transfers"),
 )
+_VOLUME = figure("sales_volume")[0]
 _TOKEN_TRANSFERS, _TOKEN_SUPPLY = figure("token_transfers"), figure("token_supply")
 _CLAIMS_PAID, _REWARDS_PAID = figure("claims_paid"), figure("rewards_paid")
 
-_FIGURES: dict[type[e.DomainEvent], Callable[[Any], Figures]] = {
-    e.ReleaseCreated: _one("releases"),
-    e.EditionMinted: _one("editions"),
+_FIGURES: dict[type[e.DomainEvent], RunFigures] = {
+    e.ReleaseCreated: _counted("releases"),
+    e.EditionMinted: _counted("editions"),
     e.EditionTransferred: _moved,
     e.EditionSold: _sold,
     e.TokensTransferred: _transferred,
-    e.ClaimSubmitted: _one("claims"),
+    e.ClaimSubmitted: _counted("claims"),
     e.ClaimPaid: _paid,
-    e.DocumentRegistered: _one("documents"),
-    e.DocumentAccepted: _one("acceptances"),
-    e.DeletionRequested: _one("deletion_requests"),
-    e.DeletionProcessed: _one("deletions_processed"),
+    e.DocumentRegistered: _counted("documents"),
+    e.DocumentAccepted: _counted("acceptances"),
+    e.DeletionRequested: _counted("deletion_requests"),
+    e.DeletionProcessed: _counted("deletions_processed"),
 }
+
+CLAIM_STATUS_AFTER: Mapping[type[e.DomainEvent], ClaimStatus] = {
+    e.ClaimVerified: ClaimStatus.VERIFIED,
+    e.ClaimRejected: ClaimStatus.REJECTED,
+    e.ClaimPaid: ClaimStatus.PAID,
+}
+"""The status a claim has after each event of its life (a new claim is pending)."""
 
 
 def _block(event: e.DomainEvent) -> int:
@@ -255,9 +284,7 @@ _FOLDS: dict[type[e.DomainEvent], Callable[[ReadModelChanges, Any], None]] = {
     e.PayoutCredited: _credit,
     e.PayoutWithdrawn: _withdrawal,
     e.ClaimSubmitted: _claim,
-    e.ClaimVerified: _claim_status(ClaimStatus.VERIFIED),
-    e.ClaimRejected: _claim_status(ClaimStatus.REJECTED),
-    e.ClaimPaid: _claim_status(ClaimStatus.PAID),
+    **{cls: _claim_status(status) for cls, status in CLAIM_STATUS_AFTER.items()},
     e.DocumentRegistered: _document,
     e.DocumentAccepted: _acceptance,
     e.DeletionRequested: _deletion,
@@ -266,6 +293,12 @@ _FOLDS: dict[type[e.DomainEvent], Callable[[ReadModelChanges, Any], None]] = {
 
 
 # --- writing folded changes through the repository ports ------------------------------------
+
+
+def project_through_repositories(events: Sequence[e.DomainEvent], uow: UnitOfWork) -> None:
+    """Write what ``events`` do to the read models of ``uow`` through its repositories, one
+    record at a time: how any unit of work can ``project``."""
+    apply_changes(fold(events), uow)
 
 
 def apply_changes(changes: ReadModelChanges, uow: UnitOfWork) -> None:

@@ -31,7 +31,7 @@ from dcmx_entrypoints.http.counted_ledger import counted
 from dcmx_entrypoints.http.direct_reads import DirectReads, DirectRoutes
 from dcmx_entrypoints.http.docs import add_docs
 from dcmx_entrypoints.http.event_stream import event_frame, retraction_frame, stream_routes
-from dcmx_entrypoints.http.health import ReadinessChecks, health_routes
+from dcmx_entrypoints.http.health import ReadinessChecks, Replication, health_routes
 from dcmx_entrypoints.http.limits import (
     BodyLimit,
     InProcessBuckets,
@@ -41,7 +41,13 @@ from dcmx_entrypoints.http.limits import (
 )
 from dcmx_entrypoints.http.live_feed import LiveFeed
 from dcmx_entrypoints.http.market import MarketAnswers, market_routes
-from dcmx_entrypoints.http.metrics import ChainGauges, Metrics, RequestMetrics, metrics_routes
+from dcmx_entrypoints.http.metrics import (
+    ChainGauges,
+    Metrics,
+    ReplicaGauges,
+    RequestMetrics,
+    metrics_routes,
+)
 from dcmx_entrypoints.http.operator_routes import operator_routes
 from dcmx_entrypoints.http.problems import (
     ProblemDescription,
@@ -104,6 +110,8 @@ def create_app(
     notices: IndexNotices | None = None,
     stream_buffer: int = 1_000,
     stream_heartbeat: float = 15.0,
+    replication: Replication | None = None,
+    replica_max_lag: int = 10,
 ) -> FastAPI:
     """The API over the read models ``unit_of_work()`` gives (a fresh unit of work a request,
     or the same one when it is the in-memory kind), for the events of ``chain``. ``ledger`` is
@@ -118,7 +126,9 @@ def create_app(
     (``reading_units_of_work``: one statement a read), else through ``unit_of_work()``. With
     ``notices`` (the indexer's commits) ``/v1/events/stream`` pushes the events as they are
     indexed, each client with a buffer of ``stream_buffer`` messages and a heartbeat every
-    ``stream_heartbeat`` s."""
+    ``stream_heartbeat`` s. With a ``replication`` (the replicas ``read_unit_of_work`` reads),
+    each replica is ready while it answers and is at most ``replica_max_lag`` blocks behind
+    the primary, and the metrics tell its lag."""
     render = Render(AddressText(keccak, base58=tron_addresses))
     feed = None
     if notices is not None:
@@ -152,13 +162,22 @@ def create_app(
     metrics = _metrics(
         status, ledger, unit_of_work, chain, operator, pool, ledger_watch or LedgerWatch()
     )
+    if replication is not None:
+        metrics.registry.register(ReplicaGauges(replication))
     reads = Reads(read_unit_of_work or unit_of_work, chain, render, page_size_max)
     direct = DirectRoutes(MarketAnswers(reads), RecordAnswers(reads))
     app.add_middleware(DirectReads, routes=direct)  # the innermost: after the limits
     app.add_middleware(BodyLimit, limit=request_body_max, seconds=request_body_seconds)
     app.add_middleware(RequestMetrics, metrics=metrics)
     checks = ReadinessChecks(
-        unit_of_work, chain, ledger, ready_max_lag, ping_database, _writes_state(operator)
+        unit_of_work,
+        chain,
+        ledger,
+        ready_max_lag,
+        ping_database,
+        _writes_state(operator),
+        replication,
+        replica_max_lag,
     )
     app.include_router(market_routes(reads))
     if feed is not None:  # before the records' routes: /v1/events/stream is not an event
@@ -281,6 +300,8 @@ def app_from_container(container: Container, *, writes: bool = True, processes: 
         ledger_watch=LedgerWatch(balance_low=settings.operator_balance_low_mark),
         read_unit_of_work=container.read_units_of_work(),
         notices=container.index_notices(),
+        replication=container.replication(),
+        replica_max_lag=settings.read_replica_max_lag,
     )
 
     serving = app.router.lifespan_context

@@ -21,11 +21,12 @@ from fastapi.responses import StreamingResponse
 from dcmx_core.live import EventFilter
 from dcmx_core.model.values import Address
 from dcmx_core.read_models import StoredEvent
-from dcmx_entrypoints.http.live_feed import (
+from dcmx_entrypoints.http.live_feed import LiveFeed
+from dcmx_entrypoints.http.live_follower import (
     BLOCK_END,
     START,
     Follower,
-    LiveFeed,
+    Parcel,
     Position,
     parse_position_id,
     position_id,
@@ -127,22 +128,27 @@ async def _start(feed: LiveFeed, last_event_id: str | None) -> tuple[Position, b
 async def _frames(feed: LiveFeed, follower: Follower, opening: bytes) -> AsyncIterator[bytes]:
     try:
         yield opening
-        async for frames in feed.catch_up(follower):
-            yield b"".join(frame for frame, _ in frames)
-            follower.sent(frames)
+        async for parcels in feed.catch_up(follower):
+            yield _joined(parcels)
+            follower.sent(parcels)
         while True:
-            if not follower.frames and not follower.cut:
+            if not follower.parcels and not follower.cut:
                 if follower.beat:
                     follower.beat = False
                     yield b": heartbeat\n\n"
                 follower.wake.clear()
                 await follower.wake.wait()
-            if follower.frames:
-                frames = follower.take()
-                yield b"".join(frame for frame, _ in frames)
-                follower.sent(frames)
+            if follower.parcels:
+                parcels = follower.take()
+                yield _joined(parcels)
+                follower.sent(parcels)
             elif follower.cut:
                 yield cut_frame(follower.resume if follower.resume != START else feed.floor)
                 return
     finally:
         feed.leave(follower)
+
+
+def _joined(parcels: list[Parcel]) -> bytes:
+    """One write for all that waits: most often a single parcel, shared with other followers."""
+    return parcels[0].data if len(parcels) == 1 else b"".join(p.data for p in parcels)

@@ -3,12 +3,13 @@
 ``/healthz`` says the process answers. ``/readyz`` says whether it should be sent traffic: the
 database answers, the ledger answers, and the read models are at most ``ready_max_lag`` blocks
 behind the ledger's head (head minus the indexer's checkpoint, so it holds whichever process
-runs the indexer).
+runs the indexer). With read replicas, each must answer and be at most ``replica_max_lag``
+blocks behind the primary (its checkpoint against the primary's).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from attrs import frozen
@@ -27,6 +28,63 @@ class ChainHead(Protocol):
 
 
 @frozen
+class Replica:
+    """A read replica: its name (``host:port/database``) and units of work that read it."""
+
+    name: str
+    unit_of_work: Callable[[], UnitOfWork]
+
+
+@frozen
+class ReplicaLag:
+    """A replica as last asked: how many blocks its checkpoint is behind the primary's; None
+    when it did not answer (``failure`` says how) or the primary did not."""
+
+    name: str
+    lag: int | None = None
+    failure: str = ""
+
+
+@frozen
+class Replication:
+    """The replicas the API reads from, and the primary (``unit_of_work``) they copy."""
+
+    unit_of_work: Callable[[], UnitOfWork]
+    chain: str
+    replicas: Sequence[Replica] = ()
+
+    def read(self) -> list[ReplicaLag]:
+        """Each replica's lag: the primary's checkpoint read first, each replica's after it
+        (so that the indexer committing meanwhile makes a replica look ahead, never behind)."""
+        try:
+            primary: int | None = _indexed_block(self.unit_of_work, self.chain)
+        except Exception:  # the primary's health is the readiness check's own to tell
+            primary = None
+        return self.behind(primary)
+
+    def behind(self, primary: int | None) -> list[ReplicaLag]:
+        """Each replica's lag behind the primary's block ``primary`` (-1: nothing indexed;
+        None: not known)."""
+        lags = []
+        for replica in self.replicas:
+            try:
+                block = _indexed_block(replica.unit_of_work, self.chain)
+            except Exception as error:  # a replica that fails is reported, never raised
+                lags.append(ReplicaLag(replica.name, failure=type(error).__name__))
+                continue
+            lag = None if primary is None else max(primary - block, 0)
+            lags.append(ReplicaLag(replica.name, lag))
+        return lags
+
+
+def _indexed_block(unit_of_work: Callable[[], UnitOfWork], chain: str) -> int:
+    uow = unit_of_work()
+    with uow:
+        checkpoint = uow.checkpoints.get_checkpoint(chain)
+    return -1 if checkpoint is None else checkpoint.block_number
+
+
+@frozen
 class ReadinessChecks:
     unit_of_work: Callable[[], UnitOfWork]
     chain: str
@@ -36,6 +94,10 @@ class ReadinessChecks:
     writes: str = OK
     """Whether the operator's writes can be sent (reported, not a condition of readiness:
     reads work without them)."""
+    replication: Replication | None = None
+    """The read replicas, each a check of its own (``replica host:port/database``)."""
+    replica_max_lag: int = 10
+    """The most blocks a replica may be behind the primary and the API still be ready."""
 
     def run(self) -> Readiness:
         checks: dict[str, str] = {}
@@ -58,6 +120,7 @@ class ReadinessChecks:
             checks["indexer"] = (
                 OK if within else f"failed: {lag} blocks behind the head, at most {self.max_lag}"
             )
+        checks |= self._replicas(indexed, database_ok=checks["database"] == OK)
         ready = all(check == OK for check in checks.values())
         return Readiness(
             status="ready" if ready else "not ready",
@@ -67,6 +130,26 @@ class ReadinessChecks:
             lag=lag,
             writes=self.writes,
         )
+
+    def _replicas(self, indexed: int | None, *, database_ok: bool) -> dict[str, str]:
+        if self.replication is None:
+            return {}
+        primary = (-1 if indexed is None else indexed) if database_ok else None
+        return {
+            f"replica {replica.name}": self._replica_check(replica)
+            for replica in self.replication.behind(primary)
+        }
+
+    def _replica_check(self, replica: ReplicaLag) -> str:
+        if replica.failure:
+            return f"failed: {replica.failure}"
+        if replica.lag is None:
+            return "unknown: needs the database"
+        if replica.lag > self.replica_max_lag:
+            return (
+                f"failed: {replica.lag} blocks behind the primary, at most {self.replica_max_lag}"
+            )
+        return OK
 
     def _indexed(self) -> int | None:
         if self.ping_database is not None:

@@ -7,8 +7,9 @@ holds: it reads what it missed from the read models itself, then takes the rest 
 Order and exactly-once come from positions, never from the notices. A reorganization's notice
 withdraws the orphaned events from the ring and tells each follower that holds any of them.
 
-Each follower has a bounded buffer of frames to send: one that falls too far behind is cut, its
-buffer emptied, and told where to resume; the process's memory never grows with a slow client.
+Each new read is rendered once and handed to the followers as parcels, one for each distinct
+filter (``live_follower``), which every follower with that filter shares; each follower has a
+bounded buffer of them.
 """
 
 from __future__ import annotations
@@ -17,128 +18,29 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from typing import Final
 
 from anyio import to_thread
-from attrs import define, field, frozen
+from attrs import define, field
 
 from dcmx_adapters.sql.database import refusal_reason
 from dcmx_core.live import EventFilter, IndexNotice, IndexNotices
 from dcmx_core.ports import UnitOfWork
 from dcmx_core.read_models import StoredEvent
-
-Position = tuple[int, int]
-"""An event's place in its chain: (block number, log index)."""
-BLOCK_END: Final = 2**62
-"""The log index after every log of a block: ``(n, BLOCK_END)`` is the end of block ``n``."""
-START: Final = (-1, BLOCK_END)
+from dcmx_entrypoints.http.live_follower import (
+    BLOCK_END,
+    START,
+    Delivery,
+    Fanout,
+    Follower,
+    Moment,
+    Parcel,
+    Position,
+    moment,
+    parcel_of,
+    position_of,
+)
 
 _log = logging.getLogger("dcmx.live")
-
-
-def position_id(position: Position) -> str:
-    """The text of a position as the stream's event ids write it: ``block-log``, or ``block``
-    for the end of a block."""
-    block, log = position
-    return str(block) if log == BLOCK_END else f"{block}-{log}"
-
-
-def parse_position_id(text: str) -> Position:
-    """The position an event id names; ValueError when ``text`` is not one."""
-    if text.strip() == position_id(START):
-        return START
-    parts = text.strip().split("-")
-    if not 1 <= len(parts) <= 2 or not all(p.isdigit() and len(p) <= 18 for p in parts):
-        raise ValueError(f"not an event id of this stream: {text[:40]!r}")
-    block = int(parts[0])
-    return (block, int(parts[1])) if len(parts) == 2 else (block, BLOCK_END)
-
-
-def position_of(stored: StoredEvent) -> Position:
-    return (stored.position.block_number, stored.position.log_index)
-
-
-Frame = tuple[bytes, Position | None]
-"""A frame of the stream, and the position of the event it carries (None: it carries none)."""
-
-
-@frozen
-class Delivery:
-    """An event and its frame, as every follower it concerns is sent it."""
-
-    stored: StoredEvent
-    position: Position
-    frame: bytes
-
-
-@define(eq=False)
-class Follower:
-    """One client of the stream: what it asked for, the last position it holds, and the frames
-    waiting to be sent to it (at most ``buffer``)."""
-
-    filter: EventFilter
-    cursor: Position
-    buffer: int
-    frames: deque[Frame] = field(factory=deque)
-    recent: deque[Position] = field(factory=lambda: deque(maxlen=1_000))
-    """The positions last sent, for a reorganization to say which it withdrew."""
-    resume: Position = START
-    """Where the client resumes from if cut now: the last position it was sent and still holds."""
-    live: bool = False
-    epoch: int = 0
-    """Counts the withdrawals: a read that began in another epoch may hold orphaned events."""
-    cut: bool = False
-    beat: bool = False
-    """A heartbeat is due: nothing was sent for a while."""
-    wake: asyncio.Event = field(factory=asyncio.Event)
-
-    def __attrs_post_init__(self) -> None:
-        self.resume = self.cursor
-
-    def offer(self, deliveries: list[Delivery]) -> bool:
-        """Queue the frames of ``deliveries``; False (and cut) when they do not fit."""
-        if len(self.frames) + len(deliveries) > self.buffer:
-            self.frames.clear()
-            self.cut = True
-            self.wake.set()
-            return False
-        for delivery in deliveries:
-            self.frames.append((delivery.frame, delivery.position))
-            self.recent.append(delivery.position)
-        if deliveries:
-            self.cursor = max(self.cursor, deliveries[-1].position)
-            self.wake.set()
-        return True
-
-    def take(self) -> list[Frame]:
-        """The frames waiting, taken out of the buffer."""
-        taken = list(self.frames)
-        self.frames.clear()
-        return taken
-
-    def sent(self, frames: list[Frame]) -> None:
-        """The client has been sent ``frames``."""
-        for _frame, position in frames:
-            if position is not None:
-                self.resume = position
-
-    def withdraw(self, from_block: int, frame: Callable[[int, list[Position]], bytes]) -> None:
-        """The events from ``from_block`` on are gone: say which of them it was sent."""
-        self.epoch += 1
-        if self.cursor < (from_block, 0):
-            return
-        gone = [p for p in self.recent if p[0] >= from_block]
-        kept = [p for p in self.recent if p[0] < from_block]
-        self.recent.clear()
-        self.recent.extend(kept)
-        self.cursor = (from_block - 1, BLOCK_END)
-        self.resume = min(self.resume, self.cursor)
-        if len(self.frames) >= self.buffer:
-            self.frames.clear()
-            self.cut = True
-        else:
-            self.frames.append((frame(from_block, gone), None))
-        self.wake.set()
 
 
 @define(eq=False)
@@ -162,6 +64,8 @@ class LiveFeed:
     """The ring holds every event after ``floor`` up to ``cursor``."""
     ready: asyncio.Event = field(factory=asyncio.Event)
     cuts: int = 0
+    fanouts: deque[Fanout] = field(factory=lambda: deque(maxlen=1_000))
+    """The last fan-outs, for those who watch how fast the feed hands events out."""
     _tasks: list[asyncio.Task[None]] = field(factory=list)
 
     def start(self) -> None:
@@ -184,7 +88,7 @@ class LiveFeed:
             if notice.chain not in ("", self.chain):
                 continue
             try:
-                await self._take(notice)
+                await self._take(notice, moment())
             except Exception as error:  # the next notice reads again from the same cursor
                 reason = refusal_reason(error)
                 if reason != said:  # once a reason, not once a notice
@@ -200,7 +104,7 @@ class LiveFeed:
                 follower.beat = True
                 follower.wake.set()
 
-    async def _take(self, notice: IndexNotice) -> None:
+    async def _take(self, notice: IndexNotice, noticed: Moment) -> None:
         if not self.ready.is_set():
             await self._begin()
         if notice.retracted:
@@ -209,7 +113,7 @@ class LiveFeed:
             orphaned = await to_thread.run_sync(self._orphaned_from)
             if orphaned is not None:
                 self._withdraw(orphaned)
-        while await self._read_new() == self.page:
+        while await self._read_new(noticed) == self.page:
             pass
 
     async def _begin(self) -> None:
@@ -223,18 +127,28 @@ class LiveFeed:
         self.cursor = self.floor = await to_thread.run_sync(checkpoint)
         self.ready.set()
 
-    async def _read_new(self) -> int:
+    async def _read_new(self, noticed: Moment) -> int:
         """Read a page of the events after the cursor and hand them out; return how many."""
+        # On a worker thread: a database that stops answering holds the feed, not the loop that
+        # serves every request. On a busy machine the read is slower there (it waits for the
+        # interpreter lock behind the loop's writes), but on the loop the next notice would wait
+        # behind it instead.
         fresh = await to_thread.run_sync(self._read_after, self.cursor)
         if not fresh:
             return 0
         deliveries = [Delivery(s, position_of(s), self.frame(s)) for s in fresh]
+        first, last = deliveries[0].position, deliveries[-1].position
+        fanout = Fanout(noticed, moment(), first, last)
         before = self.cursor
         self.ring.extend(deliveries)
         self.cursor = deliveries[-1].position
         while len(self.ring) > self.ring_size:
             self.floor = self.ring.popleft().position
-        self._dispatch(deliveries, before)
+        self._dispatch(deliveries, before, fanout)
+        fanout.queued = moment()
+        if fanout.unsent == 0:
+            fanout.written = fanout.queued
+        self.fanouts.append(fanout)
         return len(fresh)
 
     def _read_after(self, cursor: Position) -> list[StoredEvent]:
@@ -258,22 +172,29 @@ class LiveFeed:
                 return min(held.position[0], now.position.block_number)
         return ring[len(stored)].position[0] if len(stored) < len(ring) else None
 
-    def _dispatch(self, deliveries: list[Delivery], before: Position) -> None:
-        # One match a filter, not a follower: most followers ask for the same few things.
-        matched: dict[EventFilter, list[Delivery]] = {}
+    def _dispatch(self, deliveries: list[Delivery], before: Position, fanout: Fanout) -> None:
+        # One parcel a filter, not a follower: most followers ask for the same few things.
+        parcels: dict[EventFilter, Parcel | None] = {}
         for follower in list(self.followers):
             if not follower.live:
                 continue
-            chosen = matched.get(follower.filter)
-            if chosen is None:
-                chosen = matched[follower.filter] = [
-                    d for d in deliveries if follower.filter.matches(d.stored)
-                ]
+            asked = follower.filter
+            if asked in parcels:
+                parcel = parcels[asked]
+            else:
+                parcel = parcels[asked] = parcel_of(
+                    [d for d in deliveries if asked.matches(d.stored)], fanout
+                )
             if follower.cursor > before:  # it read some of them itself as it joined
-                chosen = [d for d in chosen if d.position > follower.cursor]
-            if not follower.offer(chosen):
-                self._cut(follower)
+                chosen = [d for d in deliveries if d.position > follower.cursor]
+                parcel = parcel_of([d for d in chosen if asked.matches(d.stored)], fanout)
+            if parcel is not None:
+                if follower.offer(parcel):
+                    fanout.unsent += 1
+                else:
+                    self._cut(follower)
             follower.cursor = max(follower.cursor, self.cursor)
+        fanout.followers = fanout.unsent
 
     def _withdraw(self, from_block: int) -> None:
         while self.ring and self.ring[-1].position[0] >= from_block:
@@ -287,20 +208,20 @@ class LiveFeed:
 
     def _cut(self, follower: Follower) -> None:
         follower.cut = True
-        follower.frames.clear()
+        follower.drop()
         follower.wake.set()
         if follower in self.followers:
             self.followers.discard(follower)
             self.cuts += 1
 
-    async def catch_up(self, follower: Follower) -> AsyncIterator[list[Frame]]:
+    async def catch_up(self, follower: Follower) -> AsyncIterator[list[Parcel]]:
         """The frames that bring ``follower`` up to date, read from the read models a page at a
         time (the next page once the last is sent); then it is live: from then on the feed
         queues each new event it asked for in its buffer."""
         await self.ready.wait()
         self.followers.add(follower)  # from now on told of every withdrawal
         while not follower.cut:
-            if follower.frames:  # a withdrawal, said before the events that replace it
+            if follower.parcels:  # a withdrawal, said before the events that replace it
                 yield follower.take()
             epoch = follower.epoch
             found, checkpoint = await to_thread.run_sync(self._read_for, follower)
@@ -309,9 +230,10 @@ class LiveFeed:
             chosen = [s for s in found if follower.filter.matches(s)]
             if found:
                 follower.cursor = max(follower.cursor, position_of(found[-1]))
-            if chosen:
-                follower.recent.extend(position_of(s) for s in chosen)
-                yield [(self.frame(s), position_of(s)) for s in chosen]
+            parcel = parcel_of([Delivery(s, position_of(s), self.frame(s)) for s in chosen])
+            if parcel is not None:
+                follower.remember(parcel.positions)
+                yield [parcel]
             if len(found) == self.page or follower.epoch != epoch:
                 continue
             # It holds every event it asked for up to the checkpoint read before its events.
@@ -322,7 +244,8 @@ class LiveFeed:
 
     def _join(self, follower: Follower) -> None:
         ring = [d for d in self.ring if d.position > follower.cursor]
-        if not follower.offer([d for d in ring if follower.filter.matches(d.stored)]):
+        parcel = parcel_of([d for d in ring if follower.filter.matches(d.stored)])
+        if parcel is not None and not follower.offer(parcel):
             self._cut(follower)
             return
         follower.cursor = max(follower.cursor, self.cursor)
@@ -338,6 +261,7 @@ class LiveFeed:
 
     def leave(self, follower: Follower) -> None:
         self.followers.discard(follower)
+        follower.drop()
 
     def still_there(self, position: Position) -> bool:
         """Whether an event is stored at ``position`` (a reorganization may have removed it)."""

@@ -3,8 +3,9 @@ keep apart): requests and their latency by route template and status; the indexe
 indexed block, lag and events per second as its ``IndexerStatus`` reports them; the chain as
 the ``ChainWatch`` last read it (the ledger up, its head and the head's age, the read models'
 lag in blocks and seconds, the operator's balance for fees and its low-water mark, and on TRON
-its energy and bandwidth left); transactions sent and failed by reason; and the database
-pool's size, connections in use and requests waiting for one."""
+its energy and bandwidth left); transactions sent and failed by reason; the database
+pool's size, connections in use and requests waiting for one; and each read replica's state:
+whether it answers and how many blocks it is behind the primary."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from dcmx_adapters.sql.pool import PoolFigures, pool_figures
 from dcmx_core.services.indexer import IndexerStatus
 from dcmx_entrypoints.http.chain_watch import ChainReading, ChainWatch
+from dcmx_entrypoints.http.health import Replication
 
 UNMATCHED: Final = "unmatched"
 """The route of requests no route matches (so that stray paths add no label values)."""
@@ -32,7 +34,8 @@ UNMATCHED: Final = "unmatched"
 
 class Metrics:
     """The app's metrics: the ``chain`` figures when there is a watch of it, the ``pool``'s
-    when there is a database pool (the function gives the engine's pool of the moment)."""
+    when there is a database pool (the function gives the engine's pool of the moment). The
+    app registers a ``ReplicaGauges`` beside them when it reads from replicas."""
 
     def __init__(
         self,
@@ -227,6 +230,42 @@ class PoolGauges(Collector):
             "dcmx_db_pool_waiting",
             "Requests waiting for a database connection.",
             None if figures is None else figures.waiting,
+        )
+
+
+class ReplicaGauges(Collector):
+    """Each read replica, asked at the scrape (a replica that does not answer costs the scrape
+    at most its connect timeout): whether it answers, and its lag behind the primary in blocks
+    (no sample when it or the primary does not answer)."""
+
+    def __init__(self, replication: Replication) -> None:
+        self._replication = replication
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        return iter(self._families())
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        up, lag = self._families()
+        for replica in self._replication.read():
+            up.add_metric([replica.name], 0 if replica.failure else 1)
+            if replica.lag is not None:
+                lag.add_metric([replica.name], replica.lag)
+        return iter((up, lag))
+
+    @staticmethod
+    def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
+        labels = ["replica"]
+        return (
+            GaugeMetricFamily(
+                "dcmx_db_replica_up",
+                "1 when the read replica answered at the scrape.",
+                labels=labels,
+            ),
+            GaugeMetricFamily(
+                "dcmx_db_replica_lag_blocks",
+                "Blocks between the primary's checkpoint and the read replica's.",
+                labels=labels,
+            ),
         )
 
 

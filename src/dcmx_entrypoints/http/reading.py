@@ -40,7 +40,10 @@ class Reads:
     is a read of a few indexed rows, over in about a millisecond, less than a trip to the thread
     pool and back costs in CPU. One process thus works on one read at a time; the API grows by
     processes (``dcmx serve --workers``). Whatever may wait on the network for long (the ledger,
-    the readiness checks) runs on the thread pool instead."""
+    the readiness checks) runs on the thread pool instead.
+
+    With read replicas (``DCMX_DATABASE_READ_URL``) ``unit_of_work`` reads them in turn, and
+    the checkpoint an answer gives is the one of the replica that answered."""
 
     unit_of_work: Callable[[], UnitOfWork]
     chain: str

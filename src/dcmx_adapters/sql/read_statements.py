@@ -112,8 +112,8 @@ def prepared(statement: Select[Any], dialect: Dialect) -> PreparedRead:
 
 class KeptConnection:
     """One connection of ``engine``'s pool, in autocommit, kept checked out for reading. It
-    is lent to one reader at a time; ``lent`` gives None to another meanwhile, and to everyone
-    after the connection broke until a new one is checked out (on the next read)."""
+    is lent to one reader at a time; ``lent`` gives None to another meanwhile, and while no
+    connection can be checked out (the server is away)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -139,13 +139,18 @@ class KeptConnection:
         finally:
             self._lock.release()
 
-    def _connection(self) -> psycopg.Connection[Any]:
+    def _connection(self) -> psycopg.Connection[Any] | None:
         kept = self._kept
         if kept is not None and kept.driver_connection.broken:  # type: ignore[union-attr]
             kept.invalidate()
             kept = self._kept = None
         if kept is None:
-            kept = self._kept = self._engine.raw_connection()
+            try:
+                kept = self._kept = self._engine.raw_connection()
+            except (psycopg.Error, DBAPIError):
+                # The server is away: the read goes through the session, which tells it as
+                # every other read's refusal is told; the next read tries again.
+                return None
             kept.driver_connection.autocommit = True  # type: ignore[union-attr]
             # Back to the pool when this is collected (the pool closes it if disposed).
             weakref.finalize(self, kept.close)

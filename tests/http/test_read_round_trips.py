@@ -4,15 +4,21 @@ a transaction, whose snapshot gives both the page and the checkpoint's block."""
 
 from __future__ import annotations
 
+import json
+import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
+import psycopg
 import pytest
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, select, text
 
 from dcmx_adapters.sql.database import create_engine_for, upgrade
+from dcmx_adapters.sql.event_json import encode_event_text, kind_of
+from dcmx_adapters.sql.read_statements import StoredEventJson
 from dcmx_adapters.sql.tables import CheckpointRow
 from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork, reading_units_of_work
 from dcmx_core.model.values import Address, Hash32
@@ -20,6 +26,7 @@ from dcmx_core.read_models import Checkpoint
 from dcmx_core.services.indexer import Indexer, IndexerSettings
 from dcmx_entrypoints.http import create_app
 from dcmx_entrypoints.http.paging import MAX_KEY, encode_cursor
+from dcmx_entrypoints.http.schemas import AddressText, Render
 from tests.conftest import empty_tables
 from tests.http.client import ApiClient, api_client
 from tests.http.conftest import CHAIN, CRYPTO, IndexedDay
@@ -118,10 +125,20 @@ def test_a_read_on_postgresql_is_one_statement_outside_a_transaction(
     statements: list[str] = []
     in_transaction: list[bool] = []
 
-    @event.listens_for(engine, "after_cursor_execute")
-    def _sent(connection: Any, cursor: Any, sql: str, *_: Any) -> None:
-        statements.append(sql)
-        in_transaction.append(cursor.connection.info.transaction_status != 0)  # 0: idle
+    class Counted(psycopg.Cursor[Any]):
+        """Counts what is sent, on whichever path it goes (SQLAlchemy's or the driver's)."""
+
+        def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+            statements.append(str(query))
+            in_transaction.append(self.connection.info.transaction_status != 0)  # 0: idle
+            return super().execute(query, *args, **kwargs)
+
+    checkouts: list[object] = []
+
+    @event.listens_for(engine, "checkout")
+    def _counted(dbapi_connection: Any, *_: Any) -> None:
+        dbapi_connection.cursor_factory = Counted
+        checkouts.append(dbapi_connection)
 
     try:
         Indexer(
@@ -132,10 +149,12 @@ def test_a_read_on_postgresql_is_one_statement_outside_a_transaction(
             for path in ONE_STATEMENT_PATHS:
                 statements.clear()
                 in_transaction.clear()
+                checkouts.clear()
                 answer = get(api, path)
                 assert answer.status_code in (200, 404), path
                 assert len(statements) == 1, (path, statements)
                 assert in_transaction == [False], path
+                assert checkouts == [], path  # on the connection kept for reading
                 if answer.status_code == 200:
                     assert answer.json()["block"] == day.ledger.head().number, path
     finally:
@@ -196,3 +215,92 @@ def test_a_cursor_of_the_largest_keys_reads_an_empty_page(
             assert in_sql.status_code == 200, (path, in_sql.text)
             assert in_sql.content == in_memory.content, path
             assert in_sql.json()["items"] == [], path
+
+
+def test_a_read_after_the_server_closed_the_kept_connection_is_answered(
+    postgresql_url: str, day: IndexedDay
+) -> None:
+    engine = create_engine_for(postgresql_url)
+    empty_tables(engine)
+    try:
+        Indexer(
+            day.ledger, SqlUnitOfWork(engine), IndexerSettings(CHAIN, batch_blocks=9)
+        ).catch_up()
+        with api_client(reading_api(engine, day)) as api:
+            before = api.get("/v1/stats")
+            with engine.connect() as connection:  # every other connection: the kept one too
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+            after = api.get("/v1/stats")
+            again = api.get("/v1/stats")
+        assert (before.status_code, after.status_code, again.status_code) == (200, 200, 200)
+        assert after.content == before.content == again.content
+    finally:
+        empty_tables(engine)
+        engine.dispose()
+
+
+def test_every_event_of_the_day_reads_as_the_in_memory_read_models_render_it(
+    indexed: Engine, day: IndexedDay, day_api: ApiClient
+) -> None:
+    with api_client(reading_api(indexed, day)) as sql_api:
+        path: str | None = "/v1/events?limit=10"
+        pages = 0
+        while path is not None:
+            in_memory, in_sql = get(day_api, path), get(sql_api, path)
+            assert in_sql.content == in_memory.content, path
+            following = in_memory.json()["next"]
+            path = None if following is None else f"/v1/events?limit=10&after={following}"
+            pages += 1
+    assert pages > 1
+
+
+def test_an_event_as_stored_renders_as_the_event_itself(day: IndexedDay) -> None:
+    render = Render(AddressText(CRYPTO.keccak256))
+    tron = Render(AddressText(CRYPTO.keccak256, base58=True))
+    stored = day.uow.events.list(CHAIN, limit=100_000)
+    kinds = set()
+    for one in stored:
+        position = one.position
+        as_stored = StoredEventJson(
+            one.chain,
+            position.block_number,
+            position.log_index,
+            position.tx_id,
+            position.block_hash,
+            kind_of(one.event),
+            json.loads(encode_event_text(one.event, placed_at=position)),
+        )
+        assert render.stored_event(as_stored) == render.event(one)
+        assert tron.stored_event(as_stored) == tron.event(one)
+        kinds.add(as_stored.kind)
+    assert len(kinds) >= 10
+
+
+def test_disposing_of_the_engine_closes_the_connection_kept_for_reading(
+    postgresql_url: str, postgresql_engine: Engine
+) -> None:
+    name = f"kept-for-reading-{uuid.uuid4().hex[:8]}"
+
+    def connections() -> int:
+        with postgresql_engine.connect() as connection:
+            return int(
+                connection.execute(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"),
+                    {"name": name},
+                ).scalar_one()
+            )
+
+    engine = create_engine_for(postgresql_url, connect_args={"application_name": name})
+    with reading_units_of_work(engine, CHAIN)() as uow:
+        uow.balances.balance(NOBODY)
+    assert connections() == 1  # kept, with nothing else checked out
+    engine.dispose()
+    deadline = time.monotonic() + 5  # a server process ends a moment after its client left
+    while connections() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert connections() == 0

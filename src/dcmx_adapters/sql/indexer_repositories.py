@@ -8,6 +8,7 @@ reads select columns, not ORM objects, so every value read has come back from th
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -16,6 +17,7 @@ from sqlalchemy import CursorResult, Select, Table, bindparam, delete, func, sel
 from dcmx_adapters.sql.bulk import copy_events
 from dcmx_adapters.sql.event_json import decode_event, encode_event, kind_of
 from dcmx_adapters.sql.index_notices import announce
+from dcmx_adapters.sql.read_statements import StoredEventJson
 from dcmx_adapters.sql.statements import (
     ALONG,
     LIMIT,
@@ -103,6 +105,28 @@ class SqlEventRepository(SqlRepository):
             values["after_block_number"], values["after_log_index"] = after
         statement = self._pages[kind is not None, after is not None]
         return [_stored_event(row) for row in self._rows(statement, values)]
+
+    def stored_page(
+        self,
+        chain: str,
+        *,
+        after: tuple[int, int] | None = None,
+        limit: int = 100,
+        kind: str | None = None,
+    ) -> builtins.list[StoredEventJson]:  # the builtin: ``list`` is a method here
+        """``list``'s page with each event's fields as stored (``event_json``), not decoded."""
+        values: dict[str, object] = {"chain": chain, "limit": limit}
+        if kind is not None:
+            values["kind"] = kind
+        if after is not None:
+            values["after_block_number"], values["after_log_index"] = after
+        statement = self._pages[kind is not None, after is not None]
+        return [
+            StoredEventJson(
+                r.chain, r.block_number, r.log_index, r.tx_id, r.block_hash, r.kind, r.payload
+            )
+            for r in self._rows(statement, values)
+        ]
 
     def remove_from(self, chain: str, block_number: int) -> int:
         c = self._table.c

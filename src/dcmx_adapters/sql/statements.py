@@ -88,9 +88,9 @@ class SqlRepository:
         for reading brings the checkpoint along (the rows then carry its columns too, which
         readers ignore)."""
         along: CheckpointAlong | None = self._session.info.get(ALONG)
-        if along is None or along.seen:
+        if along is None:
             return self._session.connection().execute(statement, values).all()
-        return along.read(self._session, statement, values or {})
+        return along.rows(self._session, statement, values or {})
 
     def _all(
         self, record: type[Record], statement: Select[Any], values: dict[str, Any] | None = None
@@ -137,7 +137,7 @@ ALONG: Final = "dcmx_checkpoint_along"
 """The key of a session's ``CheckpointAlong`` in its ``info``."""
 
 _checkpoints = table_of(CheckpointRow)
-_CHECKPOINT_CHAIN: Final = "_checkpoint_chain"
+CHECKPOINT_CHAIN: Final = "_checkpoint_chain"
 _ON_PAGE: Final = "_on_page"
 _CHECKPOINT_BLOCK: Final = "_checkpoint_block_number"
 _CHECKPOINT_HASH: Final = "_checkpoint_block_hash"
@@ -158,15 +158,20 @@ class CheckpointAlong:
     seen: bool = False
     checkpoint: Checkpoint | None = None
 
+    def rows(
+        self, session: Session, statement: Select[Any], values: dict[str, Any]
+    ) -> Sequence[Row[Any]]:
+        """The rows of a read of the unit of work; the first brings the checkpoint along."""
+        if self.seen:
+            return session.connection().execute(statement, values).all()
+        return self.read(session, statement, values)
+
     def read(
         self, session: Session, statement: Select[Any], values: dict[str, Any]
     ) -> list[Row[Any]]:
         self.seen = True
-        carried = _CARRIED.get(statement)
-        if carried is None:
-            carried = _CARRIED[statement] = _carrying_checkpoint(statement)
-        values = {**values, _CHECKPOINT_CHAIN: self.chain}
-        rows = session.connection().execute(carried, values).all()
+        values = {**values, CHECKPOINT_CHAIN: self.chain}
+        rows = session.connection().execute(carrying_checkpoint(statement), values).all()
         first = rows[0]._mapping
         if first[_CHECKPOINT_BLOCK] is not None:
             self.checkpoint = Checkpoint(
@@ -184,13 +189,22 @@ _CARRIED: WeakKeyDictionary[Select[Any], Select[Any]] = WeakKeyDictionary()
 """Each read statement (built once, in its repository) with the checkpoint brought along."""
 
 
+def carrying_checkpoint(statement: Select[Any]) -> Select[Any]:
+    """``statement`` with the checkpoint brought along (its columns first, a column that is
+    never null on the page's rows last; parameter ``CHECKPOINT_CHAIN``), built once."""
+    carried = _CARRIED.get(statement)
+    if carried is None:
+        carried = _CARRIED[statement] = _carrying_checkpoint(statement)
+    return carried
+
+
 def _carrying_checkpoint(statement: Select[Any]) -> Select[Any]:
     page = statement.add_columns(literal(True).label(_ON_PAGE)).subquery("page")
     adapter = ClauseAdapter(page)
     order = [adapter.traverse(clause) for clause in statement._order_by_clauses]
     one = select(literal(1).label("one")).subquery("one")
     checkpoint = _checkpoints.alias("checkpoint")
-    chain = bindparam(_CHECKPOINT_CHAIN, type_=checkpoint.c.chain.type)
+    chain = bindparam(CHECKPOINT_CHAIN, type_=checkpoint.c.chain.type)
     joined = one.outerjoin(checkpoint, checkpoint.c.chain == chain)
     return (
         select(

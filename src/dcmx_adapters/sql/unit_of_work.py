@@ -26,7 +26,8 @@ from dcmx_adapters.sql.market_repositories import (
     SqlSaleRepository,
 )
 from dcmx_adapters.sql.projections import SetWiseProjection
-from dcmx_adapters.sql.statements import ALONG, CheckpointAlong, SqlRepository
+from dcmx_adapters.sql.read_statements import DirectAlong, KeptConnection
+from dcmx_adapters.sql.statements import ALONG, SqlRepository
 from dcmx_adapters.sql.user_repositories import (
     SqlClaimRepository,
     SqlComplianceRepository,
@@ -101,16 +102,20 @@ class SqlUnitOfWork:
         self._sessions = bind if isinstance(bind, sessionmaker) else sessions_of(bind)
         self._session: Session | None = None
         self._reads_of: str | None = None
+        self._kept: KeptConnection | None = None
         self.fence: Callable[[Session], None] | None = None
         """Run in the transaction before each commit (a writer's lease check): it may refuse
         the commit by raising, and nothing is written."""
 
     @classmethod
-    def for_reading(cls, sessions: sessionmaker[Session], chain: str) -> SqlUnitOfWork:
-        """A unit of work that only reads (see ``reading_units_of_work``). It refuses to
-        commit."""
+    def for_reading(
+        cls, sessions: sessionmaker[Session], chain: str, kept: KeptConnection | None = None
+    ) -> SqlUnitOfWork:
+        """A unit of work that only reads (see ``reading_units_of_work``), on the ``kept``
+        connection when there is one. It refuses to commit."""
         uow = cls(sessions)
         uow._reads_of = chain
+        uow._kept = kept
         return uow
 
     def __enter__(self) -> SqlUnitOfWork:
@@ -120,7 +125,7 @@ class SqlUnitOfWork:
         if self._reads_of is None:
             session.begin()
         else:
-            session.info[ALONG] = CheckpointAlong(self._reads_of)
+            session.info[ALONG] = DirectAlong(self._reads_of, kept=self._kept)
         for name, repository in _REPOSITORIES.items():
             setattr(self, name, repository(session))
         return self
@@ -165,9 +170,11 @@ def reading_units_of_work(engine: Engine, chain: str) -> Callable[[], SqlUnitOfW
     """A new unit of work a call, for the API's reads of ``chain``: on PostgreSQL outside a
     transaction (``reading_engine``: no ``BEGIN`` and ``ROLLBACK`` round trips), and its first
     read bringing the checkpoint along in the same statement, so that the checkpoint asked for
-    after it is of that read's snapshot: one round trip a read."""
+    after it is of that read's snapshot: one round trip a read. On PostgreSQL the reads go on
+    a connection kept for them, through the driver itself (``read_statements``)."""
     sessions = sessionmaker(reading_engine(engine), expire_on_commit=False)
-    return partial(SqlUnitOfWork.for_reading, sessions, chain)
+    kept = KeptConnection(engine) if engine.dialect.name == "postgresql" else None
+    return partial(SqlUnitOfWork.for_reading, sessions, chain, kept)
 
 
 if TYPE_CHECKING:

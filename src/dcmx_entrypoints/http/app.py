@@ -28,6 +28,7 @@ from dcmx_entrypoints.container import (
 from dcmx_entrypoints.http.access import KeyCheck
 from dcmx_entrypoints.http.chain_watch import ChainBlocks, ChainSources, ChainWatch, FeePayer
 from dcmx_entrypoints.http.counted_ledger import counted
+from dcmx_entrypoints.http.direct_reads import DirectReads, DirectRoutes
 from dcmx_entrypoints.http.docs import add_docs
 from dcmx_entrypoints.http.event_stream import (
     event_frame,
@@ -44,7 +45,7 @@ from dcmx_entrypoints.http.limits import (
     RateLimiter,
 )
 from dcmx_entrypoints.http.live_feed import LiveFeed
-from dcmx_entrypoints.http.market import market_routes
+from dcmx_entrypoints.http.market import MarketAnswers, market_routes
 from dcmx_entrypoints.http.metrics import (
     ChainGauges,
     Metrics,
@@ -60,7 +61,7 @@ from dcmx_entrypoints.http.problems import (
     problem_responses,
 )
 from dcmx_entrypoints.http.reading import Reads
-from dcmx_entrypoints.http.records import records_routes
+from dcmx_entrypoints.http.records import RecordAnswers, records_routes
 from dcmx_entrypoints.http.schemas import AddressText, Render
 from dcmx_entrypoints.http.signed_requests import SignedRequests
 from dcmx_entrypoints.http.signed_routes import signed_routes
@@ -168,9 +169,11 @@ def create_app(
     )
     if replication is not None:
         metrics.registry.register(ReplicaGauges(replication))
+    reads = Reads(read_unit_of_work or unit_of_work, chain, render, page_size_max)
+    direct = DirectRoutes(MarketAnswers(reads), RecordAnswers(reads))
+    app.add_middleware(DirectReads, routes=direct)  # the innermost: after the limits
     app.add_middleware(BodyLimit, limit=request_body_max, seconds=request_body_seconds)
     app.add_middleware(RequestMetrics, metrics=metrics)
-    reads = Reads(read_unit_of_work or unit_of_work, chain, render, page_size_max)
     checks = ReadinessChecks(
         unit_of_work,
         chain,

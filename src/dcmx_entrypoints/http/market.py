@@ -6,6 +6,7 @@ balances and holders, sales and payouts."""
 
 from typing import Annotated
 
+from attrs import frozen
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
@@ -20,12 +21,14 @@ from dcmx_entrypoints.http.reading import (
     Reads,
     ReleaseId,
     page_answer,
+    page_document,
     route_options,
 )
 from dcmx_entrypoints.http.schemas import (
     Balance,
     Edition,
     Holder,
+    JsonObject,
     Page,
     Payout,
     Release,
@@ -47,8 +50,63 @@ def _known_release(uow: UnitOfWork, release_id: int) -> None:
         raise UnknownRelease(release_id)
 
 
+@frozen
+class MarketAnswers:
+    """The answers of the market's busiest reads, as documents: the routes below give them,
+    and so does ``DirectReads``, which answers them without FastAPI's machinery."""
+
+    reads: Reads
+
+    def release(self, release_id: int) -> JsonObject:
+        reads, render = self.reads, self.reads.render
+        limit = reads.page_size_max
+        with reads.reading() as read:
+            found = read.uow.releases.get_release(release_id)
+            if found is None:
+                raise UnknownRelease(release_id)
+            editions = read.uow.releases.editions_of_release(release_id, limit=limit + 1)
+        shown, next_ = cut(editions, limit, "release-editions", lambda e: (e.token_id,))
+        return {
+            "release": render.release(found),
+            "editions": [render.edition(e) for e in shown],
+            "editions_next": next_,
+            "block": read.block,
+        }
+
+    def owned(self, owner: Address, page: PageRequest) -> JsonObject:
+        after = _after_int("owned-editions", page)
+        with self.reads.reading() as read:
+            found = read.uow.releases.editions_of_owner(owner, after=after, limit=page.limit + 1)
+        shown, next_ = cut(found, page.limit, "owned-editions", lambda e: (e.token_id,))
+        return page_document([self.reads.render.edition(e) for e in shown], next_, read.block)
+
+    def balance(self, holder: Address) -> JsonObject:
+        with self.reads.reading() as read:
+            amount = read.uow.balances.balance(holder)
+        return {
+            "account": self.reads.render.address(holder),
+            "amount": str(amount),
+            "block": read.block,
+        }
+
+    def stats(self) -> JsonObject:
+        with self.reads.reading() as read:
+            found = read.uow.stats.get()
+        return self.reads.render.stats(found, read.block)
+
+    def payouts(self, recipient: Address, page: PageRequest) -> JsonObject:
+        after = None
+        if page.after is not None:
+            after = address_key(decode_cursor("payouts", page.after, (str,)))
+        with self.reads.reading() as read:
+            found = read.uow.sales.payouts_of(recipient, after=after, limit=page.limit + 1)
+        shown, next_ = cut(found, page.limit, "payouts", lambda p: (p.currency.to_hex(),))
+        return page_document([self.reads.render.payout(p) for p in shown], next_, read.block)
+
+
 def market_routes(reads: Reads) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["market"])
+    answers = MarketAnswers(reads)
     render = reads.render
     paged = Depends(reads.page_parameters())
     account = Depends(reads.account_parameter())
@@ -71,21 +129,7 @@ def market_routes(reads: Reads) -> APIRouter:
         **route_options("One release, with the first page of its editions", ONE_PROBLEMS),
     )
     async def release(release_id: ReleaseId) -> JSONResponse:
-        limit = reads.page_size_max
-        with reads.reading() as read:
-            found = read.uow.releases.get_release(release_id)
-            if found is None:
-                raise UnknownRelease(release_id)
-            editions = read.uow.releases.editions_of_release(release_id, limit=limit + 1)
-        shown, next_ = cut(editions, limit, "release-editions", lambda e: (e.token_id,))
-        return JSONResponse(
-            {
-                "release": render.release(found),
-                "editions": [render.edition(e) for e in shown],
-                "editions_next": next_,
-                "block": read.block,
-            }
-        )
+        return JSONResponse(answers.release(release_id))
 
     @router.get(
         "/releases/{release_id}/editions",
@@ -121,11 +165,7 @@ def market_routes(reads: Reads) -> APIRouter:
         **route_options("The editions (NFTs) an account owns, by token id", PAGED_PROBLEMS),
     )
     async def owned(owner: Address = account, page: PageRequest = paged) -> JSONResponse:
-        after = _after_int("owned-editions", page)
-        with reads.reading() as read:
-            found = read.uow.releases.editions_of_owner(owner, after=after, limit=page.limit + 1)
-        shown, next_ = cut(found, page.limit, "owned-editions", lambda e: (e.token_id,))
-        return page_answer([render.edition(e) for e in shown], next_, read.block)
+        return JSONResponse(answers.owned(owner, page))
 
     @router.get(
         "/accounts/{address}/balance",
@@ -133,10 +173,7 @@ def market_routes(reads: Reads) -> APIRouter:
         **route_options("An account's DCMX token balance", PAGED_PROBLEMS),
     )
     async def balance(holder: Address = account) -> JSONResponse:
-        with reads.reading() as read:
-            amount = read.uow.balances.balance(holder)
-        document = {"account": render.address(holder), "amount": str(amount), "block": read.block}
-        return JSONResponse(document)
+        return JSONResponse(answers.balance(holder))
 
     @router.get(
         "/stats",
@@ -148,9 +185,7 @@ def market_routes(reads: Reads) -> APIRouter:
         ),
     )
     async def stats() -> JSONResponse:
-        with reads.reading() as read:
-            found = read.uow.stats.get()
-        return JSONResponse(render.stats(found, read.block))
+        return JSONResponse(answers.stats())
 
     @router.get(
         "/token/holders",
@@ -180,12 +215,6 @@ def market_routes(reads: Reads) -> APIRouter:
         **route_options("What an account is owed and has withdrawn, by currency", PAGED_PROBLEMS),
     )
     async def payouts(recipient: Address = account, page: PageRequest = paged) -> JSONResponse:
-        after = None
-        if page.after is not None:
-            after = address_key(decode_cursor("payouts", page.after, (str,)))
-        with reads.reading() as read:
-            found = read.uow.sales.payouts_of(recipient, after=after, limit=page.limit + 1)
-        shown, next_ = cut(found, page.limit, "payouts", lambda p: (p.currency.to_hex(),))
-        return page_answer([render.payout(p) for p in shown], next_, read.block)
+        return JSONResponse(answers.payouts(recipient, page))
 
     return router

@@ -102,10 +102,15 @@ ReleaseId = Annotated[
 ]
 
 
+def page_document(items: list[JsonObject], next_: str | None, block: int | None) -> JsonObject:
+    """A page as the ``Page`` model describes it (the route's ``response_model`` still
+    describes it in the OpenAPI document)."""
+    return {"items": items, "next": next_, "block": block}
+
+
 def page_answer(items: list[JsonObject], next_: str | None, block: int | None) -> JSONResponse:
-    """A page as the ``Page`` model describes it, encoded as FastAPI encodes a model (the
-    route's ``response_model`` still describes it in the OpenAPI document)."""
-    return JSONResponse({"items": items, "next": next_, "block": block})
+    """``page_document``, encoded as FastAPI encodes a model."""
+    return JSONResponse(page_document(items, next_, block))
 
 
 def route_options(summary: str, problems: dict[int | str, dict[str, Any]]) -> dict[str, Any]:

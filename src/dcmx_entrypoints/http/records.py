@@ -3,23 +3,32 @@ acceptances, open deletion requests, the raw events and the quarantined logs."""
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from typing import Annotated, Final, Protocol, runtime_checkable
 
+from attrs import frozen
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
 
+from dcmx_adapters.sql.read_statements import StoredEventJson
 from dcmx_core.events import EVENT_TYPES
 from dcmx_core.model.enums import DocumentType
 from dcmx_core.model.values import Address, Hash32
 from dcmx_entrypoints.http.paging import PageRequest, cut, decode_cursor
 from dcmx_entrypoints.http.problems import InvalidCursor
-from dcmx_entrypoints.http.reading import PAGED_PROBLEMS, Reads, page_answer, route_options
+from dcmx_entrypoints.http.reading import (
+    PAGED_PROBLEMS,
+    Reads,
+    page_answer,
+    page_document,
+    route_options,
+)
 from dcmx_entrypoints.http.schemas import (
     Acceptance,
     Claim,
     DeletionRequest,
     Document,
     Event,
+    JsonObject,
     Page,
     Quarantined,
 )
@@ -39,8 +48,72 @@ def _after_int(list_name: str, page: PageRequest) -> int:
     return int(key)
 
 
+@runtime_checkable
+class StoredEventPages(Protocol):
+    """Events whose pages can be read with their fields as stored (``SqlEventRepository``),
+    which the API renders without decoding each event first."""
+
+    def stored_page(
+        self, chain: str, *, after: tuple[int, int] | None, limit: int, kind: str | None
+    ) -> list[StoredEventJson]: ...
+
+
+@frozen
+class RecordAnswers:
+    """The answers of the busiest reads of rewards, compliance and the chain's record, as
+    documents: the routes below give them, and so does ``DirectReads``."""
+
+    reads: Reads
+
+    def claims(self, user: Address, page: PageRequest) -> JsonObject:
+        after = _after_int("claims", page)
+        with self.reads.reading() as read:
+            found = read.uow.claims.claims_of(user, after=after, limit=page.limit + 1)
+        shown, next_ = cut(found, page.limit, "claims", lambda c: (c.claim_id,))
+        return page_document([self.reads.render.claim(c) for c in shown], next_, read.block)
+
+    def acceptances(self, user: Address, page: PageRequest) -> JsonObject:
+        after = None
+        if page.after is not None:
+            at, doc_type, version = decode_cursor("acceptances", page.after, (int, int, int))
+            after = (int(at), _document_type(int(doc_type)), int(version))
+        with self.reads.reading() as read:
+            found = read.uow.compliance.acceptances_of(user, after=after, limit=page.limit + 1)
+        shown, next_ = cut(
+            found,
+            page.limit,
+            "acceptances",
+            lambda a: (a.accepted_at, int(a.doc_type), a.version),
+        )
+        render = self.reads.render
+        return page_document([render.acceptance(a) for a in shown], next_, read.block)
+
+    def events(self, kind: str | None, page: PageRequest) -> JsonObject:
+        after = None
+        if page.after is not None:
+            block_number, log_index = decode_cursor("events", page.after, (int, int))
+            after = (int(block_number), int(log_index))
+        reads, limit = self.reads, page.limit
+        with reads.reading() as read:
+            events = read.uow.events
+            if isinstance(events, StoredEventPages):
+                stored = events.stored_page(reads.chain, after=after, limit=limit + 1, kind=kind)
+            else:
+                found = events.list(reads.chain, after=after, limit=limit + 1, kind=kind)
+        if isinstance(events, StoredEventPages):
+            shown, next_ = cut(stored, limit, "events", lambda e: (e.block_number, e.log_index))
+            items = [reads.render.stored_event(e) for e in shown]
+        else:
+            decoded, next_ = cut(
+                found, limit, "events", lambda e: (e.position.block_number, e.position.log_index)
+            )
+            items = [reads.render.event(e) for e in decoded]
+        return page_document(items, next_, read.block)
+
+
 def records_routes(reads: Reads) -> APIRouter:
     router = APIRouter(prefix="/v1")
+    answers = RecordAnswers(reads)
     render = reads.render
     paged = Depends(reads.page_parameters())
     account = Depends(reads.account_parameter())
@@ -52,11 +125,7 @@ def records_routes(reads: Reads) -> APIRouter:
         **route_options("A user's reward claims, by claim number", PAGED_PROBLEMS),
     )
     async def claims(user: Address = account, page: PageRequest = paged) -> JSONResponse:
-        after = _after_int("claims", page)
-        with reads.reading() as read:
-            found = read.uow.claims.claims_of(user, after=after, limit=page.limit + 1)
-        shown, next_ = cut(found, page.limit, "claims", lambda c: (c.claim_id,))
-        return page_answer([render.claim(c) for c in shown], next_, read.block)
+        return JSONResponse(answers.claims(user, page))
 
     @router.get(
         "/documents/{doc_type}",
@@ -87,19 +156,7 @@ def records_routes(reads: Reads) -> APIRouter:
         **route_options("A user's acceptances of legal documents, oldest first", PAGED_PROBLEMS),
     )
     async def acceptances(user: Address = account, page: PageRequest = paged) -> JSONResponse:
-        after = None
-        if page.after is not None:
-            at, doc_type, version = decode_cursor("acceptances", page.after, (int, int, int))
-            after = (int(at), _document_type(int(doc_type)), int(version))
-        with reads.reading() as read:
-            found = read.uow.compliance.acceptances_of(user, after=after, limit=page.limit + 1)
-        shown, next_ = cut(
-            found,
-            page.limit,
-            "acceptances",
-            lambda a: (a.accepted_at, int(a.doc_type), a.version),
-        )
-        return page_answer([render.acceptance(a) for a in shown], next_, read.block)
+        return JSONResponse(answers.acceptances(user, page))
 
     @router.get(
         "/deletion-requests/open",
@@ -127,19 +184,7 @@ def records_routes(reads: Reads) -> APIRouter:
         ] = None,
         page: PageRequest = paged,
     ) -> JSONResponse:
-        after = None
-        if page.after is not None:
-            block_number, log_index = decode_cursor("events", page.after, (int, int))
-            after = (int(block_number), int(log_index))
-        with reads.reading() as read:
-            found = read.uow.events.list(reads.chain, after=after, limit=page.limit + 1, kind=kind)
-        shown, next_ = cut(
-            found,
-            page.limit,
-            "events",
-            lambda e: (e.position.block_number, e.position.log_index),
-        )
-        return page_answer([render.event(e) for e in shown], next_, read.block)
+        return JSONResponse(answers.events(kind, page))
 
     @router.get(
         "/quarantine",

@@ -7,6 +7,9 @@ their lower-case names, and addresses the chain's own rendering (`AddressText`).
 from __future__ import annotations
 
 import re
+import types
+import typing
+from collections.abc import Callable
 from enum import IntEnum
 from functools import lru_cache
 from typing import Any, Final, Generic, TypeVar
@@ -15,6 +18,8 @@ import attrs
 from attrs import frozen
 from pydantic import BaseModel, Field
 
+from dcmx_adapters.sql.event_json import EVENT_CLASSES, EventJsonError
+from dcmx_adapters.sql.read_statements import StoredEventJson
 from dcmx_core.events import DomainEvent
 from dcmx_core.model.values import Address, Hash32, Keccak
 from dcmx_core.read_models import (
@@ -54,6 +59,10 @@ class AddressText:
     def render(self, address: Address) -> str:
         return _rendered(address, self.keccak, self.base58)
 
+    def render_hex(self, text: str) -> str:
+        """``render`` of the address written ``text`` (``0x`` and 40 hex digits)."""
+        return _rendered_hex(text, self.keccak, self.base58)
+
     def in_text(self, text: str) -> str:
         """``text`` with every address in it (``0x`` and 40 hex digits, as the domain's messages
         write them) in this chain's form."""
@@ -68,6 +77,11 @@ def _rendered(address: Address, keccak: Keccak, base58: bool) -> str:
     # A hash (EIP-55) or a double SHA-256 (base58check) an address: pages name the same
     # accounts again and again, so each is worked out once.
     return address.to_base58() if base58 else address.to_checksum_hex(keccak)
+
+
+@lru_cache(maxsize=65_536)
+def _rendered_hex(text: str, keccak: Keccak, base58: bool) -> str:
+    return _rendered(Address.from_hex(text), keccak, base58)
 
 
 def enum_name(value: IntEnum) -> str:
@@ -398,6 +412,20 @@ class Render:
             return [self.value(item) for item in value]
         raise TypeError(f"no JSON rendering for an event field of type {type(value).__name__}")
 
+    def stored_event(self, stored: StoredEventJson) -> JsonObject:
+        """What ``event`` gives for the event, from its fields as stored, without decoding
+        them into the event first: only enums and addresses read differently."""
+        fields = stored.fields
+        return {
+            "chain": stored.chain,
+            "block_number": stored.block_number,
+            "block_hash": stored.block_hash.to_hex(),
+            "tx_id": stored.tx_id.to_hex(),
+            "log_index": stored.log_index,
+            "kind": stored.kind,
+            "data": {name: read(self, fields[name]) for name, read in _stored_fields(stored.kind)},
+        }
+
     def quarantined(self, log: QuarantinedLog) -> JsonObject:
         return {
             "chain": log.chain,
@@ -407,3 +435,51 @@ class Render:
             "reason": log.reason,
             "raw": "0x" + log.raw.hex(),
         }
+
+
+StoredRead = Callable[[Render, Any], Any]
+"""A field of an event as stored (``event_json``) into what ``Render.value`` makes of it."""
+
+
+def _stored_fields(kind: str) -> list[tuple[str, StoredRead]]:
+    found = _STORED_FIELDS.get(kind)
+    if found is None:
+        cls = EVENT_CLASSES.get(kind)
+        if cls is None:
+            raise EventJsonError(kind, "no event class has this name")
+        hints = typing.get_type_hints(cls)
+        found = _STORED_FIELDS[kind] = [
+            (field.name, _stored_read(hints[field.name]))
+            for field in attrs.fields(cls)
+            if field.name != "position"
+        ]
+    return found
+
+
+_STORED_FIELDS: dict[str, list[tuple[str, StoredRead]]] = {}
+
+
+def _as_stored(_render: Render, value: Any) -> Any:
+    return value
+
+
+def _stored_read(hint: Any) -> StoredRead:
+    """Ints are stored as decimal strings and hashes as ``0x`` hex, as they are answered;
+    enums are stored by value and answered by name, addresses stored as hex and answered in
+    the chain's rendering."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        (present,) = [arg for arg in args if arg is not type(None)]
+        inner = _stored_read(present)
+        return lambda render, value: None if value is None else inner(render, value)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item = _stored_read(args[0])
+        return lambda render, values: [item(render, value) for value in values]
+    if isinstance(hint, type) and issubclass(hint, IntEnum):
+        names = {int(member): enum_name(member) for member in hint}
+        return lambda _render, value: names[value]
+    if hint is Address:
+        return lambda render, value: render.addresses.render_hex(value)
+    if hint in (bool, str, int, Hash32):
+        return _as_stored
+    raise TypeError(f"no JSON rendering for an event field of type {hint!r}")

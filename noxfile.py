@@ -85,6 +85,7 @@ def bench(session: nox.Session) -> None:
     session.run(PYTHON, "-m", "benchmarks.indexer", *session.posargs)
     session.run(PYTHON, "-m", "benchmarks.backfill")
     session.run(PYTHON, "-m", "benchmarks.api", *session.posargs)
+    session.run(PYTHON, "-m", "benchmarks.api_cpu")
     session.run(PYTHON, "-m", "benchmarks.devnode", *session.posargs)
     session.run(PYTHON, "-m", "benchmarks.node_journal", *session.posargs)
     session.run(PYTHON, "-m", "benchmarks.rate_limits")

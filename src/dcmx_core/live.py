@@ -8,7 +8,7 @@ notice is sent in the transaction it speaks of, so a batch that did not commit t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Protocol
 
 from attrs import fields, frozen
@@ -32,8 +32,8 @@ class IndexNotice:
 class IndexNotices(Protocol):
     """The notices of every indexer writing to the read models, in the order they committed."""
 
-    def notices(self) -> AsyncIterator[IndexNotice]:
-        """Notices as they come, until the caller stops iterating. Where notices may have been
+    def notices(self) -> AsyncGenerator[IndexNotice, None]:
+        """Notices as they come, until the caller closes the generator. Where notices may have been
         lost (a connection to the database dropped and came back), a notice whose
         ``chain`` is empty tells that the read models must be looked at again."""
         ...

@@ -10,7 +10,7 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -326,7 +326,7 @@ class QueuedNotices:
     def __init__(self) -> None:
         self.queue: asyncio.Queue[IndexNotice] = asyncio.Queue()
 
-    async def notices(self) -> AsyncIterator[IndexNotice]:
+    async def notices(self) -> AsyncGenerator[IndexNotice, None]:
         while True:
             yield await self.queue.get()
 

@@ -5,7 +5,7 @@ when every follower had its parcel queued and when the last of them was written.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from pathlib import Path
 
 from dcmx_adapters.sql.database import create_engine_for, upgrade
@@ -26,7 +26,7 @@ class QueuedNotices:
     def __init__(self) -> None:
         self.queue: asyncio.Queue[IndexNotice] = asyncio.Queue()
 
-    async def notices(self) -> AsyncIterator[IndexNotice]:
+    async def notices(self) -> AsyncGenerator[IndexNotice, None]:
         while True:
             yield await self.queue.get()
 

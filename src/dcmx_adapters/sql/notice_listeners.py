@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import psycopg
@@ -30,7 +30,7 @@ class PostgresNotices:
         self._conninfo = make_url(url).set(drivername="postgresql").render_as_string(False)
         self._retry_seconds = retry_seconds
 
-    async def notices(self) -> AsyncIterator[IndexNotice]:
+    async def notices(self) -> AsyncGenerator[IndexNotice, None]:
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(
@@ -67,7 +67,7 @@ class InProcessNotices:
     def _rolled_back(self, session: Session, _previous: Any) -> None:
         session.info.pop(PENDING, None)
 
-    async def notices(self) -> AsyncIterator[IndexNotice]:
+    async def notices(self) -> AsyncGenerator[IndexNotice, None]:
         queue: asyncio.Queue[IndexNotice] = asyncio.Queue()
         listener = (asyncio.get_running_loop(), queue)
         with self._lock:

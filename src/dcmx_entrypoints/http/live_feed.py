@@ -19,6 +19,7 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 
 from anyio import to_thread
 from attrs import define, field
@@ -85,18 +86,21 @@ class LiveFeed:
 
     async def _run(self) -> None:
         said = ""
-        async for notice in self.notices.notices():
-            if notice.chain not in ("", self.chain):
-                continue
-            try:
-                await self._take(notice, moment())
-            except Exception as error:  # the next notice reads again from the same cursor
-                reason = refusal_reason(error)
-                if reason != said:  # once a reason, not once a notice
-                    _log.warning("live_feed=read_failed reason=%r", reason)
-                said = reason
-            else:
-                said = ""
+        # Closed here when the feed stops, whatever it was awaiting: the listener's connection
+        # is closed on this loop, not left to the garbage collector.
+        async with aclosing(self.notices.notices()) as notices:
+            async for notice in notices:
+                if notice.chain not in ("", self.chain):
+                    continue
+                try:
+                    await self._take(notice, moment())
+                except Exception as error:  # the next notice reads again from the same cursor
+                    reason = refusal_reason(error)
+                    if reason != said:  # once a reason, not once a notice
+                        _log.warning("live_feed=read_failed reason=%r", reason)
+                    said = reason
+                else:
+                    said = ""
 
     async def _beat(self) -> None:
         while True:

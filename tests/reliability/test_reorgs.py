@@ -258,7 +258,7 @@ def test_a_reorg_while_the_indexer_is_down_is_found_by_hash(
 
 def test_a_reorg_inside_the_range_being_backfilled(chain: Chain, store: Store) -> None:
     chain.pay_many(24, "backfill")
-    indexer = chain.indexer(store.uow, batch_blocks=3)
+    indexer = chain.indexer(store.uow, batch_blocks=3, catch_up_events=0)
     indexer.catch_up(StopAt(indexer, head(chain) - 14))
     stopped_at = indexer.status.indexed
     assert stopped_at < head(chain) - 10

@@ -245,12 +245,14 @@ class Indexer:
 
     def _read(self, first: int, last: int) -> _Batch:
         """Blocks ``first..last``: their events, once each, and the hashes of the blocks a
-        reorganization could still reach. Events whose block hash is not the hash read for
-        their block (the chain moved while it was read) are read again."""
+        reorganization could still reach (the last ``reorg_window`` and the one below them,
+        where a fork that deep would start: so the record is the same whatever the batches'
+        sizes). Events whose block hash is not the hash read for their block (the chain moved
+        while it was read) are read again."""
         chain, window = self.settings.chain, self.settings.reorg_window
         for _ in range(3):
             batch = self._read_in_pieces(first, last)
-            recent = [self.ledger.block(n) for n in range(max(first, last - window + 1), last + 1)]
+            recent = [self.ledger.block(n) for n in range(max(first, last - window), last + 1)]
             hashes = {block.number: block.hash for block in recent}
             events = _once_each(batch.events, first, last)
             positions = [e.position for e in events if e.position is not None]

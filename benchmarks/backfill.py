@@ -69,6 +69,7 @@ COPY = "  raw events: encode and COPY"
 PROJECT = "  projections, figures (set-wise)"
 COMMIT = "  commit"
 REST_OF_WRITE = "  checkpoint, block hashes (the rest)"
+STATISTICS = "writer thread: ANALYZE once caught up"
 
 
 @define
@@ -161,6 +162,10 @@ class TimedUnitOfWork(SqlUnitOfWork):
         with self.stages.timing(COMMIT, database=True):
             super().commit()
 
+    def refresh_statistics(self) -> None:
+        with self.stages.timing(STATISTICS, database=True):
+            super().refresh_statistics()
+
 
 class _TimedEvents:
     def __init__(self, events: Any, stages: Stages) -> None:
@@ -187,7 +192,11 @@ class Backfill:
 
 
 def backfill(
-    url: str, chain: Chain, deployment: Deployment, batch_blocks: int, node_pid: int | None = None
+    url: str,
+    chain: Chain,
+    deployment: Deployment,
+    settings: IndexerSettings,
+    node_pid: int | None = None,
 ) -> Backfill:
     """Index ``chain`` from block 0 into the database at ``url``, timing every stage."""
     upgrade(url)
@@ -201,9 +210,7 @@ def backfill(
         clock=ManualClock(0),
     )
     ledger.stages = stages
-    indexer = TimedIndexer(
-        ledger, TimedUnitOfWork(engine, stages), IndexerSettings(CHAIN, batch_blocks)
-    )
+    indexer = TimedIndexer(ledger, TimedUnitOfWork(engine, stages), settings)
     indexer.stages = stages
     load = os.getloadavg()[0]
     node_began = _process_cpu(node_pid) if node_pid else 0.0
@@ -305,6 +312,7 @@ def stage_table(title: str, run: Backfill) -> Table:
         PROJECT,
         COMMIT,
         REST_OF_WRITE,
+        STATISTICS,
     ]
     for shown in order:
         name = shown.strip() if shown.strip() in (READ, DECODE, HEADERS) else shown
@@ -333,6 +341,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--accounts", type=int, default=20_000)
     parser.add_argument("--batch-blocks", type=int, default=2_000)
+    parser.add_argument(
+        "--catch-up-events",
+        type=int,
+        default=IndexerSettings(CHAIN).catch_up_events,
+        help="events a batch grows toward while far behind the head (0: no growth)",
+    )
     parser.add_argument("--port", type=int, default=PORT, help="the JSON-RPC node's port")
     parser.add_argument("--no-json-rpc", action="store_true", help="in process only")
     options = parser.parse_args()
@@ -356,16 +370,17 @@ def main() -> None:
     )
     del logs
 
-    with scratch_database("backfill_bench_in_process") as url:
-        run = backfill(url, chain, deployment, options.batch_blocks)
+    settings = IndexerSettings(CHAIN, options.batch_blocks, catch_up_events=options.catch_up_events)
+    with scratch_database(f"backfill_bench_in_process_{os.getpid()}") as url:
+        run = backfill(url, chain, deployment, settings)
     console.print(stage_table("Backfill in process (EvmLedger on RevmChain)", run))
     if options.no_json_rpc:
         return
     with (
         json_rpc_node(chain, options.port) as (node_url, pid),
-        scratch_database("backfill_bench_json_rpc") as url,
+        scratch_database(f"backfill_bench_json_rpc_{os.getpid()}") as url,
     ):
-        run = backfill(url, over_json_rpc(node_url), deployment, options.batch_blocks, pid)
+        run = backfill(url, over_json_rpc(node_url), deployment, settings, pid)
     console.print(stage_table("Backfill over JSON-RPC (EvmLedger on Web3Chain, HTTP)", run))
 
 

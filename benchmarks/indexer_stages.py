@@ -72,6 +72,9 @@ class TimedIndexer(Indexer):
             return super()._write(batch)
 
 
+STATISTICS = "ANALYZE once caught up"
+
+
 class TimedUnitOfWork(SqlUnitOfWork):
     """The SQL unit of work with its raw events' write, projections and commit timed."""
 
@@ -91,6 +94,10 @@ class TimedUnitOfWork(SqlUnitOfWork):
     def commit(self) -> None:
         with self.stages.timing("  checkpoint, block hashes and commit"):
             super().commit()
+
+    def refresh_statistics(self) -> None:
+        with self.stages.timing(STATISTICS, database=True):
+            super().refresh_statistics()
 
 
 class _TimedEvents:

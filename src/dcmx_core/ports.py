@@ -442,6 +442,10 @@ class UnitOfWork(Protocol):
         applying them one by one (``projections.fold`` and ``apply_changes`` say how). A
         change to a record that was never indexed raises ``LookupError``."""
 
+    def refresh_statistics(self) -> None:
+        """Let the store's query planner learn what the read models now hold (after a bulk
+        load, which leaves its statistics behind); a store without a planner does nothing."""
+
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc: object) -> None: ...
     def commit(self) -> None: ...

@@ -164,7 +164,9 @@ class Settings:
     confirmations: int = 0
     """Blocks the indexer stays behind the head (and an EVM write waits for on a node)."""
     batch_blocks: int = 500
-    """Blocks the indexer reads and writes in one batch (one database transaction)."""
+    """Blocks the indexer asks the ledger for in one read (keep it within a node's range limit
+    for ``eth_getLogs``), and the blocks of a batch (one database transaction) near the head.
+    Far behind the head a batch spans several reads, growing toward 100,000 events."""
     reorg_window: int = 64
     """How many recent blocks the indexer can roll back in a reorganization; a deeper one stops
     it."""

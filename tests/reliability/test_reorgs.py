@@ -258,7 +258,7 @@ def test_a_reorg_while_the_indexer_is_down_is_found_by_hash(
 
 def test_a_reorg_inside_the_range_being_backfilled(chain: Chain, store: Store) -> None:
     chain.pay_many(24, "backfill")
-    indexer = chain.indexer(store.uow, batch_blocks=3)
+    indexer = chain.indexer(store.uow, batch_blocks=3, catch_up_events=0)
     indexer.catch_up(StopAt(indexer, head(chain) - 14))
     stopped_at = indexer.status.indexed
     assert stopped_at < head(chain) - 10
@@ -285,3 +285,16 @@ def test_a_reorg_deeper_than_the_window_stops_loudly_with_the_database_untouched
     assert store.contents() == before
     assert indexer.status.last_error is not None
     assert "ReorgTooDeep" in indexer.status.last_error
+
+
+def test_a_fork_as_deep_as_the_window_rolls_back_whatever_the_batch_size(
+    chain: Chain, store: Store
+) -> None:
+    chain.pay_many(24, "one long batch")
+    indexer = chain.indexer(store.uow, batch_blocks=50)
+    indexer.catch_up()
+    chain.reorganize(WINDOW)
+    chain.pay_many(20, "the new branch")
+    indexer.catch_up()
+    assert_as_fresh(chain, store.uow)
+    assert indexer.status.reorgs == 1

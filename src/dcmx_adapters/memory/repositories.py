@@ -427,6 +427,9 @@ class MemoryUnitOfWork:
     def project(self, events: Sequence[DomainEvent]) -> None:
         project_through_repositories(events, self)
 
+    def refresh_statistics(self) -> None:
+        pass  # dictionaries have no query planner
+
     def commit(self) -> None:
         if self._saved is not None:
             self._saved = self._copy()

@@ -9,7 +9,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from dcmx_adapters.sql.access_repositories import SqlApiKeyRepository, SqlUsedNonceRepository
@@ -145,6 +145,12 @@ class SqlUnitOfWork:
             self.stats.add(SetWiseProjection.of(session).project(events))
         else:
             project_through_repositories(events, self)
+
+    def refresh_statistics(self) -> None:
+        """``ANALYZE`` (PostgreSQL and SQLite): the planner's statistics of every table, taken
+        again from samples. PostgreSQL's autovacuum does it too, but only some time after a
+        bulk load, and not at all where it is turned off."""
+        self._writable().execute(text("ANALYZE"))
 
     def commit(self) -> None:
         session = self._writable()

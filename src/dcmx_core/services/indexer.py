@@ -10,6 +10,12 @@ reorganized, the indexer finds the fork among the hashes it recorded for the las
 ``reorg_window`` blocks, undoes the orphaned events' projections newest first, drops them and
 the logs quarantined from the orphaned blocks, and re-indexes from the fork, all in one unit of
 work; a fork deeper than the window stops it loudly (``ReorgTooDeep``) with nothing changed.
+
+Far behind the head (a backfill), batches grow toward ``catch_up_events`` events each: the
+database does its per-batch work once for more events. The ledger is still read
+``batch_blocks`` at a time, so a node's range limit holds; the batch that reaches the head
+brings the size back to ``batch_blocks``. A catch-up that wrote that many events or more ends
+by refreshing the store's statistics, so that its query planner knows the tables' new sizes.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ from dcmx_core.ports import Block, EventBatch, EventSource, Undecodable, UnitOfW
 from dcmx_core.read_models import Checkpoint, QuarantinedLog, StoredEvent
 from dcmx_core.services.projections import unproject
 
+GROWTH = 16
+"""How many times ``batch_blocks`` a batch may span while far behind the head."""
+
 FATAL = (ReorgTooDeep, IndexCorrupted, WriterLeaseLost)
 """What following never retries: the database would need a person (or a rebuild) first, or
 another indexer writes now."""
@@ -38,6 +47,9 @@ class IndexerSettings:
     batch_blocks: int = 500
     confirmations: int = 0
     reorg_window: int = 64
+    catch_up_events: int = 100_000
+    """Events a batch grows toward while far behind the head; 0 keeps every batch at
+    ``batch_blocks`` and leaves the statistics to the store."""
 
 
 @define
@@ -76,9 +88,12 @@ class Indexer:
     settings: IndexerSettings
     status: IndexerStatus = field(factory=IndexerStatus)
     _span: int = field(init=False)
+    """Blocks a read of the ledger asks for."""
+    _reach: int = field(init=False)
+    """Blocks a batch spans (one transaction)."""
 
     def __attrs_post_init__(self) -> None:
-        self._span = self.settings.batch_blocks
+        self._span = self._reach = self.settings.batch_blocks
 
     def follow(self, stop: Stop, *, poll_seconds: float = 1.0, max_backoff: float = 30.0) -> None:
         """Keep indexing new blocks as they come, polling the head, until ``stop`` is set; the
@@ -108,7 +123,10 @@ class Indexer:
         While a batch is written, the next one is read and checked on a second thread, so the
         ledger and the database work at the same time. The ledger is never used by both
         threads at once, and a batch read ahead is used only if it starts where the checkpoint
-        ends and its last block is still on the chain."""
+        ends and its last block is still on the chain.
+
+        Far behind the head batches grow (see the module's docstring); when this catch-up
+        wrote ``catch_up_events`` events or more, the store's statistics are refreshed."""
         written = 0
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="indexer-read") as reader:
             ahead: Future[_Batch] | None = None
@@ -122,6 +140,7 @@ class Indexer:
                     batch = early if early is not None and self._still_good(early, span) else None
                     if batch is None:
                         batch = self._read(*span)
+                    self._reach = self._next_reach(batch)
                     following = self._following(batch.last)
                     if following is not None:
                         ahead = reader.submit(self._read, *following)
@@ -132,14 +151,30 @@ class Indexer:
             finally:
                 if ahead is not None:
                     ahead.cancel()
+        if written >= self.settings.catch_up_events > 0:
+            with self.uow:
+                self.uow.refresh_statistics()
+                self.uow.commit()
         return written
+
+    def _next_reach(self, batch: _Batch) -> int:
+        """The blocks the batch after ``batch`` spans: toward ``catch_up_events`` events, at
+        most twice ``batch``'s blocks and ``GROWTH`` times ``batch_blocks``, never fewer than
+        ``batch_blocks``; ``batch_blocks`` again once ``batch`` reached the confirmed head."""
+        settings = self.settings
+        if batch.last >= self.status.head - settings.confirmations:
+            return settings.batch_blocks
+        blocks = batch.last - batch.first + 1
+        wanted = blocks * settings.catch_up_events // max(len(batch.stored), 1)
+        ceiling = min(2 * blocks, GROWTH * settings.batch_blocks)
+        return max(settings.batch_blocks, min(wanted, ceiling))
 
     def _following(self, last: int) -> tuple[int, int] | None:
         """The span after ``last``, within the confirmed head seen last."""
         target = self.status.head - self.settings.confirmations
         if last >= target:
             return None
-        return last + 1, min(last + self._span, target)
+        return last + 1, min(last + self._reach, target)
 
     def _still_good(self, batch: _Batch, span: tuple[int, int]) -> bool:
         return (
@@ -153,7 +188,7 @@ class Indexer:
         start = self._resume_from(head)
         if start is None or start > target:
             return None
-        return start, min(start + self._span - 1, target)
+        return start, min(start + self._reach - 1, target)
 
     def _resume_from(self, head: int) -> int | None:
         """The first block to index: after the checkpoint, once its hash is confirmed; None
@@ -209,14 +244,15 @@ class Indexer:
         return found
 
     def _read(self, first: int, last: int) -> _Batch:
-        """Blocks ``first..last`` (fewer, if the ledger refuses so many at once): their events,
-        once each, and the hashes of the blocks a reorganization could still
-        reach. Events whose block hash is not the hash read for their block (the chain moved
+        """Blocks ``first..last``: their events, once each, and the hashes of the blocks a
+        reorganization could still reach (the last ``reorg_window`` and the one below them,
+        where a fork that deep would start: so the record is the same whatever the batches'
+        sizes). Events whose block hash is not the hash read for their block (the chain moved
         while it was read) are read again."""
         chain, window = self.settings.chain, self.settings.reorg_window
         for _ in range(3):
-            batch, last = self._read_within_limit(first, last)
-            recent = [self.ledger.block(n) for n in range(max(first, last - window + 1), last + 1)]
+            batch = self._read_in_pieces(first, last)
+            recent = [self.ledger.block(n) for n in range(max(first, last - window), last + 1)]
             hashes = {block.number: block.hash for block in recent}
             events = _once_each(batch.events, first, last)
             positions = [e.position for e in events if e.position is not None]
@@ -225,6 +261,18 @@ class Indexer:
                 read = EventBatch(tuple(events), batch.undecodable)
                 return _Batch(first, last, read, stored, recent)
         raise IndexCorrupted(chain, f"blocks {first}-{last} kept changing while they were read")
+
+    def _read_in_pieces(self, first: int, last: int) -> EventBatch:
+        """Blocks ``first..last`` read at most ``batch_blocks`` at a time (fewer while the
+        ledger refuses so many at once)."""
+        events: list[DomainEvent] = []
+        undecodable: list[Undecodable] = []
+        while first <= last:
+            piece, end = self._read_within_limit(first, min(first + self._span - 1, last))
+            events += piece.events
+            undecodable += piece.undecodable
+            first = end + 1
+        return EventBatch(tuple(events), tuple(undecodable))
 
     def _read_within_limit(self, first: int, last: int) -> tuple[EventBatch, int]:
         """Read ``first..last``, halving the span while the ledger says it is too large; the

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Final
 
@@ -141,8 +141,7 @@ class LocalTronNode:
     def call(self, owner: bytes, contract: bytes, data: bytes, value: int = 0) -> Execution:
         """Run a call on the head state and keep nothing of it, with ``value`` sun sent along;
         like java-tron's constant calls it sees the head block's number and time."""
-        witness = bytes.fromhex(self.head.header["witness_address"])
-        self.tvm.set_block(self.head.number, self.head.timestamp, witness)
+        self.tvm.set_block(self.head.number, self.head.timestamp, self.head.witness_address)
         return self.tvm.call(owner, contract, data, MAX_ENERGY, value)
 
     # --- accounts and contracts ------------------------------------------------------------
@@ -256,12 +255,12 @@ class LocalTronNode:
             self.tvm.revert(checkpoint, [])
             self.stakes = stakes
             raise
-        block.entries.append((tx, receipt))
+        block.entries.append((tx.stored(), receipt))
         if packing is None:
             self._append(block)
         return receipt
 
-    def check(self, kind: str, parameter: dict[str, Any]) -> None:
+    def check(self, kind: str, parameter: Mapping[str, Any]) -> None:
         """Run the Stake 2.0 contract ``kind`` on the head state and keep nothing of it: its
         refusal raises ``Refused``, as java-tron's builders validate before they build."""
         checkpoint, stakes = self.tvm.checkpoint(), self.stakes.copy()
@@ -348,7 +347,7 @@ class LocalTronNode:
         block = seal(number, self.head.block_id, self.next_timestamp(), transactions, _WITNESS_KEY)
         block.checkpoint = self.tvm.checkpoint()
         self._stakes_before[number] = self.stakes.copy()
-        self.tvm.set_block(number, block.timestamp, bytes.fromhex(block.header["witness_address"]))
+        self.tvm.set_block(number, block.timestamp, block.witness_address)
         return block
 
     def _append(self, block: Block) -> None:
@@ -449,7 +448,7 @@ class LocalTronNode:
         self,
         tx: Transaction,
         block: Block,
-        parameter: dict[str, Any],
+        parameter: Mapping[str, Any],
         owner: bytes,
         bill: NetBill | None,
     ) -> Receipt:
@@ -486,7 +485,7 @@ class LocalTronNode:
         self,
         tx: Transaction,
         block: Block,
-        parameter: dict[str, Any],
+        parameter: Mapping[str, Any],
         owner: bytes,
         bill: NetBill,
     ) -> Receipt:

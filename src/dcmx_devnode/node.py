@@ -92,6 +92,8 @@ class LocalTronNode:
         self._packing: list[Block] | None = None
         """While ``one_block`` is open: the block being filled (empty until the first
         transaction)."""
+        self._packed: set[bytes] = set()
+        """The ids of the transactions in the block being filled."""
 
     # --- chain -----------------------------------------------------------------------------
 
@@ -230,8 +232,7 @@ class LocalTronNode:
 
     def broadcast(self, tx: Transaction) -> Receipt:
         """Check, execute and mine ``tx``; a refusal raises ``Refused`` and mines nothing."""
-        packed = self._packing[0].entries if self._packing else []
-        if tx.txid in self._txs or any(tx.txid == other.txid for other, _ in packed):
+        if tx.txid in self._txs or tx.txid in self._packed:
             raise Refused("DUP_TRANSACTION_ERROR", "Dup transaction.")
         self._check_signature(tx)
         self._check_tapos(tx)
@@ -258,6 +259,8 @@ class LocalTronNode:
         block.entries.append((tx.stored(), receipt))
         if packing is None:
             self._append(block)
+        else:
+            self._packed.add(tx.txid)
         return receipt
 
     def check(self, kind: str, parameter: Mapping[str, Any]) -> None:
@@ -284,12 +287,12 @@ class LocalTronNode:
         """From now on, pack the transactions broadcast into one block (``finish_block``)."""
         if self._packing is not None:
             raise RuntimeError("a block is being packed already")
-        self._packing = []
+        self._packing, self._packed = [], set()
 
     def finish_block(self, *, even_empty: bool = False) -> None:
         """Mine the block being packed, if it received a transaction (an empty one too with
         ``even_empty``: a network makes blocks whether or not anything happens)."""
-        packed, self._packing = self._packing, None
+        packed, self._packing, self._packed = self._packing, None, set()
         if packed:
             self._append(self._resealed(packed[0]))
         elif even_empty:

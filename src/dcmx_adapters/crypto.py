@@ -1,7 +1,7 @@
 """The ``Crypto`` port with the libraries the field trusts: eth-hash for Keccak-256 and
-eth-keys on its coincurve (libsecp256k1) backend for secp256k1 keys and recovery; signatures
-come from coincurve directly, the same bytes eth-keys' backend makes, without remaking the key
-object each time.
+eth-keys on its coincurve (libsecp256k1) backend for secp256k1 keys; signatures and recovery
+come from coincurve directly, the same calls eth-keys' backend makes, without making eth-keys'
+key and signature objects each time.
 
 Library types stop here: callers get ``bytes`` and ``dcmx_core`` addresses, never eth-keys
 objects, and a signature that has no signer is ``None``, never an eth-keys exception.
@@ -15,9 +15,7 @@ from typing import Final
 import coincurve
 from eth_hash.auto import keccak
 from eth_keys.backends.coincurve import CoinCurveECCBackend
-from eth_keys.datatypes import PrivateKey, Signature
-from eth_keys.exceptions import BadSignature
-from eth_utils.exceptions import ValidationError  # what eth-keys raises on malformed input
+from eth_keys.datatypes import PrivateKey
 
 from dcmx_core.model.values import Address
 
@@ -46,17 +44,18 @@ class EthCrypto:
     def recover_signer(self, digest: bytes, signature: bytes) -> Address | None:
         """The address whose key made the 65-byte ``r ‖ s ‖ v`` signature (v 27 or 28) over the
         32-byte ``digest``, or None when no key did."""
-        if len(signature) != 65 or signature[64] not in (27, 28):
+        if len(signature) != 65 or signature[64] not in (27, 28) or len(digest) != 32:
             return None
-        r = int.from_bytes(signature[:32], "big")
-        s = int.from_bytes(signature[32:64], "big")
+        # libsecp256k1 through coincurve, as eth-keys' backend calls it, without the two
+        # eth-keys objects a recovery would make: it refuses r or s out of range, as eth-keys.
+        compact = signature[:64] + bytes([signature[64] - _V_OFFSET])
         try:
-            public_key = Signature(
-                vrs=(signature[64] - _V_OFFSET, r, s), backend=_BACKEND
-            ).recover_public_key_from_msg_hash(digest)
-        except (BadSignature, ValidationError):
+            public_key = coincurve.PublicKey.from_signature_and_message(
+                compact, digest, hasher=None
+            )
+        except ValueError:
             return None
-        return Address(bytes(public_key.to_canonical_address()))
+        return Address(self.keccak256(public_key.format(compressed=False)[1:])[12:])
 
     def sign_digest(self, private_key: bytes, digest: bytes) -> bytes:
         """The 65-byte ``r ‖ s ‖ v`` signature (low s, v 27 or 28) of the 32-byte ``digest``."""

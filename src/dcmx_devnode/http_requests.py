@@ -9,6 +9,9 @@ syntax or version, 505 for HTTP/2, 431 for a header line too long or too many of
 
 from __future__ import annotations
 
+import email.utils
+import functools
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import Final, Protocol
@@ -47,16 +50,17 @@ def read_fields(stream: Lines) -> RequestHeaders:
     """The header section read from ``stream`` up to its empty line (or the stream's end)."""
     fields = RequestHeaders()
     last = ""
+    readline = stream.readline
     for _ in range(MAX_HEADERS + 1):
-        line = stream.readline(MAX_LINE + 1)
+        line = readline(MAX_LINE + 1)
         if len(line) > MAX_LINE:
             raise FieldsRefused(
                 "Line too long", f"got more than {MAX_LINE} bytes when reading header line"
             )
-        if line in (b"\r\n", b"\n", b""):
+        if line in _SECTION_ENDS:
             return fields
-        text = line.decode("iso-8859-1").rstrip("\r\n")
-        if text[:1] in (" ", "\t"):  # a folded line continues the field before
+        text = line.decode("iso-8859-1")  # strip() below takes the line's end off too
+        if text[0] in " \t":  # a folded line continues the field before
             if last:
                 fields[last] = f"{fields[last]} {text.strip()}"
             continue
@@ -66,6 +70,9 @@ def read_fields(stream: Lines) -> RequestHeaders:
         if last:
             fields[last] = value.strip()
     raise FieldsRefused("Too many headers", f"got more than {MAX_HEADERS} headers")
+
+
+_SECTION_ENDS: Final = frozenset((b"\r\n", b"\n", b""))
 
 
 def _version(text: str) -> tuple[int, int] | None:
@@ -78,8 +85,15 @@ def _version(text: str) -> tuple[int, int] | None:
     return int(parts[0]), int(parts[1])
 
 
+@functools.lru_cache(maxsize=1)
+def _date(second: int) -> str:
+    """The ``Date`` field of answers made in ``second`` (``date_time_string``'s form)."""
+    return email.utils.formatdate(second, usegmt=True)
+
+
 class LeanRequestHandler(BaseHTTPRequestHandler):
-    """``BaseHTTPRequestHandler`` whose requests' headers are in ``fields``."""
+    """``BaseHTTPRequestHandler`` whose requests' headers are in ``fields``, and whose
+    answers can be written whole (``send_answer``)."""
 
     fields: RequestHeaders
     raw_requestline: bytes
@@ -137,3 +151,17 @@ class LeanRequestHandler(BaseHTTPRequestHandler):
         if expects and both_1_1:
             return self.handle_expect_100()
         return True
+
+    def send_answer(self, status: int, fields: str, body: bytes) -> None:
+        """Write an answer as ``send_response``, ``send_header`` and ``end_headers`` would,
+        its status line, ``Server`` and ``Date`` first, then ``fields`` (header lines, each
+        ending in CRLF) and the body's length, in one write and without the logging."""
+        if self.request_version == "HTTP/0.9":  # no status line, no header fields
+            self.wfile.write(body)
+            return
+        head = (
+            f"{self.protocol_version} {status} {self.responses[status][0]}\r\n"
+            f"Server: {self.version_string()}\r\nDate: {_date(int(time.time()))}\r\n"
+            f"{fields}Content-Length: {len(body)}\r\n\r\n"
+        )
+        self.wfile.write(head.encode("latin-1") + body)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Final
 
@@ -92,6 +92,8 @@ class LocalTronNode:
         self._packing: list[Block] | None = None
         """While ``one_block`` is open: the block being filled (empty until the first
         transaction)."""
+        self._packed: set[bytes] = set()
+        """The ids of the transactions in the block being filled."""
 
     # --- chain -----------------------------------------------------------------------------
 
@@ -141,8 +143,7 @@ class LocalTronNode:
     def call(self, owner: bytes, contract: bytes, data: bytes, value: int = 0) -> Execution:
         """Run a call on the head state and keep nothing of it, with ``value`` sun sent along;
         like java-tron's constant calls it sees the head block's number and time."""
-        witness = bytes.fromhex(self.head.header["witness_address"])
-        self.tvm.set_block(self.head.number, self.head.timestamp, witness)
+        self.tvm.set_block(self.head.number, self.head.timestamp, self.head.witness_address)
         return self.tvm.call(owner, contract, data, MAX_ENERGY, value)
 
     # --- accounts and contracts ------------------------------------------------------------
@@ -231,8 +232,7 @@ class LocalTronNode:
 
     def broadcast(self, tx: Transaction) -> Receipt:
         """Check, execute and mine ``tx``; a refusal raises ``Refused`` and mines nothing."""
-        packed = self._packing[0].entries if self._packing else []
-        if tx.txid in self._txs or any(tx.txid == other.txid for other, _ in packed):
+        if tx.txid in self._txs or tx.txid in self._packed:
             raise Refused("DUP_TRANSACTION_ERROR", "Dup transaction.")
         self._check_signature(tx)
         self._check_tapos(tx)
@@ -256,12 +256,14 @@ class LocalTronNode:
             self.tvm.revert(checkpoint, [])
             self.stakes = stakes
             raise
-        block.entries.append((tx, receipt))
+        block.entries.append((tx.stored(), receipt))
         if packing is None:
             self._append(block)
+        else:
+            self._packed.add(tx.txid)
         return receipt
 
-    def check(self, kind: str, parameter: dict[str, Any]) -> None:
+    def check(self, kind: str, parameter: Mapping[str, Any]) -> None:
         """Run the Stake 2.0 contract ``kind`` on the head state and keep nothing of it: its
         refusal raises ``Refused``, as java-tron's builders validate before they build."""
         checkpoint, stakes = self.tvm.checkpoint(), self.stakes.copy()
@@ -285,12 +287,12 @@ class LocalTronNode:
         """From now on, pack the transactions broadcast into one block (``finish_block``)."""
         if self._packing is not None:
             raise RuntimeError("a block is being packed already")
-        self._packing = []
+        self._packing, self._packed = [], set()
 
     def finish_block(self, *, even_empty: bool = False) -> None:
         """Mine the block being packed, if it received a transaction (an empty one too with
         ``even_empty``: a network makes blocks whether or not anything happens)."""
-        packed, self._packing = self._packing, None
+        packed, self._packing, self._packed = self._packing, None, set()
         if packed:
             self._append(self._resealed(packed[0]))
         elif even_empty:
@@ -348,7 +350,7 @@ class LocalTronNode:
         block = seal(number, self.head.block_id, self.next_timestamp(), transactions, _WITNESS_KEY)
         block.checkpoint = self.tvm.checkpoint()
         self._stakes_before[number] = self.stakes.copy()
-        self.tvm.set_block(number, block.timestamp, bytes.fromhex(block.header["witness_address"]))
+        self.tvm.set_block(number, block.timestamp, block.witness_address)
         return block
 
     def _append(self, block: Block) -> None:
@@ -449,7 +451,7 @@ class LocalTronNode:
         self,
         tx: Transaction,
         block: Block,
-        parameter: dict[str, Any],
+        parameter: Mapping[str, Any],
         owner: bytes,
         bill: NetBill | None,
     ) -> Receipt:
@@ -486,7 +488,7 @@ class LocalTronNode:
         self,
         tx: Transaction,
         block: Block,
-        parameter: dict[str, Any],
+        parameter: Mapping[str, Any],
         owner: bytes,
         bill: NetBill,
     ) -> Receipt:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from functools import cached_property
 from typing import Any, Final
 
 from attrs import define, field, frozen
@@ -108,23 +109,35 @@ def _log_json(log: Emitted, visible: bool) -> dict[str, Any]:
 @define
 class Block:
     """A block and what the node needs to undo it: the state checkpoint taken before it and
-    the contracts it created."""
+    the contracts it created. The witness signs the header when the block is first printed:
+    the block's id does not cover the signature, and most blocks of a busy node are never
+    read (the signature is deterministic, so the bytes are the same whenever it is made)."""
 
     number: int
     block_id: bytes
-    header: dict[str, Any]
-    witness_signature: bytes
+    timestamp: int
+    parent_id: bytes
+    tx_trie_root: bytes
+    witness_key: bytes = field(repr=False)
     entries: list[tuple[Transaction, Receipt]] = field(factory=list)
     checkpoint: Any = None
     created: list[bytes] = field(factory=list)
 
     @property
-    def timestamp(self) -> int:
-        return int(self.header.get("timestamp", 0))
+    def witness_address(self) -> bytes:
+        return _witness_address(self.witness_key)
 
     @property
-    def parent_id(self) -> bytes:
-        return bytes.fromhex(self.header.get("parentHash", ""))
+    def header(self) -> dict[str, Any]:
+        """``BlockHeader.raw`` in java-tron's hex JSON form."""
+        return _header(
+            self.number, self.parent_id, self.timestamp, self.tx_trie_root, self.witness_address
+        )
+
+    @cached_property
+    def witness_signature(self) -> bytes:
+        digest = hashlib.sha256(encode("BlockHeader.raw", self.header)).digest()
+        return _CRYPTO.sign_digest(self.witness_key, digest)
 
     def to_json(self, *, visible: bool) -> dict[str, Any]:
         """java-tron's ``getblockbynum``: ``blockID``, ``block_header``, ``transactions``."""
@@ -143,6 +156,19 @@ class Block:
         return out
 
 
+def _header(
+    number: int, parent_id: bytes, timestamp: int, tx_trie_root: bytes, witness: bytes
+) -> dict[str, Any]:
+    """``BlockHeader.raw`` in hex JSON form, proto3's zeros left out (the genesis block's
+    number and time)."""
+    header: dict[str, Any] = {"timestamp": timestamp} if timestamp else {}
+    header |= {"txTrieRoot": tx_trie_root.hex(), "parentHash": parent_id.hex()}
+    if number:
+        header["number"] = number
+    header |= {"witness_address": witness.hex(), "version": BLOCK_VERSION}
+    return header
+
+
 def seal(
     number: int,
     parent_id: bytes,
@@ -150,21 +176,13 @@ def seal(
     transactions: list[Transaction],
     witness_key: bytes,
 ) -> Block:
-    """A new block: header, id (the number's 8 bytes ‖ the header hash's last 24) and the
-    witness's signature of the header hash."""
-    witness = _witness_address(witness_key)
-    header = {
-        "timestamp": timestamp,
-        "txTrieRoot": merkle_root([tx.serialized() for tx in transactions]).hex(),
-        "parentHash": parent_id.hex(),
-        "number": number,
-        "witness_address": witness.hex(),
-        "version": BLOCK_VERSION,
-    }
+    """A new block: header and id (the number's 8 bytes ‖ the header hash's last 24); the
+    witness's signature of the header hash is made when the block is first printed."""
+    root = merkle_root([tx.serialized() for tx in transactions])
+    header = _header(number, parent_id, timestamp, root, _witness_address(witness_key))
     digest = hashlib.sha256(encode("BlockHeader.raw", header)).digest()
     block_id = number.to_bytes(8, "big") + digest[8:]
-    signature = _CRYPTO.sign_digest(witness_key, digest)
-    return Block(number, block_id, render("BlockHeader.raw", header, visible=False), signature)
+    return Block(number, block_id, timestamp, parent_id, root, witness_key)
 
 
 @functools.cache

@@ -93,6 +93,24 @@ class BlockTimer:
             self._node.finish_block()
 
 
+_ANSWER_FIELDS: Final = (
+    "Access-Control-Allow-Origin: *\r\n"
+    "Access-Control-Allow-Headers: *\r\n"
+    "Access-Control-Allow-Methods: GET, POST, OPTIONS\r\n"
+    "Content-Type: application/json\r\n"
+)
+"""The header fields of every JSON answer besides its date and length: CORS, as TronWeb in
+a browser needs them, and the type."""
+
+
+def _target(text: str) -> tuple[str, str]:
+    """A request target's path and query (``urlsplit``'s, which a plain path skips)."""
+    if text.startswith("/") and "?" not in text and "#" not in text:
+        return text, ""
+    parts = urlsplit(text)
+    return parts.path, parts.query
+
+
 def _query(text: str) -> dict[str, Any]:
     """A GET's parameters: java-tron reads ``visible=true`` and numbers from the query."""
     found: dict[str, Any] = {}
@@ -166,11 +184,11 @@ def handler_for(
         wbufsize = 1 << 16
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's method name)
-            parts = urlsplit(self.path)
-            self._answer(parts.path, _query(parts.query))
+            path, query = _target(self.path)
+            self._answer(path, _query(query))
 
         def do_POST(self) -> None:  # noqa: N802 (http.server's method name)
-            parts = urlsplit(self.path)
+            path, query = _target(self.path)
             length = int(self.fields.field("content-length") or 0)
             body = self.rfile.read(length) if length else b""
             try:
@@ -181,7 +199,7 @@ def handler_for(
             if not isinstance(params, dict):
                 self._reply(200, {"Error": "class JSONException : not a JSON object"})
                 return
-            self._answer(parts.path, _query(parts.query) | params)
+            self._answer(path, _query(query) | params if query else params)
 
         # A browser's preflight, before TronWeb's requests.
         def do_OPTIONS(self) -> None:  # noqa: N802 (http.server's method name)
@@ -201,13 +219,7 @@ def handler_for(
             self.send_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 
         def _reply(self, status: int, body: Any) -> None:
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self._cors()
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            self.send_answer(status, _ANSWER_FIELDS, json.dumps(body).encode())
 
         def log_message(self, format: str, *args: Any) -> None:
             """Quiet: a development node, not a service with an access log."""

@@ -29,7 +29,7 @@ from dcmx_devnode.staking import (
 if TYPE_CHECKING:
     from dcmx_devnode.node import LocalTronNode
 
-Json = dict[str, Any]
+Json = Mapping[str, Any]
 
 
 @frozen

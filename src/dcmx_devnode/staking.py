@@ -123,20 +123,31 @@ class Stakes:
 
     accounts: dict[bytes, Stake] = field(factory=dict)
     delegations: dict[DelegationKey, Delegation] = field(factory=dict)
+    weights: tuple[int, int, int] = (0, 0, 0)
+    """Every account's ``Stake.weight`` added up, by resource: kept up to date as stakes are
+    put, since each transaction's fees need them and few transactions change them."""
 
     def copy(self) -> Stakes:
-        return Stakes(dict(self.accounts), dict(self.delegations))
+        return Stakes(dict(self.accounts), dict(self.delegations), self.weights)
 
     def of(self, address: bytes) -> Stake:
         return self.accounts.get(address, Stake())
 
     def put(self, address: bytes, stake: Stake) -> None:
+        before = self.accounts.get(address, Stake())
         self.accounts[address] = stake
+        # Usage changes leave the staked amounts (the same tuples): the weights stand.
+        if before.frozen is not stake.frozen or before.delegated is not stake.delegated:
+            bandwidth, energy, power = (
+                total + stake.weight(resource) - before.weight(resource)
+                for total, resource in zip(self.weights, RESOURCES, strict=True)
+            )
+            self.weights = (bandwidth, energy, power)
 
     def total_weight(self, resource: Resource) -> int:
         """Whole TRX staked for ``resource`` on this node (java-tron's ``TotalNetWeight``,
         ``TotalEnergyWeight``, ``TotalTronPowerWeight`` less the rest of the network)."""
-        return sum(stake.weight(resource) for stake in self.accounts.values())
+        return self.weights[RESOURCES.index(resource)]
 
     def delegation(self, owner: bytes, receiver: bytes, locked: bool) -> Delegation | None:
         return self.delegations.get((owner, receiver, locked))

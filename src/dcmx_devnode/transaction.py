@@ -1,15 +1,18 @@
-"""A TRON transaction as the node receives it: its ``raw_data`` kept in java-tron's hex JSON
-form, the id hashed from its protobuf serialization, and the signatures with their signers."""
+"""A TRON transaction as the node receives it: its ``raw_data`` serialized as protobuf (the id
+is hashed from those bytes), read in java-tron's hex JSON form, and the signatures with their
+signers."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from functools import cached_property
 from typing import Any, Final
 
-from attrs import frozen
+from attrs import Factory, field, frozen
 
 from dcmx_adapters.crypto import EthCrypto
+from dcmx_devnode.decoding import decode
 from dcmx_devnode.protobuf import (
     MalformedMessage,
     address_bytes,
@@ -50,12 +53,23 @@ def recover_signer(digest: bytes, signature: bytes) -> bytes | None:
     return tron_address(signer.raw) if signer is not None else None
 
 
+def _txid(tx: Transaction) -> bytes:
+    return hashlib.sha256(tx.raw_bytes).digest()
+
+
 @frozen
 class Transaction:
-    raw_data: dict[str, Any]
-    """``raw_data`` in java-tron's hex JSON form (no ``visible``)."""
+    """A transaction: its serialized ``raw_data``, which its id is hashed from, and its
+    signatures. What the node reads of it (type, parameter, owner, limits) is worked out once,
+    on first use. A mined transaction is kept as its bytes alone (``stored``): its ``raw_data``
+    is decoded from them when it is printed."""
+
     raw_bytes: bytes
     signatures: tuple[bytes, ...]
+    received: Mapping[str, Any] | None = field(default=None, eq=False, repr=False)
+    """``raw_data`` in java-tron's hex JSON form (no ``visible``) as the node parsed it, or
+    None to decode it from ``raw_bytes``."""
+    txid: bytes = field(default=Factory(_txid, takes_self=True), eq=False, repr=False)
 
     @classmethod
     def from_json(cls, payload: Mapping[str, Any]) -> Transaction:
@@ -72,46 +86,55 @@ class Transaction:
             signed = tuple(bytes.fromhex(str(s)) for s in signatures)
         except ValueError:
             raise MalformedMessage("a signature is not hex") from None
-        return cls(raw_data, encode("Transaction.raw", raw_data), signed)
+        return cls(encode("Transaction.raw", raw_data), signed, raw_data)
 
     @classmethod
     def unsigned(cls, raw_data: Mapping[str, Any]) -> Transaction:
         canonical = render("Transaction.raw", raw_data, visible=False)
-        return cls(canonical, encode("Transaction.raw", canonical), ())
+        return cls(encode("Transaction.raw", canonical), (), canonical)
+
+    def stored(self) -> Transaction:
+        """This transaction as a block keeps it: its bytes, signatures and id, nothing
+        worked out from them."""
+        return Transaction(self.raw_bytes, self.signatures, txid=self.txid)
 
     @property
-    def txid(self) -> bytes:
-        return hashlib.sha256(self.raw_bytes).digest()
+    def raw_data(self) -> Mapping[str, Any]:
+        """``raw_data`` in java-tron's hex JSON form (no ``visible``)."""
+        if self.received is not None:
+            return self.received
+        return decode("Transaction.raw", self.raw_bytes)
 
-    @property
-    def contracts(self) -> list[dict[str, Any]]:
-        return list(self.raw_data.get("contract", []))
+    @cached_property
+    def contracts(self) -> tuple[Mapping[str, Any], ...]:
+        return tuple(self.raw_data.get("contract", ()))
 
-    @property
+    @cached_property
     def contract_type(self) -> str:
-        return str(self.contracts[0]["type"]) if self.contracts else ""
+        return _contract_type(self.contracts)
 
-    @property
-    def parameter(self) -> dict[str, Any]:
-        return dict(self.contracts[0]["parameter"]["value"]) if self.contracts else {}
+    @cached_property
+    def parameter(self) -> Mapping[str, Any]:
+        """The first contract's parameter (read only: it is the transaction's own)."""
+        return self.contracts[0]["parameter"]["value"] if self.contracts else {}
 
-    @property
+    @cached_property
     def owner(self) -> bytes:
-        return address_bytes(self.parameter.get("owner_address", "")) if self.contracts else b""
+        return _owner(self.contracts)
 
-    @property
+    @cached_property
     def expiration(self) -> int:
         return int(self.raw_data.get("expiration", 0))
 
-    @property
+    @cached_property
     def fee_limit(self) -> int:
         return int(self.raw_data.get("fee_limit", 0))
 
-    @property
+    @cached_property
     def ref_block_bytes(self) -> bytes:
         return bytes.fromhex(self.raw_data.get("ref_block_bytes", ""))
 
-    @property
+    @cached_property
     def ref_block_hash(self) -> bytes:
         return bytes.fromhex(self.raw_data.get("ref_block_hash", ""))
 
@@ -126,13 +149,13 @@ class Transaction:
             out += b"\x12" + varint(len(signature)) + signature
         return bytes(out)
 
-    @property
+    @cached_property
     def bandwidth(self) -> int:
         """The bytes java-tron charges as bandwidth (``net_usage``) for this transaction."""
         return len(self.serialized()) + _RESULT_BYTES * len(self.contracts)
 
     def with_signatures(self, signatures: tuple[bytes, ...]) -> Transaction:
-        return Transaction(self.raw_data, self.raw_bytes, signatures)
+        return Transaction(self.raw_bytes, signatures, self.received, self.txid)
 
     def to_json(self, *, visible: bool, contract_ret: str | None = None) -> dict[str, Any]:
         """The transaction as java-tron prints it (``Util.printTransactionToJSON``)."""
@@ -142,11 +165,25 @@ class Transaction:
         if self.signatures:
             out["signature"] = [signature.hex() for signature in self.signatures]
         out["txID"] = self.txid.hex()
-        out["raw_data"] = render("Transaction.raw", self.raw_data, visible=visible)
+        # Read once here, not through the remembered properties: a mined transaction printed
+        # keeps nothing of what it was printed from.
+        raw_data = self.raw_data
+        out["raw_data"] = render("Transaction.raw", raw_data, visible=visible)
         out["raw_data_hex"] = self.raw_bytes.hex()
-        if self.contract_type == "CreateSmartContract":
-            out["contract_address"] = contract_address(self.txid, self.owner).hex()
+        contracts = raw_data.get("contract", ())
+        if _contract_type(contracts) == "CreateSmartContract":
+            out["contract_address"] = contract_address(self.txid, _owner(contracts)).hex()
         return out
+
+
+def _contract_type(contracts: Sequence[Mapping[str, Any]]) -> str:
+    return str(contracts[0]["type"]) if contracts else ""
+
+
+def _owner(contracts: Sequence[Mapping[str, Any]]) -> bytes:
+    if not contracts:
+        return b""
+    return address_bytes(contracts[0]["parameter"]["value"].get("owner_address", ""))
 
 
 def address_json(raw: bytes, visible: bool) -> str:

@@ -17,9 +17,10 @@ nothing and uses the whole limit.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from attrs import frozen
 from pyrevm import EVM, AccountInfo, BlockEnv, CfgEnv, Env
@@ -223,15 +224,31 @@ class Tvm:
         result = self._evm.result
         logs = tuple(
             Emitted(
-                bytes.fromhex(log.address[2:]),
-                tuple(bytes(topic) for topic in log.data[0]),
-                bytes(log.data[1]),
+                _shared(bytes.fromhex(log.address[2:])),
+                _shared(tuple(bytes(topic) for topic in log.data[0])),
+                _short(bytes(log.data[1])),
             )
             for log in (result.logs if result is not None else [])
         )
         if not keep:
             self._checkpoints.revert(checkpoint)
-        return Execution("SUCCESS", output, metered.energy, logs)
+        return Execution("SUCCESS", _short(output), metered.energy, logs)
+
+
+_Value = TypeVar("_Value", bytes, tuple[bytes, ...])
+
+
+@functools.lru_cache(maxsize=4096)
+def _shared(value: _Value) -> _Value:
+    """One object for the equal values a chain's receipts keep by the thousand (a token's
+    address, an event's topics, ``true`` returned): the first one met, remembered."""
+    return value
+
+
+def _short(value: bytes) -> bytes:
+    """``value`` shared when it is a word or two, as most logs' data and calls' outputs are
+    (longer ones rarely repeat, and would hold on to more)."""
+    return _shared(value) if len(value) <= 64 else value
 
 
 def _out_of_energy(energy_limit: int) -> Execution:

@@ -15,8 +15,10 @@ from tronpy.exceptions import (  # type: ignore[import-untyped]
 from tronpy.keys import PrivateKey  # type: ignore[import-untyped]
 from tronpy.providers import HTTPProvider  # type: ignore[import-untyped]
 
+from dcmx_adapters.crypto import EthCrypto
 from dcmx_core.exceptions import OutOfRange
 from dcmx_devnode.node import LocalTronNode
+from dcmx_devnode.protobuf import encode
 from dcmx_devnode.records import merkle_root
 from dcmx_devnode.server import serve
 from dcmx_devnode.transaction import Transaction
@@ -206,3 +208,16 @@ def test_a_transaction_twice_in_one_block_is_refused(
         with pytest.raises(UnknownError, match="Dup transaction"):
             tx.broadcast()
     assert node.balance(receiver) == TRX
+
+
+def test_a_blocks_witness_signature_is_its_witness_signing_the_header_hash() -> None:
+    node = LocalTronNode()
+    node.mine(2)
+    block = node.block(2)
+    assert block is not None
+    printed = block.to_json(visible=False)["block_header"]
+    digest = hashlib.sha256(encode("BlockHeader.raw", printed["raw_data"])).digest()
+    assert digest[8:] == block.block_id[8:]
+    signer = EthCrypto().recover_signer(digest, bytes.fromhex(printed["witness_signature"]))
+    assert signer is not None
+    assert "41" + signer.raw.hex() == printed["raw_data"]["witness_address"]

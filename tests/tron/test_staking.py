@@ -440,6 +440,26 @@ def test_staking_never_creates_or_loses_trx(operations: list[Operation]) -> None
         assert all(amount >= 0 for amount in (*stake.frozen, *stake.delegated))
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(operations=OPERATIONS)
+def test_the_networks_staked_weight_is_the_sum_of_its_accounts(
+    operations: list[Operation],
+) -> None:
+    node = LocalTronNode(solidify_depth=2)
+    key = key_of("staker")
+    node.fund(key.public_key.to_base58check_address(), 500 * TRX)
+    node.fund(FRIEND, TRX)
+    for operation in operations:
+        _apply(node, key, str(FRIEND), operation)
+        for resource in ("BANDWIDTH", "ENERGY", "TRON_POWER"):
+            summed = sum(stake.weight(resource) for stake in node.stakes.accounts.values())
+            assert node.stakes.total_weight(resource) == summed
+    if node.head.number > node.solid_number:  # and so it is after a reorganization
+        node.reorganize(1)
+        summed = sum(stake.weight("ENERGY") for stake in node.stakes.accounts.values())
+        assert node.stakes.total_weight("ENERGY") == summed
+
+
 def test_a_reorganization_takes_a_stake_back_with_its_block(admin_key: PrivateKey) -> None:
     node = LocalTronNode(solidify_depth=2)
     client = Tron(provider=LocalTronProvider(node))

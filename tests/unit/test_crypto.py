@@ -5,6 +5,11 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from eth_keys import KeyAPI
+from eth_keys.exceptions import BadSignature
+from eth_utils.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dcmx_adapters.crypto import EthCrypto
 from dcmx_core.model.signing import SECP256K1_N
@@ -139,3 +144,21 @@ def test_an_r_beyond_the_curve_order_has_no_signer() -> None:
     signature = CRYPTO.sign_digest(KEY, DIGEST)
     r = SECP256K1_N.to_bytes(32, "big")
     assert CRYPTO.recover_signer(DIGEST, r + signature[32:]) is None
+
+
+@given(
+    st.binary(min_size=32, max_size=32),
+    st.one_of(
+        st.integers(0, 2**256 - 1), st.integers(SECP256K1_N - 3, SECP256K1_N + 3), st.just(0)
+    ),
+    st.integers(0, 2**256 - 1),
+    st.sampled_from([27, 28]),
+)
+def test_recovery_agrees_with_eth_keys(digest: bytes, r: int, s: int, v: int) -> None:
+    signature = r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v])
+    try:
+        key = KeyAPI.Signature(vrs=(v - 27, r, s)).recover_public_key_from_msg_hash(digest)
+        expected = Address(key.to_canonical_address())
+    except (BadSignature, ValidationError):
+        expected = None
+    assert CRYPTO.recover_signer(digest, signature) == expected

@@ -37,6 +37,7 @@ from sqlalchemy import Engine, text
 from benchmarks.event_stream import StreamLedger, event_stream
 from benchmarks.indexer import CHAIN, Keys, Stream, ingest, percentiles, scratch_database
 from dcmx_core.model.values import Address
+from dcmx_core.services.indexer import IndexerSettings
 
 Request = tuple[str, str]
 """(endpoint name, path)."""
@@ -274,7 +275,7 @@ def main() -> None:
     steps: list[Run] = []
     # A database of this run's own: two runs at once on one server do not drop each other's.
     with scratch_database(f"dcmx_bench_api_{os.getpid()}") as url:
-        seconds, engine, _, _ = ingest(url, stream, 500)
+        seconds, engine, _, _ = ingest(url, stream, IndexerSettings(CHAIN, 500))
         settle(engine)
         total = sum(len(placed) for _, placed in stream)
         del stream

@@ -29,6 +29,7 @@ from rich.table import Table
 from benchmarks.api import load_average, requests, settle
 from benchmarks.event_stream import StreamLedger, event_stream
 from benchmarks.indexer import CHAIN, Keys, ingest, scratch_database
+from dcmx_core.services.indexer import IndexerSettings
 
 Send = Callable[[str], int]
 """Send ``GET path`` to the application; the answer's status."""
@@ -144,7 +145,9 @@ def main() -> None:
         measure(options.database, keys, options.reads, options.profile, console)
         return
     with scratch_database(f"dcmx_bench_api_cpu_{os.getpid()}") as url:
-        _, engine, _, _ = ingest(url, list(event_stream(options.events)), 500)
+        _, engine, _, _ = ingest(
+            url, list(event_stream(options.events)), IndexerSettings(CHAIN, 500)
+        )
         settle(engine)
         measure(url, keys, options.reads, options.profile, console)
 

@@ -8,6 +8,8 @@ import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from pathlib import Path
 
+from prometheus_client import CollectorRegistry
+
 from dcmx_adapters.sql.database import create_engine_for, upgrade
 from dcmx_adapters.sql.index_notices import LOOK_AGAIN
 from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
@@ -16,6 +18,7 @@ from dcmx_core.services.indexer import Indexer, IndexerSettings
 from dcmx_entrypoints.http.event_stream import event_frame, retraction_frame
 from dcmx_entrypoints.http.live_feed import LiveFeed
 from dcmx_entrypoints.http.live_follower import RECENT, Follower, Parcel
+from dcmx_entrypoints.http.metrics import LiveFeedGauges
 from tests.http.sse import GrowingLedger, ids_of, prepared_blocks
 from tests.http.test_event_stream import RENDER
 
@@ -142,6 +145,31 @@ def test_a_follower_cut_off_does_not_hold_its_fanout_open(tmp_path: Path) -> Non
         assert feed.cuts == 1
         kept.sent(kept.take())
         assert all(fanout.written is not None for fanout in feed.fanouts)
+
+    run_feed(tmp_path, scenario)
+
+
+def test_the_metrics_count_the_subscribers_and_those_cut_off(tmp_path: Path) -> None:
+    async def scenario(
+        feed: LiveFeed, _notices: QueuedNotices, index_to: Callable[[int], Awaitable[None]]
+    ) -> None:
+        registry = CollectorRegistry()
+        registry.register(LiveFeedGauges(feed))
+
+        def figures() -> tuple[float | None, float | None]:
+            subscribers = registry.get_sample_value("dcmx_live_subscribers")
+            return subscribers, registry.get_sample_value("dcmx_live_subscribers_cut_total")
+
+        assert figures() == (0, 0)
+        kept = await joined(feed, EventFilter())
+        slow = Follower(EventFilter(), feed.cursor, buffer=15)
+        async for parcels in feed.catch_up(slow):
+            slow.sent(parcels)
+        assert figures() == (2, 0)
+        await index_to(3)  # 20 events: more than the slow one holds
+        await until(lambda: slow.cut)
+        assert figures() == (1, 1)
+        kept.sent(kept.take())
 
     run_feed(tmp_path, scenario)
 

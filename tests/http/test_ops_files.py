@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from dcmx_adapters.memory.repositories import MemoryUnitOfWork
+from dcmx_adapters.sql.notice_listeners import InProcessNotices
 from dcmx_entrypoints.container import serving_engine
 from dcmx_entrypoints.demo.stacks import memory_stack
 from dcmx_entrypoints.http import create_app
@@ -24,8 +25,8 @@ SUFFIXES = ("_bucket", "_count", "_sum")
 
 
 def exposed_names(tmp_path: Path) -> set[str]:
-    """Every metric and sample name an API with writes, a database pool and a read replica
-    exposes."""
+    """Every metric and sample name an API with writes, a database pool, a read replica and the
+    live event stream exposes."""
     stack = memory_stack(start=1_767_225_600)
     operator = Operator(stack.ledger, stack.operator.address, CRYPTO, stack.clock)
     engine = serving_engine(f"sqlite:///{tmp_path}/names.sqlite3")
@@ -39,6 +40,7 @@ def exposed_names(tmp_path: Path) -> set[str]:
         pool=lambda: engine.pool,
         ledger_watch=LedgerWatch(every=0.0),
         replication=Replication(lambda: uow, CHAIN, [Replica("replica:5432/dcmx", lambda: uow)]),
+        notices=InProcessNotices(engine),
     )
     try:
         with api_client(app) as api:

@@ -48,6 +48,7 @@ from dcmx_entrypoints.http.live_feed import LiveFeed
 from dcmx_entrypoints.http.market import MarketAnswers, market_routes
 from dcmx_entrypoints.http.metrics import (
     ChainGauges,
+    LiveFeedGauges,
     Metrics,
     ReplicaGauges,
     RequestMetrics,
@@ -188,6 +189,7 @@ def create_app(
     if feed is not None:  # before the records' routes: /v1/events/stream is not an event
         app.include_router(stream_routes(feed, render, buffer=stream_buffer))
         note_server_send(app)
+        metrics.registry.register(LiveFeedGauges(feed))
     app.include_router(records_routes(reads))
     if operator is not None:
         counter = rate_counter if rate_counter is not None else InProcessBuckets()

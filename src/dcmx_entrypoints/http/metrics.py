@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
 from sqlalchemy.pool import Pool
@@ -27,6 +27,9 @@ from dcmx_adapters.sql.pool import PoolFigures, pool_figures
 from dcmx_core.services.indexer import IndexerStatus
 from dcmx_entrypoints.http.chain_watch import ChainReading, ChainWatch
 from dcmx_entrypoints.http.health import Replication
+
+if TYPE_CHECKING:
+    from dcmx_entrypoints.http.live_feed import LiveFeed
 
 UNMATCHED: Final = "unmatched"
 """The route of requests no route matches (so that stray paths add no label values)."""
@@ -265,6 +268,35 @@ class ReplicaGauges(Collector):
                 "dcmx_db_replica_lag_blocks",
                 "Blocks between the primary's checkpoint and the read replica's.",
                 labels=labels,
+            ),
+        )
+
+
+class LiveFeedGauges(Collector):
+    """The live event stream of this process: its subscribers now, and how many it has cut off
+    for reading too slowly since it started."""
+
+    def __init__(self, feed: LiveFeed) -> None:
+        self._feed = feed
+
+    def describe(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        return iter(self._families())
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        subscribers, cut = self._families()
+        subscribers.add_metric([], len(self._feed.followers))
+        cut.add_metric([], self._feed.cuts)
+        return iter((subscribers, cut))
+
+    @staticmethod
+    def _families() -> tuple[GaugeMetricFamily, CounterMetricFamily]:
+        return (
+            GaugeMetricFamily(
+                "dcmx_live_subscribers", "Clients following /v1/events/stream in this process."
+            ),
+            CounterMetricFamily(
+                "dcmx_live_subscribers_cut",
+                "Subscribers cut off for reading too slowly (each told where to resume).",
             ),
         )
 

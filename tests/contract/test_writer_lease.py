@@ -88,7 +88,10 @@ def test_a_standby_outlives_a_sweep_of_the_databases_connections(
                 )
             )
             waiting.start()
-            with postgresql_engine.connect() as admin:
+            # In autocommit, so that each sweep sees the connections of its moment: within one
+            # transaction pg_stat_activity stays as it was at the first look.
+            sweeping = postgresql_engine.execution_options(isolation_level="AUTOCOMMIT")
+            with sweeping.connect() as admin:
                 for _ in range(40):  # every connection but the holder's, while the standby asks
                     admin.execute(
                         text(

@@ -12,14 +12,13 @@ import typing
 from collections.abc import Callable
 from enum import IntEnum
 from functools import lru_cache
-from typing import Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import attrs
 from attrs import frozen
 from pydantic import BaseModel, Field
 
 from dcmx_adapters.sql.event_json import EVENT_CLASSES, EventJsonError
-from dcmx_adapters.sql.read_statements import StoredEventJson
 from dcmx_core.events import DomainEvent
 from dcmx_core.model.values import Address, Hash32, Keccak
 from dcmx_core.read_models import (
@@ -35,6 +34,9 @@ from dcmx_core.read_models import (
     SaleRecord,
     StoredEvent,
 )
+
+if TYPE_CHECKING:
+    from dcmx_adapters.sql.read_statements import StoredEventJson
 
 Item = TypeVar("Item")
 

@@ -104,8 +104,8 @@ class SqlUnitOfWork:
         self._reads_of: str | None = None
         self._kept: KeptConnection | None = None
         self.fence: Callable[[Session], None] | None = None
-        """Run in the transaction before each commit (a writer's lease check): it may refuse
-        the commit by raising, and nothing is written."""
+        """Run as each transaction begins and again before it commits (a writer's lease
+        check): it may refuse by raising, and nothing is written."""
 
     @classmethod
     def for_reading(
@@ -124,11 +124,26 @@ class SqlUnitOfWork:
         session = self._session = self._sessions()
         if self._reads_of is None:
             session.begin()
+            if self.fence is not None:
+                self._fence_first(session)
         else:
             session.info[ALONG] = DirectAlong(self._reads_of, kept=self._kept)
         for name, repository in _REPOSITORIES.items():
             setattr(self, name, repository(session))
         return self
+
+    def _fence_first(self, session: Session) -> None:
+        """A writer proves its lease as its transaction begins, as well as before it commits:
+        a batch that another writer wrote meanwhile is then a lost lease, not a half-indexed
+        batch; and the generation it holds FOR SHARE keeps a successor from taking over until
+        this transaction ends."""
+        assert self.fence is not None
+        try:
+            self.fence(session)
+        except BaseException:
+            self._session = None
+            session.close()
+            raise
 
     def __exit__(self, *exc: object) -> None:
         session, self._session = self._active(), None

@@ -288,12 +288,14 @@ async def _slow_client(app: FastAPI, reading: asyncio.Event) -> str:
     return b"".join(body).decode()
 
 
-def test_on_sqlite_the_process_hears_its_own_commits(tmp_path: Path) -> None:
+def followed_on_sqlite(tmp_path: Path, chain: str) -> tuple[list[str], list[str], LiveFeed]:
+    """Index 200 prepared blocks into SQLite while a client follows the stream of a real server
+    over them: the ids the client got, the ids of the blocks indexed meanwhile, and the feed."""
     url = f"sqlite:///{tmp_path / 'read_models.db'}"
     upgrade(url)
     engine = create_engine_for(url)
     try:
-        blocks, chain = prepared_blocks(200), "sqlite-stream"
+        blocks = prepared_blocks(200)
         ledger = GrowingLedger(blocks)
         indexer = Indexer(ledger, SqlUnitOfWork(engine), IndexerSettings(chain, 3))
         indexer.catch_up()
@@ -304,9 +306,14 @@ def test_on_sqlite_the_process_hears_its_own_commits(tmp_path: Path) -> None:
                 indexing = index_in_steps(ledger, indexer)
                 held = read_until(response, Held(), lambda h: len(h.ids) >= len(expected))
             indexing.join()
-        assert held.ids == expected
+        return held.ids, expected, app.state.live_feed
     finally:
         engine.dispose()
+
+
+def test_on_sqlite_the_process_hears_its_own_commits(tmp_path: Path) -> None:
+    got, expected, _feed = followed_on_sqlite(tmp_path, "sqlite-stream")
+    assert got == expected
 
 
 def test_a_last_event_id_that_is_not_one_is_refused(

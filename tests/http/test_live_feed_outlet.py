@@ -19,7 +19,12 @@ from dcmx_core.services.indexer import Indexer, IndexerSettings
 from dcmx_entrypoints.http.live_feed import LiveFeed
 from dcmx_entrypoints.http.live_follower import Fanout, Follower, Parcel, moment
 from tests.http.sse import GrowingLedger, Held, ids_of, prepared_blocks, served
-from tests.http.test_event_stream import index_in_steps, read_until, stream_app
+from tests.http.test_event_stream import (
+    followed_on_sqlite,
+    index_in_steps,
+    read_until,
+    stream_app,
+)
 
 
 @define
@@ -87,26 +92,9 @@ def test_a_follower_whose_stream_is_writing_has_its_parcel_queued() -> None:
 
 
 def test_a_stream_that_keeps_up_is_written_by_the_fanout_itself(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'read_models.db'}"
-    upgrade(url)
-    engine = create_engine_for(url)
-    try:
-        blocks, chain = prepared_blocks(200), "outlet-stream"
-        ledger = GrowingLedger(blocks)
-        indexer = Indexer(ledger, SqlUnitOfWork(engine), IndexerSettings(chain, 3))
-        indexer.catch_up()
-        app = stream_app(engine, chain, ledger, InProcessNotices(engine))
-        expected = ids_of(blocks[1:])
-        with served(app) as base, httpx.Client(base_url=base, timeout=20) as client:
-            with client.stream("GET", "/v1/events/stream") as response:
-                indexing = index_in_steps(ledger, indexer)
-                held = read_until(response, Held(), lambda h: len(h.ids) >= len(expected))
-            indexing.join()
-        feed: LiveFeed = app.state.live_feed
-        assert held.ids == expected
-        assert sum(fanout.at_once for fanout in feed.fanouts) > 0
-    finally:
-        engine.dispose()
+    got, expected, feed = followed_on_sqlite(tmp_path, "outlet-stream")
+    assert got == expected
+    assert sum(fanout.at_once for fanout in feed.fanouts) > 0
 
 
 def test_a_client_that_stops_reading_is_cut_off_with_where_to_resume(tmp_path: Path) -> None:

@@ -28,31 +28,27 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from attrs import define, field
+from attrs import define
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine, text
 
 from benchmarks.chain_activity import Activity
 from benchmarks.indexer import scratch_database
-from benchmarks.indexer_stages import BackendClock
+from benchmarks.indexer_stages import BackendClock, Stages, TimedUnitOfWork, WriteStages
 from benchmarks.json_rpc_node import write_chain
 from dcmx_adapters.clock import ManualClock
 from dcmx_adapters.evm.chain import Chain, Log, Web3Chain
 from dcmx_adapters.evm.ledger import EvmLedger
 from dcmx_adapters.evm.translate import EventDecoder
 from dcmx_adapters.sql.database import create_engine_for, upgrade
-from dcmx_adapters.sql.unit_of_work import SqlUnitOfWork
-from dcmx_core.events import DomainEvent
 from dcmx_core.model.platform import Deployment
 from dcmx_core.ports import Block, EventBatch
-from dcmx_core.read_models import StoredEvent
 from dcmx_core.services.indexer import Indexer, IndexerSettings, _Batch
 
 CHAIN = "backfill"
@@ -70,30 +66,6 @@ PROJECT = "  projections, figures (set-wise)"
 COMMIT = "  commit"
 REST_OF_WRITE = "  checkpoint, block hashes (the rest)"
 STATISTICS = "writer thread: ANALYZE once caught up"
-
-
-@define
-class Stages:
-    """Per stage: wall seconds, CPU seconds of the thread that ran it, and (for the stages that
-    talk to the database) CPU seconds of its backends meanwhile."""
-
-    seconds: dict[str, float] = field(factory=lambda: defaultdict(float))
-    cpu: dict[str, float] = field(factory=lambda: defaultdict(float))
-    database: dict[str, float] = field(factory=lambda: defaultdict(float))
-    clock: BackendClock | None = None
-
-    @contextmanager
-    def timing(self, stage: str, *, database: bool = False) -> Iterator[None]:
-        clock = self.clock if database else None
-        backend = clock.seconds() if clock else 0.0
-        began, cpu = time.perf_counter(), time.thread_time()
-        try:
-            yield
-        finally:
-            self.seconds[stage] += time.perf_counter() - began
-            self.cpu[stage] += time.thread_time() - cpu
-            if clock is not None:
-                self.database[stage] += clock.seconds() - backend
 
 
 class TimedChain:
@@ -144,39 +116,7 @@ class TimedIndexer(Indexer):
             return super()._write(batch)
 
 
-class TimedUnitOfWork(SqlUnitOfWork):
-    def __init__(self, bind: Any, stages: Stages) -> None:
-        super().__init__(bind)
-        self.stages = stages
-
-    def __enter__(self) -> TimedUnitOfWork:
-        super().__enter__()
-        self.events = _TimedEvents(self.events, self.stages)
-        return self
-
-    def project(self, events: Sequence[DomainEvent]) -> None:
-        with self.stages.timing(PROJECT, database=True):
-            super().project(events)
-
-    def commit(self) -> None:
-        with self.stages.timing(COMMIT, database=True):
-            super().commit()
-
-    def refresh_statistics(self) -> None:
-        with self.stages.timing(STATISTICS, database=True):
-            super().refresh_statistics()
-
-
-class _TimedEvents:
-    def __init__(self, events: Any, stages: Stages) -> None:
-        self._events, self._stages = events, stages
-
-    def add(self, chain: str, events: Sequence[StoredEvent]) -> int:
-        with self._stages.timing(COPY, database=True):
-            return int(self._events.add(chain, events))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._events, name)
+NAMES = WriteStages(COPY, PROJECT, COMMIT, STATISTICS)
 
 
 @define
@@ -210,7 +150,7 @@ def backfill(
         clock=ManualClock(0),
     )
     ledger.stages = stages
-    indexer = TimedIndexer(ledger, TimedUnitOfWork(engine, stages), settings)
+    indexer = TimedIndexer(ledger, TimedUnitOfWork(engine, stages, NAMES), settings)
     indexer.stages = stages
     load = os.getloadavg()[0]
     node_began = _process_cpu(node_pid) if node_pid else 0.0

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from attrs import define, field
+from attrs import define, field, frozen
 from sqlalchemy import Engine, event
 
 from benchmarks.event_stream import StreamLedger
@@ -29,23 +29,27 @@ from dcmx_core.services.indexer import Indexer, _Batch
 
 @define
 class Stages:
-    """Seconds spent in each stage, and for the stages that talk to the database the CPU
-    seconds its backends spent meanwhile (once a ``clock`` is given)."""
+    """Seconds spent in each stage, the CPU seconds of the thread that ran it, and for the
+    stages that talk to the database the CPU seconds its backends spent meanwhile (once a
+    ``clock`` is given)."""
 
     seconds: dict[str, float] = field(factory=lambda: defaultdict(float))
+    cpu: dict[str, float] = field(factory=lambda: defaultdict(float))
     database: dict[str, float] = field(factory=lambda: defaultdict(float))
     clock: BackendClock | None = None
 
     @contextmanager
     def timing(self, stage: str, *, database: bool = False) -> Iterator[None]:
         clock = self.clock if database else None
-        began, cpu = time.perf_counter(), clock.seconds() if clock else 0.0
+        backend = clock.seconds() if clock else 0.0
+        began, cpu = time.perf_counter(), time.thread_time()
         try:
             yield
         finally:
             self.seconds[stage] += time.perf_counter() - began
+            self.cpu[stage] += time.thread_time() - cpu
             if clock is not None:
-                self.database[stage] += clock.seconds() - cpu
+                self.database[stage] += clock.seconds() - backend
 
 
 class TimedLedger(StreamLedger):
@@ -75,37 +79,48 @@ class TimedIndexer(Indexer):
 STATISTICS = "ANALYZE once caught up"
 
 
-class TimedUnitOfWork(SqlUnitOfWork):
-    """The SQL unit of work with its raw events' write, projections and commit timed."""
+@frozen
+class WriteStages:
+    """The names a timed unit of work gives the stages of writing a batch."""
 
-    def __init__(self, bind: Any, stages: Stages) -> None:
+    copy: str = "  raw events: encode and COPY"
+    project: str = "  projections, figures (set-wise)"
+    commit: str = "  checkpoint, block hashes and commit"
+    statistics: str = STATISTICS
+
+
+class TimedUnitOfWork(SqlUnitOfWork):
+    """The SQL unit of work with its raw events' write, projections, commit and statistics
+    timed, under ``names``."""
+
+    def __init__(self, bind: Any, stages: Stages, names: WriteStages = WriteStages()) -> None:
         super().__init__(bind)
-        self.stages = stages
+        self.stages, self.names = stages, names
 
     def __enter__(self) -> TimedUnitOfWork:
         super().__enter__()
-        self.events = _TimedEvents(self.events, self.stages)  # type: ignore[assignment]
+        self.events = _TimedEvents(self.events, self.stages, self.names.copy)  # type: ignore[assignment]
         return self
 
     def project(self, events: Sequence[e.DomainEvent]) -> None:
-        with self.stages.timing("  projections, figures (set-wise)", database=True):
+        with self.stages.timing(self.names.project, database=True):
             super().project(events)
 
     def commit(self) -> None:
-        with self.stages.timing("  checkpoint, block hashes and commit"):
+        with self.stages.timing(self.names.commit, database=True):
             super().commit()
 
     def refresh_statistics(self) -> None:
-        with self.stages.timing(STATISTICS, database=True):
+        with self.stages.timing(self.names.statistics, database=True):
             super().refresh_statistics()
 
 
 class _TimedEvents:
-    def __init__(self, events: Any, stages: Stages) -> None:
-        self._events, self._stages = events, stages
+    def __init__(self, events: Any, stages: Stages, name: str) -> None:
+        self._events, self._stages, self._name = events, stages, name
 
     def add(self, chain: str, events: Sequence[StoredEvent]) -> int:
-        with self._stages.timing("  raw events: encode and COPY", database=True):
+        with self._stages.timing(self._name, database=True):
             return int(self._events.add(chain, events))
 
     def __getattr__(self, name: str) -> Any:

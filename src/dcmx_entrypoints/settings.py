@@ -388,6 +388,18 @@ def _tron_network(variable: str, value: object) -> str:
     )
 
 
+def _refused_url(url: str) -> str | None:
+    """How ``url`` shows (without its password) when the database layer refuses it, else None.
+    Building an engine connects to nothing: it checks the URL the way it will be used."""
+    from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, create_engine_for
+
+    try:
+        create_engine_for(url).dispose()
+    except UnsupportedDatabaseUrl as error:
+        return error.shown
+    return None
+
+
 def _database_url(variable: str, value: object) -> str:
     if isinstance(value, str) and not value.strip():
         return ""  # the default database
@@ -395,18 +407,13 @@ def _database_url(variable: str, value: object) -> str:
         raise SettingsError(
             variable, "postgresql+psycopg://user:password@host:port/database or sqlite:///path"
         )
-    from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, create_engine_for
-
-    try:
-        # Building an engine connects to nothing: it checks the URL the way it will be used.
-        create_engine_for(value.strip()).dispose()
-    except UnsupportedDatabaseUrl as error:
-        # Never echo the URL itself: it may hold a password.
+    # Never echo the URL itself: it may hold a password.
+    if (shown := _refused_url(value.strip())) is not None:
         raise SettingsError(
             variable,
             f"postgresql+psycopg://user:password@host:port/database or sqlite:///path "
-            f"(given: {error.shown})",
-        ) from None
+            f"(given: {shown})",
+        )
     return value.strip()
 
 
@@ -418,14 +425,10 @@ def _database_read_urls(variable: str, value: object) -> tuple[str, ...]:
         given = [part.strip() for part in value]
     else:
         raise SettingsError(variable, accepts)
-    from dcmx_adapters.sql.database import UnsupportedDatabaseUrl, create_engine_for
-
     for number, url in enumerate(given, start=1):
         # Never echo a URL itself: it may hold a password.
-        try:
-            create_engine_for(url).dispose()  # connects to nothing: checks the URL
-        except UnsupportedDatabaseUrl as error:
-            raise SettingsError(variable, f"{accepts} (URL {number} is {error.shown})") from None
+        if (shown := _refused_url(url)) is not None:
+            raise SettingsError(variable, f"{accepts} (URL {number} is {shown})")
         if not url.startswith("postgresql"):
             raise SettingsError(variable, f"{accepts} (URL {number} is not PostgreSQL)")
     return tuple(given)
